@@ -1,0 +1,53 @@
+/**
+ * Every function and API route, declared once: the stateless stack deploys them and the local runner
+ * serves them, so the two cannot drift apart.
+ */
+
+export type FunctionName = 'enquiry';
+
+export interface FunctionSpec {
+  /** Source entry, relative to the repository root; it exports `handler`. */
+  readonly entry: string;
+  readonly description: string;
+  readonly memorySize: number;
+  readonly timeoutSeconds: number;
+}
+
+export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
+  enquiry: {
+    entry: 'functions/enquiry/handler.ts',
+    description: 'Takes website enquiries and records marketing permission',
+    memorySize: 512,
+    // Turnstile (3 s timeout), DynamoDB and SES together stay well under this.
+    timeoutSeconds: 10,
+  },
+};
+
+export interface RouteSpec {
+  readonly method: 'GET' | 'HEAD' | 'POST';
+  readonly path: string;
+  readonly function: FunctionName;
+  /** Public routes have no authorizer and get tighter throttling than the stage default. */
+  readonly access: 'public' | 'staff';
+  /** Per-route throttling (requests per second, burst). */
+  readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
+}
+
+export const ROUTES: readonly RouteSpec[] = [
+  {
+    method: 'POST',
+    path: '/enquiries',
+    function: 'enquiry',
+    access: 'public',
+    throttle: { rateLimit: 5, burstLimit: 10 },
+  },
+];
+
+/** Stage-wide throttling, the ceiling for every route. */
+export const STAGE_THROTTLE = { rateLimit: 50, burstLimit: 100 } as const;
+
+/**
+ * Bodies API Gateway passes base64-encoded, byte for byte; multipart must not be re-encoded as text.
+ * The local server follows the same list.
+ */
+export const BINARY_MEDIA_TYPES = ['multipart/form-data'] as const;

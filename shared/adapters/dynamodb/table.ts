@@ -1,0 +1,49 @@
+/**
+ * The single table: its keys, index and TTL attribute, and the key of every item type.
+ * The CDK stateful stack and the local runner both build the table from `TABLE_DEFINITION`, and this
+ * folder is the only code that knows how keys are formed. docs/data-model.md lists the access patterns.
+ */
+
+export const TABLE_DEFINITION = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  /** DynamoDB deletes items whose epoch-seconds value here has passed (days late: reads check it too). */
+  timeToLiveAttribute: 'expiresAt',
+  stream: 'NEW_AND_OLD_IMAGES',
+  globalSecondaryIndexes: [
+    {
+      /** Overloaded, sparse: mailable contacts per topic, and enquiries by date. */
+      indexName: 'gsi1',
+      partitionKey: 'gsi1pk',
+      sortKey: 'gsi1sk',
+    },
+  ],
+} as const;
+
+export type MarketingBasis = 'consent' | 'soft_opt_in';
+
+/** Keys of every item type. Ids are opaque strings made by the domain; none is a plain email address. */
+export const keys = {
+  enquiry: (enquiryId: string) => ({ pk: `ENQUIRY#${enquiryId}`, sk: 'ENQUIRY' }),
+  /** gsi1: newest enquiries first (`ScanIndexForward: false`). */
+  enquiryByDate: (receivedAt: string, enquiryId: string) => ({
+    gsi1pk: 'ENQUIRIES',
+    gsi1sk: `${receivedAt}#${enquiryId}`,
+  }),
+  contact: (contactId: string) => ({ pk: `CONTACT#${contactId}`, sk: 'PROFILE' }),
+  topic: (contactId: string, topicId: string) => ({ pk: `CONTACT#${contactId}`, sk: `TOPIC#${topicId}` }),
+  /** gsi1, present only while the topic is mailable: who may be emailed about a topic, by basis. */
+  mailableByTopic: (topicId: string, basis: MarketingBasis, contactId: string) => ({
+    gsi1pk: `TOPIC#${topicId}`,
+    gsi1sk: `${basis}#${contactId}`,
+  }),
+  consentEvent: (contactId: string, at: string, eventId: string) => ({
+    pk: `CONTACT#${contactId}`,
+    sk: `EVENT#${at}#${eventId}`,
+  }),
+  consentEventPrefix: 'EVENT#',
+  topicPrefix: 'TOPIC#',
+  suppression: (suppressionHash: string) => ({ pk: `SUPPRESSION#${suppressionHash}`, sk: 'SUPPRESSION' }),
+  /** Statement texts, keyed by their SHA-256: immutable, so an identical re-put is harmless. */
+  statement: (textHash: string) => ({ pk: `STATEMENT#${textHash}`, sk: 'STATEMENT' }),
+} as const;

@@ -1,0 +1,11 @@
+/** Outgoing email, whatever carries it (SES in AWS, the local outbox in local mode). */
+export interface OutgoingEmail {
+  readonly to: readonly string[];
+  readonly subject: string;
+  readonly text: string;
+  readonly html: string;
+}
+
+export interface Mailer {
+  send(email: OutgoingEmail): Promise<void>;
+}

@@ -1,0 +1,24 @@
+import type { Mailer, OutgoingEmail } from './mailer.ts';
+
+/** An email as the local outbox shows it (`GET /__local/outbox`). */
+export interface OutboxEntry {
+  readonly to: string;
+  readonly subject: string;
+  readonly text: string;
+  readonly html: string;
+  readonly sentAt: string;
+}
+
+/**
+ * Local mode's mail transport: nothing leaves the machine. The local server runs the handlers in its own
+ * process, so it reads this same array.
+ */
+export const localOutbox: OutboxEntry[] = [];
+
+export const outboxMailer: Mailer = {
+  async send(email: OutgoingEmail) {
+    const sentAt = new Date().toISOString();
+    for (const to of email.to)
+      localOutbox.push({ to, subject: email.subject, text: email.text, html: email.html, sentAt });
+  },
+};

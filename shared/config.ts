@@ -1,0 +1,86 @@
+/**
+ * A function's settings, read once at module load so a bad deployment fails during INIT, not on a
+ * visitor's request. There are no silent defaults for required settings.
+ */
+import * as z from 'zod/mini';
+import { parseRuntimeConfig, type RuntimeConfig } from './config/schema.ts';
+
+const envSchema = z.object({
+  TABLE_NAME: z.string().check(z.minLength(3)),
+  /** The runtime part of consent-desk.config.json, as JSON (inlined at build time in AWS). */
+  APP_CONFIG: z.string().check(z.minLength(2)),
+  /** `ses` in AWS; `outbox` in local mode, where mail is only collected for inspection. */
+  MAIL_TRANSPORT: z.enum(['ses', 'outbox']),
+  /** Secrets Manager secret holding the email-hashing key (AWS). */
+  EMAIL_HASH_KEY_SECRET_ARN: z.optional(z.string().check(z.minLength(20))),
+  /** The email-hashing key itself, for local mode and tests only. */
+  EMAIL_HASH_KEY: z.optional(z.string().check(z.minLength(32))),
+  /** Set in local mode to reach DynamoDB Local. */
+  DYNAMODB_ENDPOINT: z.optional(z.string().check(z.regex(/^http:\/\/(127\.0\.0\.1|localhost):\d+$/))),
+  /** Cloudflare's siteverify endpoint; overridable so tests and local mode never call out. */
+  TURNSTILE_VERIFY_URL: z._default(
+    z.string().check(z.regex(/^https?:\/\//)),
+    'https://challenges.cloudflare.com/turnstile/v0/siteverify',
+  ),
+  TURNSTILE_SECRET_ARN: z.optional(z.string()),
+  TURNSTILE_SECRET: z.optional(z.string()),
+});
+
+export type EmailHashKeySource =
+  | { kind: 'secretsManager'; secretId: string }
+  | { kind: 'inline'; key: string };
+
+export interface FunctionConfig {
+  readonly tableName: string;
+  readonly app: RuntimeConfig;
+  readonly mailTransport: 'ses' | 'outbox';
+  readonly emailHashKey: EmailHashKeySource;
+  readonly dynamoDbEndpoint: string | undefined;
+  readonly turnstile: {
+    readonly verifyUrl: string;
+    readonly secret: EmailHashKeySource | undefined;
+  };
+}
+
+export function parseFunctionConfig(env: NodeJS.ProcessEnv): FunctionConfig {
+  const result = z.safeParse(envSchema, env);
+  if (!result.success) throw new Error(`Invalid function environment:\n${z.prettifyError(result.error)}`);
+  const vars = result.data;
+  let appJson: unknown;
+  try {
+    appJson = JSON.parse(vars.APP_CONFIG);
+  } catch (error) {
+    throw new Error('APP_CONFIG is not valid JSON', { cause: error });
+  }
+  return {
+    tableName: vars.TABLE_NAME,
+    app: parseRuntimeConfig(appJson),
+    mailTransport: vars.MAIL_TRANSPORT,
+    emailHashKey: oneSecret('EMAIL_HASH_KEY', vars.EMAIL_HASH_KEY_SECRET_ARN, vars.EMAIL_HASH_KEY, true),
+    dynamoDbEndpoint: vars.DYNAMODB_ENDPOINT,
+    turnstile: {
+      verifyUrl: vars.TURNSTILE_VERIFY_URL,
+      secret: oneSecret('TURNSTILE_SECRET', vars.TURNSTILE_SECRET_ARN, vars.TURNSTILE_SECRET, false),
+    },
+  };
+}
+
+function oneSecret(
+  name: string,
+  arn: string | undefined,
+  inline: string | undefined,
+  required: true,
+): EmailHashKeySource;
+function oneSecret(
+  name: string,
+  arn: string | undefined,
+  inline: string | undefined,
+  required: boolean,
+): EmailHashKeySource | undefined;
+function oneSecret(name: string, arn: string | undefined, inline: string | undefined, required: boolean) {
+  if (arn && inline) throw new Error(`Set either ${name}_SECRET_ARN or ${name}, not both`);
+  if (arn) return { kind: 'secretsManager', secretId: arn };
+  if (inline) return { kind: 'inline', key: inline };
+  if (required) throw new Error(`Set ${name}_SECRET_ARN (AWS) or ${name} (local mode)`);
+  return undefined;
+}

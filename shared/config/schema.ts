@@ -1,0 +1,179 @@
+/**
+ * The deployment's configuration file (`consent-desk.config.json`): one schema read by the CDK app at
+ * synth time, by the local runner, and (the runtime subset) by every function at INIT.
+ * Written with `zod/mini` because functions load it: full zod costs ~50 ms of cold start.
+ */
+import * as z from 'zod/mini';
+
+/** The enquiry fields a form may keep. Anything else a visitor sends is dropped before storage. */
+export const ENQUIRY_FIELDS = ['name', 'email', 'phone', 'company', 'message', 'topic'] as const;
+export type EnquiryField = (typeof ENQUIRY_FIELDS)[number];
+
+const slug = z.string().check(z.regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'lowercase letters, digits, - or _'));
+const httpsUrl = z.string().check(z.regex(/^https:\/\/[^\s]+$/, 'an absolute https:// URL'));
+const origin = z
+  .string()
+  .check(z.regex(/^https?:\/\/[^/\s]+$/, 'an origin such as https://www.example.co.uk'));
+const positiveInt = z.number().check(z.int(), z.positive());
+const email = z.string().check(z.regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, 'an email address'));
+
+const statementSchema = z.object({
+  version: z.string().check(z.minLength(1), z.maxLength(40)),
+  text: z.string().check(z.minLength(1), z.maxLength(2000)),
+});
+export type MarketingStatement = z.infer<typeof statementSchema>;
+
+const marketingSchema = z.discriminatedUnion('mode', [
+  z.object({ mode: z.literal('none') }),
+  z.object({
+    /** Express consent: an unticked box the visitor ticks (`marketing_consent`). */
+    mode: z.literal('consent'),
+    topics: z.array(slug).check(z.minLength(1)),
+    statement: statementSchema,
+    /** Statements shown before the current one, so a page cached with an older text still records what was shown. */
+    previousStatements: z._default(z.array(statementSchema), []),
+  }),
+  z.object({
+    /** PECR reg 22 soft opt-in: only for forms used in a sale or negotiation; `marketing_opt_out` refuses. */
+    mode: z.literal('soft_opt_in'),
+    topics: z.array(slug).check(z.minLength(1)),
+    statement: statementSchema,
+    previousStatements: z._default(z.array(statementSchema), []),
+  }),
+]);
+export type MarketingConfig = z.infer<typeof marketingSchema>;
+
+const fieldList = z.array(z.enum(ENQUIRY_FIELDS));
+
+export const formSchema = z.object({
+  id: slug,
+  /** `false`: the enquiry is delivered to staff and not kept. */
+  store: z._default(z.boolean(), true),
+  keep: fieldList,
+  required: z._default(fieldList, []),
+  marketing: z._default(marketingSchema, { mode: 'none' }),
+  /** Where an HTML form post is sent after success; its origin must be in `allowedOrigins`. */
+  successUrl: z.optional(httpsUrl),
+  honeypot: z._default(z.string().check(z.regex(/^[a-z][a-z0-9_-]{0,39}$/)), 'website'),
+  turnstile: z._default(z.boolean(), false),
+});
+export type FormConfig = z.infer<typeof formSchema>;
+
+export const retentionSchema = z.object({
+  enquiryMonths: z._default(positiveInt, 12),
+  softOptInMonths: z._default(positiveInt, 18),
+  consentMonths: z._default(positiveInt, 24),
+  pendingDays: z._default(positiveInt, 30),
+  /** A contact whose permissions are all withdrawn is deleted this long after; the suppression hash stays. */
+  withdrawnDays: z._default(positiveInt, 30),
+  /** Consent events are the proof of consent (ICO), kept after the fact for claims: 6 years by default. */
+  consentRecordMonths: z._default(positiveInt, 72),
+});
+export type RetentionConfig = z.infer<typeof retentionSchema>;
+
+const topicSchema = z.object({ id: slug, label: z.string().check(z.minLength(1), z.maxLength(120)) });
+
+/** What the functions need at run time. */
+export const runtimeConfigSchema = z
+  .object({
+    organisation: z.object({ name: z.string().check(z.minLength(1)) }),
+    topics: z.array(topicSchema).check(z.minLength(1)),
+    forms: z.array(formSchema).check(z.minLength(1)),
+    retention: z._default(retentionSchema, {
+      enquiryMonths: 12,
+      softOptInMonths: 18,
+      consentMonths: 24,
+      pendingDays: 30,
+      withdrawnDays: 30,
+      consentRecordMonths: 72,
+    }),
+    allowedOrigins: z.array(origin),
+    notifications: z.object({ from: email, to: z.array(email).check(z.minLength(1)) }),
+  })
+  .check(z.superRefine(checkCrossReferences));
+export type RuntimeConfig = z.infer<typeof runtimeConfigSchema>;
+
+/** The whole file: the runtime part plus what only the infrastructure reads. */
+export const appConfigSchema = z.extend(runtimeConfigSchema, {
+  waf: z._default(
+    z.object({
+      enabled: z._default(z.boolean(), true),
+      /** Requests per client IP per 5 minutes before WAF blocks it. */
+      rateLimitPer5Minutes: z._default(z.number().check(z.int(), z.gte(10)), 300),
+    }),
+    { enabled: true, rateLimitPer5Minutes: 300 },
+  ),
+  deletionProtection: z._default(z.boolean(), true),
+  logRetentionDays: z._default(positiveInt, 30),
+});
+export type AppConfig = z.infer<typeof appConfigSchema>;
+
+function checkCrossReferences(config: z.infer<typeof runtimeConfigSchema>, ctx: z.core.$RefinementCtx): void {
+  const topicIds = new Set(config.topics.map((topic) => topic.id));
+  const formIds = new Set<string>();
+  config.forms.forEach((form, index) => {
+    const path = ['forms', index];
+    if (formIds.has(form.id))
+      ctx.addIssue({ code: 'custom', path: [...path, 'id'], message: 'duplicate form id' });
+    formIds.add(form.id);
+    for (const field of form.required) {
+      if (!form.keep.includes(field)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [...path, 'required'],
+          message: `${field} is required but not kept`,
+        });
+      }
+    }
+    if (form.marketing.mode !== 'none') {
+      if (!form.keep.includes('email')) {
+        ctx.addIssue({ code: 'custom', path: [...path, 'keep'], message: 'marketing forms must keep email' });
+      }
+      for (const topic of form.marketing.topics) {
+        if (!topicIds.has(topic)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [...path, 'marketing', 'topics'],
+            message: `unknown topic ${topic}`,
+          });
+        }
+      }
+      const versions = [form.marketing.statement, ...form.marketing.previousStatements].map((s) => s.version);
+      if (new Set(versions).size !== versions.length) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [...path, 'marketing'],
+          message: 'statement versions must be unique',
+        });
+      }
+    }
+    // Redirect targets come only from config and only to our own sites: no open redirect.
+    if (form.successUrl && !config.allowedOrigins.includes(new URL(form.successUrl).origin)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [...path, 'successUrl'],
+        message: 'origin is not in allowedOrigins',
+      });
+    }
+  });
+}
+
+/** Parses a config object, throwing one readable error listing every problem. */
+export function parseAppConfig(input: unknown): AppConfig {
+  const result = z.safeParse(appConfigSchema, input);
+  if (!result.success) throw new Error(`Invalid Consent Desk config:\n${z.prettifyError(result.error)}`);
+  return result.data;
+}
+
+export function parseRuntimeConfig(input: unknown): RuntimeConfig {
+  const result = z.safeParse(runtimeConfigSchema, input);
+  if (!result.success)
+    throw new Error(`Invalid Consent Desk runtime config:\n${z.prettifyError(result.error)}`);
+  return result.data;
+}
+
+/** The subset of the file the functions receive. */
+export function toRuntimeConfig(config: AppConfig): RuntimeConfig {
+  const { organisation, topics, forms, retention, allowedOrigins, notifications } = config;
+  return { organisation, topics, forms, retention, allowedOrigins, notifications };
+}
