@@ -8,6 +8,8 @@ import { defineConfig } from 'vitest/config';
  */
 export default defineConfig({
   test: {
+    // Logs are shown for failing tests only.
+    silent: 'passed-only',
     coverage: {
       provider: 'v8',
       include: ['functions/**', 'shared/**', 'infra/**', 'local/**'],

@@ -1,6 +1,8 @@
 /** Outgoing email, whatever carries it (SES in AWS, the local outbox in local mode). */
 export interface OutgoingEmail {
   readonly to: readonly string[];
+  /** Lets staff answer an enquiry directly; an address that passed validation (no header injection). */
+  readonly replyTo?: string;
   readonly subject: string;
   readonly text: string;
   readonly html: string;

@@ -1,0 +1,84 @@
+/**
+ * POST /enquiries (and the built-in thank-you page): middy wiring and the mapping between API Gateway
+ * events and the submit-enquiry use case. Settings and clients are created once per container.
+ */
+import { randomUUID } from 'node:crypto';
+import middy from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { createDocumentClient } from '#shared/adapters/dynamodb/client.ts';
+import { createIntakeRepository } from '#shared/adapters/dynamodb/intake-repository.ts';
+import type { Mailer } from '#shared/adapters/mail/mailer.ts';
+import { outboxMailer } from '#shared/adapters/mail/outbox.ts';
+import { secretReader } from '#shared/adapters/secrets.ts';
+import { turnstileVerifier } from '#shared/adapters/turnstile.ts';
+import { parseFunctionConfig } from '#shared/config.ts';
+import { createEmailHasher, type EmailHasher } from '#shared/domain/hashing.ts';
+import { type EnquiryBody, enquiryBody } from '#shared/http/enquiry-body.ts';
+import { httpResponses } from '#shared/http/error-handler.ts';
+import { NotFoundError } from '#shared/http/errors.ts';
+import { basePath, wantsJson } from '#shared/http/request.ts';
+import { htmlPage, jsonResponse, seeOther } from '#shared/http/responses.ts';
+import { type SubmitEnquiryDeps, submitEnquiry } from '#shared/use-cases/submit-enquiry.ts';
+
+export const THANK_YOU_PATH = '/enquiries/thank-you';
+
+const config = parseFunctionConfig(process.env);
+const needsTurnstile = config.app.forms.some((form) => form.turnstile);
+if (needsTurnstile && !config.turnstile.secret) {
+  throw new Error('A form has Turnstile on: set TURNSTILE_SECRET_ARN (AWS) or TURNSTILE_SECRET (local mode)');
+}
+const readHashKey = secretReader(config.emailHashKey);
+let hasher: Promise<EmailHasher> | undefined;
+
+export const dependencies: SubmitEnquiryDeps = {
+  config: config.app,
+  repository: createIntakeRepository(
+    createDocumentClient({ endpoint: config.dynamoDbEndpoint }),
+    config.tableName,
+  ),
+  emailHasher: () => {
+    hasher ??= readHashKey().then(createEmailHasher);
+    return hasher.catch((error: unknown) => {
+      hasher = undefined;
+      throw error;
+    });
+  },
+  mailer: config.mailTransport === 'ses' ? lazySesMailer(config.app.notifications.from) : outboxMailer,
+  turnstile:
+    needsTurnstile && config.turnstile.secret
+      ? turnstileVerifier({
+          verifyUrl: config.turnstile.verifyUrl,
+          secret: secretReader(config.turnstile.secret),
+        })
+      : undefined,
+  clock: () => new Date(),
+  newId: randomUUID,
+};
+
+async function route(event: APIGatewayProxyEvent & EnquiryBody): Promise<APIGatewayProxyResult> {
+  if (event.httpMethod === 'GET' && event.resource === THANK_YOU_PATH) {
+    return htmlPage(200, 'Thank you', '<p>We have received your enquiry and will reply soon.</p>');
+  }
+  if (event.httpMethod !== 'POST' || !event.enquiry) throw new NotFoundError();
+  const receipt = await submitEnquiry(dependencies, event.enquiry);
+  if (wantsJson(event)) return jsonResponse(201, { id: receipt.id, status: 'received' });
+  // Redirect targets come only from config (validated against allowedOrigins), never from the request.
+  const form = config.app.forms.find((candidate) => candidate.id === receipt.formId);
+  return seeOther(form?.successUrl ?? `${basePath(event)}${THANK_YOU_PATH}`);
+}
+
+export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
+  .use(httpResponses({ allowedOrigins: config.app.allowedOrigins }))
+  .use(enquiryBody())
+  .handler(route);
+
+/** SES is only loaded when the first email is sent, keeping it out of the module-load path. */
+function lazySesMailer(from: string): Mailer {
+  let mailer: Promise<Mailer> | undefined;
+  return {
+    async send(email) {
+      mailer ??= import('#shared/adapters/mail/ses.ts').then(({ sesMailer: create }) => create(from));
+      await (await mailer).send(email);
+    },
+  };
+}

@@ -1,0 +1,31 @@
+/**
+ * Secret values, fetched once per container: from Secrets Manager in AWS, inline in local mode.
+ * The Secrets Manager client is imported on first use, so functions pay for it only when they need it.
+ */
+import type { EmailHashKeySource } from '../config.ts';
+
+export type SecretReader = () => Promise<string>;
+
+export function secretReader(source: EmailHashKeySource): SecretReader {
+  if (source.kind === 'inline') return async () => source.key;
+  let cached: Promise<string> | undefined;
+  return () => {
+    cached ??= fetchSecret(source.secretId).catch((error: unknown) => {
+      cached = undefined; // a failed fetch is retried by the next request, not remembered
+      throw error;
+    });
+    return cached;
+  };
+}
+
+async function fetchSecret(secretId: string): Promise<string> {
+  const { SecretsManagerClient, GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
+  const client = new SecretsManagerClient({});
+  try {
+    const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
+    if (!SecretString) throw new Error('The secret has no string value');
+    return SecretString;
+  } finally {
+    client.destroy();
+  }
+}
