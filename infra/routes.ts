@@ -41,6 +41,13 @@ export const ROUTES: readonly RouteSpec[] = [
     access: 'public',
     throttle: { rateLimit: 5, burstLimit: 10 },
   },
+  {
+    method: 'GET',
+    path: '/enquiries/thank-you',
+    function: 'enquiry',
+    access: 'public',
+    throttle: { rateLimit: 10, burstLimit: 20 },
+  },
 ];
 
 /** Stage-wide throttling, the ceiling for every route. */

@@ -85,7 +85,7 @@ export function interpretSubmission(config: RuntimeConfig, submitted: SubmittedF
   for (const field of form.keep) {
     const value = single(submitted, field, errors)?.trim();
     if (value === undefined || value === '') {
-      if (form.required.includes(field)) errors[field] = 'required';
+      if (form.required.includes(field) && !errors[field]) errors[field] = 'required';
       continue;
     }
     const reason = checkField(field, value);
