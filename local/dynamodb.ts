@@ -26,6 +26,9 @@ export interface DynamoDbLocalOptions {
   readonly persistDir?: string;
 }
 
+/** The table `npm start` creates; the e2e tests read it directly. */
+export const LOCAL_TABLE_NAME = 'ConsentDesk';
+
 /** Fixed dummy credentials: DynamoDB Local ignores them, and no real AWS credentials are ever needed. */
 export const LOCAL_AWS = {
   region: 'eu-west-2',
@@ -42,9 +45,10 @@ export async function startDynamoDbLocal({ port, persistDir }: DynamoDbLocalOpti
   // DynamoDB Local's telemetry would only try to reach the internet; keep it off.
   process.env.DDB_LOCAL_TELEMETRY = '0';
   const child = spawn({ port, sharedDb: true, ...(persistDir ? { path: persistDir } : {}) });
-  const output: string[] = [];
-  child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  // Kept only to explain a failed start; afterwards the pipes are still drained so Java never blocks.
+  let output: string[] | undefined = [];
+  child.stdout?.on('data', (chunk: Buffer) => output?.push(chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => output?.push(chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const spawnFailed = new Promise<Error>((resolve) => child.once('error', resolve));
 
@@ -54,7 +58,7 @@ export async function startDynamoDbLocal({ port, persistDir }: DynamoDbLocalOpti
     const ready = waitUntilReady(client);
     const outcome = await Promise.race([
       ready.then(() => 'ready' as const),
-      exited.then((code) => new Error(`DynamoDB Local exited with code ${code}:\n${output.join('')}`)),
+      exited.then((code) => new Error(`DynamoDB Local exited with code ${code}:\n${output?.join('')}`)),
       spawnFailed.then((error) =>
         'code' in error && error.code === 'ENOENT'
           ? new Error(
@@ -64,6 +68,7 @@ export async function startDynamoDbLocal({ port, persistDir }: DynamoDbLocalOpti
       ),
     ]);
     if (outcome instanceof Error) throw outcome;
+    output = undefined;
   } catch (error) {
     await stopChild(child, exited);
     throw error;

@@ -84,3 +84,11 @@ function oneSecret(name: string, arn: string | undefined, inline: string | undef
   if (required) throw new Error(`Set ${name}_SECRET_ARN (AWS) or ${name} (local mode)`);
   return undefined;
 }
+
+/**
+ * The running function's settings. `process.env.APP_CONFIG` is spelled out so the bundler can replace it
+ * with the config inlined at build time (Lambda environment variables are capped at 4 KB in total).
+ */
+export function readFunctionConfig(): FunctionConfig {
+  return parseFunctionConfig({ ...process.env, APP_CONFIG: process.env.APP_CONFIG });
+}

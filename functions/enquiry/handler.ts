@@ -11,7 +11,7 @@ import type { Mailer } from '#shared/adapters/mail/mailer.ts';
 import { outboxMailer } from '#shared/adapters/mail/outbox.ts';
 import { secretReader } from '#shared/adapters/secrets.ts';
 import { turnstileVerifier } from '#shared/adapters/turnstile.ts';
-import { parseFunctionConfig } from '#shared/config.ts';
+import { readFunctionConfig } from '#shared/config.ts';
 import { createEmailHasher, type EmailHasher } from '#shared/domain/hashing.ts';
 import { type EnquiryBody, enquiryBody } from '#shared/http/enquiry-body.ts';
 import { httpResponses } from '#shared/http/error-handler.ts';
@@ -22,7 +22,7 @@ import { type SubmitEnquiryDeps, submitEnquiry } from '#shared/use-cases/submit-
 
 export const THANK_YOU_PATH = '/enquiries/thank-you';
 
-const config = parseFunctionConfig(process.env);
+const config = readFunctionConfig();
 const needsTurnstile = config.app.forms.some((form) => form.turnstile);
 if (needsTurnstile && !config.turnstile.secret) {
   throw new Error('A form has Turnstile on: set TURNSTILE_SECRET_ARN (AWS) or TURNSTILE_SECRET (local mode)');
@@ -56,7 +56,7 @@ export const dependencies: SubmitEnquiryDeps = {
 };
 
 async function route(event: APIGatewayProxyEvent & EnquiryBody): Promise<APIGatewayProxyResult> {
-  if (event.httpMethod === 'GET' && event.resource === THANK_YOU_PATH) {
+  if ((event.httpMethod === 'GET' || event.httpMethod === 'HEAD') && event.resource === THANK_YOU_PATH) {
     return htmlPage(200, 'Thank you', '<p>We have received your enquiry and will reply soon.</p>');
   }
   if (event.httpMethod !== 'POST' || !event.enquiry) throw new NotFoundError();

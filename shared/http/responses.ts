@@ -26,30 +26,44 @@ export function seeOther(location: string, headers: Record<string, string> = {})
   return { statusCode: 303, headers: { ...COMMON_HEADERS, Location: location, ...headers }, body: '' };
 }
 
-const STYLE = `
+const BASE_STYLE = `
 body{font:16px/1.5 system-ui,sans-serif;margin:0;padding:1.5rem;color:#1a1a1a;background:#fff}
 main{max-width:36rem;margin:0 auto}
 h1{font-size:1.5rem;margin:0 0 1rem}
 ul{padding-left:1.25rem}
 a{color:#0b57d0}
 `.trim();
-// The stylesheet is inline; allowing it by hash keeps the policy free of 'unsafe-inline' and of scripts.
-const STYLE_HASH = createHash('sha256').update(STYLE).digest('base64');
-export const PAGE_CSP = [
-  "default-src 'none'",
-  `style-src 'sha256-${STYLE_HASH}'`,
-  "img-src 'self'",
-  "form-action 'self'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+
+/** The Content-Security-Policy for a page whose only inline content is `style`. */
+function pageCsp(style: string): string {
+  // The stylesheet is inline; allowing it by hash keeps the policy free of 'unsafe-inline' and of scripts.
+  const hash = createHash('sha256').update(style).digest('base64');
+  return [
+    "default-src 'none'",
+    `style-src 'sha256-${hash}'`,
+    "img-src 'self'",
+    "form-action 'self'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+export const PAGE_CSP = pageCsp(BASE_STYLE);
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 }
 
-/** A small, self-contained HTML page: no scripts, no external assets, readable on a phone. */
-export function htmlPage(statusCode: number, title: string, bodyHtml: string): APIGatewayProxyResult {
+/**
+ * A small, self-contained HTML document: no scripts, no external assets, readable on a phone.
+ * `extraStyle` is appended to the base stylesheet; the returned policy allows exactly that stylesheet.
+ */
+export function htmlDocument(
+  title: string,
+  bodyHtml: string,
+  extraStyle = '',
+): { html: string; csp: string } {
+  const style = extraStyle ? `${BASE_STYLE}\n${extraStyle.trim()}` : BASE_STYLE;
   const html = `<!doctype html>
 <html lang="en-GB">
 <head>
@@ -57,7 +71,7 @@ export function htmlPage(statusCode: number, title: string, bodyHtml: string): A
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
 <title>${escapeHtml(title)}</title>
-<style>${STYLE}</style>
+<style>${style}</style>
 </head>
 <body>
 <main>
@@ -67,12 +81,17 @@ ${bodyHtml}
 </body>
 </html>
 `;
+  return { html, csp: style === BASE_STYLE ? PAGE_CSP : pageCsp(style) };
+}
+
+export function htmlPage(statusCode: number, title: string, bodyHtml: string): APIGatewayProxyResult {
+  const { html, csp } = htmlDocument(title, bodyHtml);
   return {
     statusCode,
     headers: {
       ...COMMON_HEADERS,
       'Content-Type': 'text/html; charset=utf-8',
-      'Content-Security-Policy': PAGE_CSP,
+      'Content-Security-Policy': csp,
     },
     body: html,
   };

@@ -1,0 +1,240 @@
+/**
+ * `npm start`: the whole system on one machine, with no AWS account. DynamoDB Local with the deployed
+ * table's definition, the same handlers behind a local API Gateway, and the local services.
+ *
+ *   npm start                # everything in memory
+ *   npm start -- --persist   # keep data (and the email-hash key) in .data/ between runs
+ *
+ * PORT (3000), DYNAMODB_PORT (8000) and CONSENT_DESK_CONFIG (consent-desk.config.json) override defaults.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { FUNCTIONS, type FunctionName, ROUTES } from '../infra/routes.ts';
+import { type AppConfig, parseAppConfig, toRuntimeConfig } from '../shared/config/schema.ts';
+import { demoPageService } from './demo-page.ts';
+import {
+  createTable,
+  type DynamoDbLocal,
+  LOCAL_AWS,
+  startDynamoDbLocal,
+  LOCAL_TABLE_NAME as TABLE_NAME,
+} from './dynamodb.ts';
+import { outboxService } from './outbox.ts';
+import { createRequestListener, type LoadedFunction, listen } from './server.ts';
+import type { LocalService, LocalServiceContext } from './services.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const DATA_DIR = resolve(ROOT, '.data');
+
+interface Settings {
+  readonly persist: boolean;
+  readonly port: number;
+  readonly dynamoDbPort: number;
+  readonly configPath: string;
+}
+
+async function main(): Promise<void> {
+  const settings = readSettings();
+  const config = readConfig(settings.configPath);
+
+  const cleanups: Array<() => Promise<void>> = [];
+  const cleanUp = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => {});
+  };
+  let startup: Promise<void> = Promise.resolve();
+  let shuttingDown = false;
+  const shutDown = (signal: NodeJS.Signals) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    console.log(`\n${signal}: stopping…`);
+    // A stuck cleanup must not keep the terminal hostage.
+    setTimeout(() => process.exit(1), 10_000).unref();
+    // Let a half-finished start register what it started (DynamoDB Local's Java process) first.
+    startup
+      .catch(() => {})
+      .then(cleanUp)
+      .then(() => process.exit(0));
+  };
+  process.on('SIGINT', shutDown);
+  process.on('SIGTERM', shutDown);
+
+  startup = start(settings, config, cleanups);
+  try {
+    await startup;
+  } catch (error) {
+    await cleanUp();
+    throw error;
+  }
+}
+
+async function start(
+  settings: Settings,
+  config: AppConfig,
+  cleanups: Array<() => Promise<void>>,
+): Promise<void> {
+  // Bind first: a taken port fails before anything else has been started.
+  let listener: ReturnType<typeof createRequestListener> | undefined;
+  const server = createServer((request, response) => {
+    if (listener) return listener(request, response);
+    response.writeHead(503, { 'Content-Type': 'application/json', 'Retry-After': '1' });
+    response.end('{"message":"Starting"}');
+  });
+  await listen(server, settings.port);
+  cleanups.push(
+    () =>
+      new Promise((done) => {
+        server.close(() => done());
+        server.closeAllConnections();
+      }),
+  );
+
+  const dynamoDb: DynamoDbLocal = await startDynamoDbLocal({
+    port: settings.dynamoDbPort,
+    ...(settings.persist ? { persistDir: resolve(DATA_DIR, 'dynamodb') } : {}),
+  });
+  cleanups.push(() => dynamoDb.stop());
+  const client = new DynamoDBClient({ endpoint: dynamoDb.endpoint, ...LOCAL_AWS });
+  try {
+    await createTable(client, TABLE_NAME);
+  } finally {
+    client.destroy();
+  }
+
+  setFunctionEnvironment(config, dynamoDb.endpoint, settings.persist);
+  const functions = await loadFunctions();
+
+  const baseUrl = `http://127.0.0.1:${settings.port}`;
+  const context: LocalServiceContext = {
+    dynamoDb: { endpoint: dynamoDb.endpoint, tableName: TABLE_NAME },
+    clock: { now: () => new Date() },
+    config,
+    baseUrl,
+  };
+  const services: LocalService[] = [demoPageService(toRuntimeConfig(config)), outboxService()];
+  for (const service of services) {
+    await service.start?.(context);
+    const { stop } = service;
+    if (stop) cleanups.push(() => stop.call(service));
+  }
+
+  listener = createRequestListener({
+    routes: ROUTES,
+    functions,
+    services,
+    allowedOrigins: config.allowedOrigins,
+  });
+  printBanner(`http://localhost:${settings.port}`, dynamoDb.endpoint, settings.persist);
+}
+
+function readSettings(): Settings {
+  const { values } = parseArgs({
+    options: { persist: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help) {
+    console.log('Usage: npm start [-- --persist]\nEnvironment: PORT, DYNAMODB_PORT, CONSENT_DESK_CONFIG');
+    process.exit(0);
+  }
+  return {
+    persist: values.persist,
+    port: readPort('PORT', 3000),
+    dynamoDbPort: readPort('DYNAMODB_PORT', 8000),
+    configPath: resolve(process.env.CONSENT_DESK_CONFIG ?? 'consent-desk.config.json'),
+  };
+}
+
+function readPort(name: string, fallback: number): number {
+  const text = process.env[name];
+  if (text === undefined || text === '') return fallback;
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new Error(`${name} must be a port number`);
+  return port;
+}
+
+function readConfig(path: string): AppConfig {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new Error(`Cannot read the config file ${path} (set CONSENT_DESK_CONFIG to use another)`, {
+      cause: error,
+    });
+  }
+  return parseAppConfig(json);
+}
+
+/** The environment the stack gives each function, with local stand-ins. Handlers read it at import. */
+function setFunctionEnvironment(config: AppConfig, dynamoDbEndpoint: string, persist: boolean): void {
+  // Settings meant for AWS would send the SDK looking for real credentials or secrets.
+  for (const name of [
+    'AWS_PROFILE',
+    'AWS_SESSION_TOKEN',
+    'EMAIL_HASH_KEY_SECRET_ARN',
+    'TURNSTILE_SECRET_ARN',
+    'MAILCHIMP_API_KEY',
+  ])
+    delete process.env[name];
+  Object.assign(process.env, {
+    TABLE_NAME,
+    APP_CONFIG: JSON.stringify(toRuntimeConfig(config)),
+    MAIL_TRANSPORT: 'outbox',
+    EMAIL_HASH_KEY: emailHashKey(persist),
+    DYNAMODB_ENDPOINT: dynamoDbEndpoint,
+    AWS_REGION: LOCAL_AWS.region,
+    AWS_ACCESS_KEY_ID: LOCAL_AWS.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_AWS.credentials.secretAccessKey,
+    AWS_EC2_METADATA_DISABLED: 'true',
+  });
+}
+
+/**
+ * Suppression and contact ids are keyed hashes of emails: a persisted store needs the same key on every
+ * run, or nobody already stored would be recognised.
+ */
+function emailHashKey(persist: boolean): string {
+  if (!persist) return randomBytes(32).toString('base64url');
+  const path = resolve(DATA_DIR, 'email-hash-key');
+  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
+  const key = randomBytes(32).toString('base64url');
+  mkdirSync(DATA_DIR, { recursive: true });
+  writeFileSync(path, `${key}\n`, { mode: 0o600 });
+  return key;
+}
+
+async function loadFunctions(): Promise<Partial<Record<FunctionName, LoadedFunction>>> {
+  const functions: Partial<Record<FunctionName, LoadedFunction>> = {};
+  for (const name of new Set(ROUTES.map((route) => route.function))) {
+    const spec = FUNCTIONS[name];
+    let module: { handler?: unknown };
+    try {
+      module = await import(pathToFileURL(resolve(ROOT, spec.entry)).href);
+    } catch (error) {
+      throw new Error(`The ${name} function (${spec.entry}) failed to load`, { cause: error });
+    }
+    if (typeof module.handler !== 'function') throw new Error(`${spec.entry} does not export a handler`);
+    functions[name] = { spec, handler: module.handler as LoadedFunction['handler'] };
+  }
+  return functions;
+}
+
+function printBanner(baseUrl: string, dynamoDbEndpoint: string, persist: boolean): void {
+  console.log(`
+Consent Desk is running locally${persist ? ' (data kept in .data/)' : ' (in memory; --persist keeps data)'}
+  Demo page       ${baseUrl}/
+  Local outbox    ${baseUrl}/__local/outbox
+  API             ${ROUTES.map((route) => `${route.method} ${route.path}`).join(', ')}
+  DynamoDB Local  ${dynamoDbEndpoint} (table ${TABLE_NAME})
+Press Ctrl-C to stop.
+`);
+}
+
+main().catch((error: unknown) => {
+  console.error(`\nnpm start failed: ${error instanceof Error ? error.message : String(error)}`);
+  if (error instanceof Error && error.cause instanceof Error)
+    console.error(`  caused by: ${error.cause.message}`);
+  process.exit(1);
+});
