@@ -58,3 +58,7 @@ export const STAGE_THROTTLE = { rateLimit: 50, burstLimit: 100 } as const;
  * The local server follows the same list.
  */
 export const BINARY_MEDIA_TYPES = ['multipart/form-data'] as const;
+
+/** CORS preflight answers, the same from the deployed API and the local server. */
+export const CORS_ALLOW_HEADERS = ['Content-Type', 'Accept'] as const;
+export const CORS_MAX_AGE_SECONDS = 600;

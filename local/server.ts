@@ -5,7 +5,13 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
-import type { FunctionName, FunctionSpec, RouteSpec } from '../infra/routes.ts';
+import {
+  CORS_ALLOW_HEADERS,
+  CORS_MAX_AGE_SECONDS,
+  type FunctionName,
+  type FunctionSpec,
+  type RouteSpec,
+} from '../infra/routes.ts';
 import { describeError, log } from '../shared/log.ts';
 import {
   createLambdaContext,
@@ -35,10 +41,6 @@ export interface LocalServerOptions {
 }
 
 export const MAX_LOCAL_BODY_BYTES = 1024 * 1024;
-
-/** What the preflight allows besides the CORS-safelisted headers. */
-const CORS_ALLOW_HEADERS = 'Content-Type,Authorization';
-const CORS_MAX_AGE_SECONDS = '600';
 
 type RequestListener = (request: IncomingMessage, response: ServerResponse) => void;
 
@@ -156,8 +158,8 @@ function preflight(
     headers.push(
       ['Access-Control-Allow-Origin', origin],
       ['Access-Control-Allow-Methods', [...methods, 'OPTIONS'].join(',')],
-      ['Access-Control-Allow-Headers', CORS_ALLOW_HEADERS],
-      ['Access-Control-Max-Age', CORS_MAX_AGE_SECONDS],
+      ['Access-Control-Allow-Headers', CORS_ALLOW_HEADERS.join(',')],
+      ['Access-Control-Max-Age', String(CORS_MAX_AGE_SECONDS)],
     );
   }
   return { statusCode: 204, headers, body: Buffer.alloc(0) };

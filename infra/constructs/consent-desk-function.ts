@@ -1,0 +1,161 @@
+/**
+ * Every Consent Desk function: runtime, architecture, bundling, log group and role pinned in one place,
+ * and each table or secret bound together with the narrowest grant that lets the function use it.
+ */
+import { resolve } from 'node:path';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import type { RuntimeConfig } from '../../shared/config/schema.ts';
+import { REPO_ROOT } from '../config.ts';
+import type { FunctionSpec } from '../routes.ts';
+
+const NODE_HTTP_SHIM = resolve(REPO_ROOT, 'infra/bundling/node-http.cjs');
+
+/** Item-level actions only: anything broader has to be added here on purpose. */
+export type DynamoDbAction =
+  | 'dynamodb:GetItem'
+  | 'dynamodb:BatchGetItem'
+  | 'dynamodb:Query'
+  | 'dynamodb:PutItem'
+  | 'dynamodb:UpdateItem'
+  | 'dynamodb:DeleteItem'
+  | 'dynamodb:BatchWriteItem'
+  | 'dynamodb:ConditionCheckItem';
+
+export interface TableAccess {
+  readonly actions: readonly DynamoDbAction[];
+  /** Indexes the function queries; the same actions are granted on exactly these index ARNs. */
+  readonly indexes?: readonly string[];
+}
+
+export interface ConsentDeskFunctionProps {
+  readonly spec: FunctionSpec;
+  /** The runtime part of the config file, compiled into the bundle. */
+  readonly runtimeConfig: RuntimeConfig;
+  readonly logRetention: RetentionDays;
+  /** Merged over the defaults every function gets. */
+  readonly environment?: Readonly<Record<string, string>>;
+}
+
+export class ConsentDeskFunction extends Construct {
+  public readonly function: NodejsFunction;
+  public readonly role: Role;
+  public readonly logGroup: LogGroup;
+  private boundTable: ITable | undefined;
+
+  constructor(scope: Construct, id: string, props: ConsentDeskFunctionProps) {
+    super(scope, id);
+    const { spec } = props;
+
+    this.logGroup = new LogGroup(this, 'Logs', {
+      retention: props.logRetention,
+      // Logs hold nothing worth keeping once the function is gone.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    // Own role instead of AWSLambdaBasicExecutionRole: that managed policy may write to any log group.
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Consent Desk: ${spec.description}`,
+    });
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [this.logGroup.logGroupArn],
+      }),
+    );
+
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: resolve(REPO_ROOT, spec.entry),
+      handler: 'handler',
+      description: spec.description,
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: spec.memorySize,
+      timeout: Duration.seconds(spec.timeoutSeconds),
+      role: this.role,
+      logGroup: this.logGroup,
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: resolve(REPO_ROOT, 'package-lock.json'),
+      environment: {
+        MAIL_TRANSPORT: 'ses',
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node24',
+        minify: true,
+        sourceMap: true,
+        // Stack traces need only the mappings; embedded sources would make every cold start parse them.
+        sourcesContent: false,
+        mainFields: ['module', 'main'],
+        banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
+        // The SDK is bundled on purpose: its version is pinned by our lockfile and tree-shaken per function.
+        bundleAwsSDK: true,
+        forceDockerBundling: false,
+        // Inlined at build time, not passed as an env var: Lambda caps all env vars at 4 KB and statement
+        // texts alone can exceed that. Local mode sets the same variable at run time.
+        define: { 'process.env.APP_CONFIG': JSON.stringify(JSON.stringify(props.runtimeConfig)) },
+        // The SDK's IMDS credential provider imports node:http statically; see infra/bundling/node-http.cjs.
+        esbuildArgs: { '--alias:http': NODE_HTTP_SHIM, '--alias:node:http': NODE_HTTP_SHIM },
+      },
+    });
+  }
+
+  /** Sets TABLE_NAME and grants exactly `access.actions`, on the table and on the named indexes only. */
+  public bindTable(table: ITable, access: TableAccess): this {
+    if (this.boundTable && this.boundTable !== table) throw new Error('A function binds one table');
+    this.boundTable = table;
+    this.function.addEnvironment('TABLE_NAME', table.tableName);
+    const indexArns = (access.indexes ?? []).map((index) => `${table.tableArn}/index/${index}`);
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: [...new Set(access.actions)],
+        resources: [table.tableArn, ...indexArns],
+      }),
+    );
+    return this;
+  }
+
+  /** Passes the secret's ARN in `envVar` and lets the function read that one secret's value. */
+  public bindSecret(secret: ISecret, envVar: string): this {
+    this.function.addEnvironment(envVar, secret.secretArn);
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [secret.secretArn],
+      }),
+    );
+    return this;
+  }
+
+  /**
+   * Lets the function send email from `fromAddress` only. SES authorizes both the address identity and
+   * its domain identity (whichever is verified), so both ARNs are listed; the condition pins the sender.
+   */
+  public bindEmailSender(fromAddress: string): this {
+    const domain = fromAddress.slice(fromAddress.lastIndexOf('@') + 1);
+    const identityArn = (identity: string) =>
+      Stack.of(this).formatArn({ service: 'ses', resource: 'identity', resourceName: identity });
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        // One IAM action covers SES v1 SendEmail and SES v2 SendEmail.
+        actions: ['ses:SendEmail'],
+        resources: [identityArn(fromAddress), identityArn(domain)],
+        conditions: { StringEquals: { 'ses:FromAddress': fromAddress } },
+      }),
+    );
+    return this;
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * The REST API (REST rather than HTTP API so WAF can attach): one Lambda proxy integration per route in
+ * ROUTES, stage and per-route throttling, CORS for our own sites, and access logs without personal data.
+ */
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import {
+  AccessLogField,
+  AccessLogFormat,
+  AuthorizationType,
+  EndpointType,
+  LambdaIntegration,
+  LogGroupLogDestination,
+  type MethodDeploymentOptions,
+  MethodLoggingLevel,
+  type Resource,
+  RestApi,
+} from 'aws-cdk-lib/aws-apigateway';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { CORS_ALLOW_HEADERS, CORS_MAX_AGE_SECONDS, type FunctionName, type RouteSpec } from '../routes.ts';
+import { acknowledge } from './acknowledge.ts';
+
+export interface PublicApiProps {
+  readonly routes: readonly RouteSpec[];
+  readonly functions: Readonly<Record<FunctionName, IFunction>>;
+  readonly stageName: string;
+  readonly stageThrottle: { readonly rateLimit: number; readonly burstLimit: number };
+  readonly binaryMediaTypes: readonly string[];
+  /** Origins whose pages may call the API from a browser (CORS). */
+  readonly allowedOrigins: readonly string[];
+  readonly logRetention: RetentionDays;
+}
+
+/**
+ * One JSON line per request. Deliberately absent: the path with its query string (tokens), bodies,
+ * source IPs and user agents: all personal data or secrets.
+ */
+export const ACCESS_LOG_FIELDS = {
+  requestId: AccessLogField.contextRequestId(),
+  requestTime: AccessLogField.contextRequestTime(),
+  httpMethod: AccessLogField.contextHttpMethod(),
+  resourcePath: AccessLogField.contextResourcePath(),
+  status: AccessLogField.contextStatus(),
+  responseLength: AccessLogField.contextResponseLength(),
+  responseLatency: AccessLogField.contextResponseLatency(),
+  integrationLatency: AccessLogField.contextIntegrationLatency(),
+  integrationStatus: AccessLogField.contextIntegrationStatus(),
+  errorType: AccessLogField.contextErrorResponseType(),
+  wafResponseCode: AccessLogField.contextWafResponseCode(),
+} as const;
+
+const PUBLIC_ROUTE_REASON =
+  'Public website form; protected by WAF, throttling, honeypot and optional Turnstile.';
+
+export class PublicApi extends Construct {
+  public readonly api: RestApi;
+  public readonly accessLogs: LogGroup;
+
+  constructor(scope: Construct, id: string, props: PublicApiProps) {
+    super(scope, id);
+
+    this.accessLogs = new LogGroup(this, 'AccessLogs', {
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    const methodOptions: Record<string, MethodDeploymentOptions> = {};
+    for (const route of props.routes) {
+      methodOptions[`${route.path}/${route.method}`] = {
+        throttlingRateLimit: route.throttle.rateLimit,
+        throttlingBurstLimit: route.throttle.burstLimit,
+      };
+    }
+
+    this.api = new RestApi(this, 'Api', {
+      restApiName: Stack.of(this).stackName,
+      description: 'Consent Desk public API',
+      // Regional, not edge-optimised: WAF's per-IP rate rule must see the visitor's address, not CloudFront's.
+      endpointTypes: [EndpointType.REGIONAL],
+      binaryMediaTypes: [...props.binaryMediaTypes],
+      // No account-wide CloudWatch role: execution logging is off (see the stage acknowledgement).
+      cloudWatchRole: false,
+      deployOptions: {
+        stageName: props.stageName,
+        throttlingRateLimit: props.stageThrottle.rateLimit,
+        throttlingBurstLimit: props.stageThrottle.burstLimit,
+        methodOptions,
+        loggingLevel: MethodLoggingLevel.OFF,
+        // Never log request or response bodies.
+        dataTraceEnabled: false,
+        accessLogDestination: new LogGroupLogDestination(this.accessLogs),
+        accessLogFormat: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
+      },
+    });
+
+    // The construct's own stack output duplicates the stack's ApiUrl output.
+    this.api.node.tryRemoveChild('Endpoint');
+
+    acknowledge(
+      this.api,
+      'AwsSolutions-APIG2',
+      'Form bodies are validated in the function: urlencoded and multipart bodies cannot be validated ' +
+        'by API Gateway models.',
+    );
+    acknowledge(
+      this.api.deploymentStage,
+      'AwsSolutions-APIG6',
+      'Execution logging needs an account-wide API Gateway CloudWatch role this stack would take over, ' +
+        'and writes to a log group it cannot give a retention; JSON access logs record every request.',
+    );
+
+    const methodsByResource = new Map<Resource, Set<string>>();
+    for (const route of props.routes) {
+      if (route.access !== 'public') {
+        // Fail closed: a staff route must never be deployed without its authorizer.
+        throw new Error(
+          `${route.method} ${route.path} is a staff route; the API has no staff authorizer yet`,
+        );
+      }
+      const resource = this.api.root.resourceForPath(route.path);
+      const method = resource.addMethod(
+        route.method,
+        new LambdaIntegration(props.functions[route.function], { proxy: true, allowTestInvoke: false }),
+        { authorizationType: AuthorizationType.NONE },
+      );
+      acknowledge(method, 'AwsSolutions-APIG4', PUBLIC_ROUTE_REASON);
+      acknowledge(method, 'AwsSolutions-COG4', PUBLIC_ROUTE_REASON);
+      const resourceMethods = methodsByResource.get(resource) ?? new Set<string>();
+      resourceMethods.add(route.method);
+      methodsByResource.set(resource, resourceMethods);
+    }
+
+    if (props.allowedOrigins.length > 0) {
+      for (const [resource, resourceMethods] of methodsByResource) {
+        resource.addCorsPreflight({
+          allowOrigins: [...props.allowedOrigins],
+          allowMethods: [...resourceMethods, 'OPTIONS'],
+          allowHeaders: [...CORS_ALLOW_HEADERS],
+          maxAge: Duration.seconds(CORS_MAX_AGE_SECONDS),
+        });
+      }
+    }
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * Everything that holds data or keys and must outlive any redeploy of the API: the table and the
+ * secrets. Deployed separately so the stateless stack can be replaced freely.
+ */
+import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import {
+  AttributeType,
+  BillingMode,
+  ProjectionType,
+  StreamViewType,
+  Table,
+  TableEncryption,
+} from 'aws-cdk-lib/aws-dynamodb';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import { TABLE_DEFINITION } from '../../shared/adapters/dynamodb/table.ts';
+import type { AppConfig } from '../../shared/config/schema.ts';
+import { acknowledge } from '../constructs/acknowledge.ts';
+
+export interface StatefulStackProps extends StackProps {
+  readonly config: AppConfig;
+}
+
+export class StatefulStack extends Stack {
+  public readonly table: Table;
+  /** Key of the suppression-list email hashes. */
+  public readonly emailHashKey: Secret;
+  /** Key that signs unsubscribe and preferences links. */
+  public readonly tokenSigningKey: Secret;
+  /** Cloudflare Turnstile secret key; only when a form uses Turnstile. */
+  public readonly turnstileSecret: Secret | undefined;
+
+  constructor(scope: Construct, id: string, props: StatefulStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+
+    this.table = new Table(this, 'Table', {
+      partitionKey: { name: TABLE_DEFINITION.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: TABLE_DEFINITION.sortKey, type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      // Encrypted with the AWS managed key aws/dynamodb: every use is recorded in CloudTrail, and there is
+      // no key policy or key to administer. A customer managed key would add cost and admin without
+      // changing who can read the data; IAM decides that.
+      encryption: TableEncryption.AWS_MANAGED,
+      // 35 days of continuous backups; erased items stay in them until they age out.
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: config.deletionProtection,
+      timeToLiveAttribute: TABLE_DEFINITION.timeToLiveAttribute,
+      stream: StreamViewType[TABLE_DEFINITION.stream],
+      // Consent records are evidence: deleting the stack must never delete them.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    for (const index of TABLE_DEFINITION.globalSecondaryIndexes) {
+      this.table.addGlobalSecondaryIndex({
+        indexName: index.indexName,
+        partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
+        sortKey: { name: index.sortKey, type: AttributeType.STRING },
+        projectionType: ProjectionType.ALL,
+      });
+    }
+
+    // Secrets are encrypted with the AWS managed key aws/secretsmanager; the SecretString is the raw key.
+    // The email hash key is never rotated: every suppression-list hash depends on it.
+    this.emailHashKey = new Secret(this, 'EmailHashKey', {
+      description: 'Consent Desk: key of the suppression-list email hashes. Never rotate or delete.',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
+      // Losing the key would make every suppression hash unmatchable: unsubscribed people could be re-added.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    acknowledge(
+      this.emailHashKey,
+      'AwsSolutions-SMG4',
+      'Must never rotate: suppression-list entries are keyed hashes of email addresses, and a new key ' +
+        'would stop them matching, letting unsubscribed or erased people be re-added.',
+    );
+
+    this.tokenSigningKey = new Secret(this, 'TokenSigningKey', {
+      description: 'Consent Desk: key that signs unsubscribe and preferences links.',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
+      // Links in emails already sent must keep working after a redeploy.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    acknowledge(
+      this.tokenSigningKey,
+      'AwsSolutions-SMG4',
+      'Rotating it would break every unsubscribe and preferences link already sent unless the previous ' +
+        'key stays valid alongside the new one, which a single-value Secrets Manager rotation cannot do.',
+    );
+
+    if (config.forms.some((form) => form.turnstile)) {
+      // Deployed with a random value, so Turnstile checks fail closed until ops stores the real secret
+      // key from the Cloudflare dashboard once, after the first deploy:
+      //   aws secretsmanager put-secret-value --secret-id <TurnstileSecretArn> --secret-string <key>
+      this.turnstileSecret = new Secret(this, 'TurnstileSecret', {
+        description: 'Consent Desk: Cloudflare Turnstile secret key (set by ops after deploy).',
+      });
+      acknowledge(
+        this.turnstileSecret,
+        'AwsSolutions-SMG4',
+        'Issued by Cloudflare, not by AWS: it is rotated in the Cloudflare dashboard and stored here.',
+      );
+      new CfnOutput(this, 'TurnstileSecretArn', {
+        value: this.turnstileSecret.secretArn,
+        description: 'Store the Turnstile secret key here after deploy (put-secret-value)',
+      });
+    }
+  }
+}
