@@ -1,0 +1,89 @@
+/**
+ * A cold start as Lambda sees it, minus the network: a fresh Node 24 process imports the bundle (module
+ * load) and serves one request (first call), with every AWS endpoint pointed at a stub in that process.
+ * Lazy imports (clients loaded on first use) show up in the first call, not hidden.
+ */
+import { execFileSync } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
+
+export interface ColdStartCandidate {
+  readonly name: string;
+  readonly file: string;
+  readonly env: Record<string, string>;
+  /** The event for the first call. */
+  readonly event: unknown;
+}
+
+export interface ColdStartSample {
+  readonly moduleLoadMs: number;
+  readonly firstCallMs: number;
+}
+
+const NODE = new URL('../node_modules/.bin/node', import.meta.url).pathname;
+
+// Runs inside the fresh process: an AWS stub on an ephemeral loopback port, then the import and one call.
+const PROBE = `
+import { createServer } from 'node:http';
+const stub = createServer((request, response) => {
+  let body = '';
+  request.on('data', (chunk) => (body += chunk));
+  request.on('end', () => {
+    const target = String(request.headers['x-amz-target'] ?? '');
+    let answer = {};
+    if (target.endsWith('.Query')) answer = { Items: [], Count: 0 };
+    else if (target.endsWith('.GetSecretValue')) answer = { SecretString: 'stub-email-hash-key-0123456789abcdef0123' };
+    else if (request.url?.startsWith('/v2/email/outbound-emails')) answer = { MessageId: 'stub' };
+    response.writeHead(200, { 'Content-Type': 'application/x-amz-json-1.0' });
+    response.end(JSON.stringify(answer));
+  });
+});
+await new Promise((resolve) => stub.listen(0, '127.0.0.1', resolve));
+const endpoint = 'http://127.0.0.1:' + stub.address().port;
+for (const service of ['DYNAMODB', 'SECRETS_MANAGER', 'SESV2']) process.env['AWS_ENDPOINT_URL_' + service] = endpoint;
+const [file, eventJson] = process.argv.slice(1);
+const loadStarted = performance.now();
+const module = await import(file);
+const moduleLoadMs = performance.now() - loadStarted;
+const callStarted = performance.now();
+const response = await module.handler(JSON.parse(eventJson), { awsRequestId: 'bench', getRemainingTimeInMillis: () => 10000 });
+const firstCallMs = performance.now() - callStarted;
+if (!response || response.statusCode >= 300 && response.statusCode !== 303) throw new Error('status ' + response?.statusCode + ' ' + response?.body);
+stub.close();
+process.stdout.write('\\n' + JSON.stringify({ moduleLoadMs, firstCallMs }));
+`;
+
+/** Samples of every candidate, interleaved so machine noise spreads evenly across them. */
+export function measureColdStarts(
+  candidates: readonly ColdStartCandidate[],
+  samples: number,
+): Map<string, ColdStartSample[]> {
+  const results = new Map(candidates.map((candidate) => [candidate.name, [] as ColdStartSample[]]));
+  for (let round = 0; round < samples; round++) {
+    for (const candidate of candidates) {
+      const output = execFileSync(
+        NODE,
+        [
+          '--input-type=module',
+          '-e',
+          PROBE,
+          pathToFileURL(candidate.file).href,
+          JSON.stringify(candidate.event),
+        ],
+        {
+          env: {
+            PATH: process.env.PATH ?? '',
+            AWS_REGION: 'eu-west-2',
+            AWS_ACCESS_KEY_ID: 'bench',
+            AWS_SECRET_ACCESS_KEY: 'bench',
+            ...candidate.env,
+          },
+          encoding: 'utf8',
+        },
+      );
+      // The handler's own log lines come first; the probe's figures are the last line.
+      const figures = output.trim().split('\n').at(-1) ?? '';
+      results.get(candidate.name)?.push(JSON.parse(figures) as ColdStartSample);
+    }
+  }
+  return results;
+}

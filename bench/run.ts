@@ -1,0 +1,169 @@
+/**
+ * `npm run bench`: bundle sizes, cold start (module load and first call) against an empty module and a
+ * conventional SDK v3 handler, time inside the handler per request, and the local runner's throughput.
+ * Prints a table and writes bench/results.json. Benchmarks, not assertions: numbers vary by machine.
+ */
+import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { createBenchEvent } from './bench-event.ts';
+import { synthesizeBundles } from './bundles.ts';
+import { type ColdStartCandidate, measureColdStarts } from './cold-start.ts';
+import { measureEnquiryOverhead } from './handler-overhead.ts';
+import { median, round1 } from './stats.ts';
+import { measureLocalThroughput } from './throughput.ts';
+
+const BUILD_DIR = join(import.meta.dirname, '.build');
+const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 25);
+// Stand-ins for values CloudFormation fills in at deploy time.
+const DEPLOY_TIME_ENV = {
+  TABLE_NAME: 'ConsentDeskBench',
+  EMAIL_HASH_KEY_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-2:123456789012:secret:bench-email-hash-key',
+};
+
+async function main(): Promise<void> {
+  rmSync(BUILD_DIR, { recursive: true, force: true });
+  mkdirSync(BUILD_DIR, { recursive: true });
+
+  console.log('Synthesizing the CDK app to build the function bundles…');
+  const bundles = synthesizeBundles(join(BUILD_DIR, 'cdk.out'));
+  const baselines = await buildBaselines();
+
+  console.log(`Cold starts: ${SAMPLES} fresh Node processes per candidate…`);
+  const candidates: ColdStartCandidate[] = [
+    ...bundles.map((bundle) => ({
+      name: bundle.name,
+      file: bundle.file,
+      env: { ...DEPLOY_TIME_ENV, ...bundle.environment },
+      event: createBenchEvent(),
+    })),
+    { name: 'empty', file: baselines.empty, env: {}, event: {} },
+    {
+      name: 'conventional',
+      file: baselines.conventional,
+      env: { TABLE_NAME: DEPLOY_TIME_ENV.TABLE_NAME },
+      event: { body: '{}' },
+    },
+  ];
+  const cold = measureColdStarts(candidates, SAMPLES);
+  const loadMedian = (name: string) => round1(median(cold.get(name)?.map((s) => s.moduleLoadMs) ?? []));
+  const firstCallMedian = (name: string) => round1(median(cold.get(name)?.map((s) => s.firstCallMs) ?? []));
+
+  console.log('Handler overhead…');
+  const overhead = await measureEnquiryOverhead(3000);
+  console.log('Local throughput…');
+  const throughput = await measureLocalThroughput(1000, 8);
+
+  const results = {
+    functions: Object.fromEntries(
+      bundles.map((bundle) => [
+        bundle.name,
+        {
+          bundleBytes: bundle.bundleBytes,
+          gzipBytes: bundle.gzipBytes,
+          moduleLoadMsMedian: loadMedian(bundle.name),
+          firstCallMsMedian: firstCallMedian(bundle.name),
+        },
+      ]),
+    ),
+    baselines: {
+      empty: { moduleLoadMsMedian: loadMedian('empty') },
+      conventional: {
+        bundleBytes: statSync(baselines.conventional).size,
+        moduleLoadMsMedian: loadMedian('conventional'),
+        firstCallMsMedian: firstCallMedian('conventional'),
+      },
+    },
+    handlerOverheadUs: { enquiry: overhead },
+    localThroughput: throughput,
+    environment: {
+      node: process.version,
+      cpu: cpus()[0]?.model ?? 'unknown',
+      cores: availableParallelism(),
+      samples: SAMPLES,
+      measuredAt: new Date().toISOString(),
+    },
+  };
+  writeFileSync(join(import.meta.dirname, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  printTable(results);
+}
+
+/** The baselines, bundled as NodejsFunction would: ours-style ESM for the empty one, CJS defaults for the other. */
+async function buildBaselines(): Promise<{ empty: string; conventional: string }> {
+  const empty = join(BUILD_DIR, 'baselines/empty/index.mjs');
+  const conventional = join(BUILD_DIR, 'baselines/conventional/index.cjs');
+  const common = { bundle: true, platform: 'node', target: 'node24', logLevel: 'warning' } as const;
+  await build({
+    ...common,
+    entryPoints: [join(import.meta.dirname, 'baselines/empty.ts')],
+    format: 'esm',
+    minify: true,
+    outfile: empty,
+  });
+  // NodejsFunction's defaults with the SDK bundled: CommonJS, not minified, no source map. (.cjs because
+  // this repository's package.json says "type": "module"; a Lambda asset has no package.json.)
+  await build({
+    ...common,
+    entryPoints: [join(import.meta.dirname, 'baselines/conventional.ts')],
+    format: 'cjs',
+    outfile: conventional,
+  });
+  return { empty, conventional };
+}
+
+function printTable(results: {
+  functions: Record<
+    string,
+    { bundleBytes: number; gzipBytes: number; moduleLoadMsMedian: number; firstCallMsMedian: number }
+  >;
+  baselines: {
+    empty: { moduleLoadMsMedian: number };
+    conventional: { bundleBytes: number; moduleLoadMsMedian: number; firstCallMsMedian: number };
+  };
+  handlerOverheadUs: Record<string, { p50: number; p99: number }>;
+  localThroughput: {
+    requests: number;
+    concurrency: number;
+    requestsPerSecond: number;
+    p50Ms: number;
+    p99Ms: number;
+  };
+}): void {
+  const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KiB`;
+  const conventional = results.baselines.conventional;
+  const rows: string[][] = [
+    ['', 'bundle', 'gzip', 'module load', 'vs conventional', 'first call', 'overhead p50/p99'],
+  ];
+  for (const [name, f] of Object.entries(results.functions)) {
+    const overhead = results.handlerOverheadUs[name];
+    rows.push([
+      name,
+      kb(f.bundleBytes),
+      kb(f.gzipBytes),
+      `${f.moduleLoadMsMedian} ms`,
+      `${(f.moduleLoadMsMedian / conventional.moduleLoadMsMedian).toFixed(2)}x`,
+      `${f.firstCallMsMedian} ms`,
+      overhead ? `${overhead.p50}/${overhead.p99} µs` : '',
+    ]);
+  }
+  rows.push([
+    'conventional',
+    kb(conventional.bundleBytes),
+    '',
+    `${conventional.moduleLoadMsMedian} ms`,
+    '1.00x',
+    `${conventional.firstCallMsMedian} ms`,
+    '',
+  ]);
+  rows.push(['empty', '', '', `${results.baselines.empty.moduleLoadMsMedian} ms`, '', '', '']);
+  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0))) ?? [];
+  for (const row of rows) console.log(row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  '));
+  const t = results.localThroughput;
+  console.log(
+    `\nlocal throughput: ${t.requestsPerSecond} enquiries/s (${t.requests} requests, ${t.concurrency} concurrent; p50 ${t.p50Ms} ms, p99 ${t.p99Ms} ms)`,
+  );
+  console.log('written to bench/results.json');
+}
+
+await main();
