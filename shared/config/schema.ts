@@ -79,30 +79,22 @@ export const runtimeConfigSchema = z
     organisation: z.object({ name: z.string().check(z.minLength(1)) }),
     topics: z.array(topicSchema).check(z.minLength(1)),
     forms: z.array(formSchema).check(z.minLength(1)),
-    retention: z._default(retentionSchema, {
-      enquiryMonths: 12,
-      softOptInMonths: 18,
-      consentMonths: 24,
-      pendingDays: 30,
-      withdrawnDays: 30,
-      consentRecordMonths: 72,
-    }),
+    retention: z._default(retentionSchema, () => z.parse(retentionSchema, {})),
     allowedOrigins: z.array(origin),
     notifications: z.object({ from: email, to: z.array(email).check(z.minLength(1)) }),
   })
   .check(z.superRefine(checkCrossReferences));
 export type RuntimeConfig = z.infer<typeof runtimeConfigSchema>;
 
+const wafSchema = z.object({
+  enabled: z._default(z.boolean(), true),
+  /** Requests per client IP per 5 minutes before WAF blocks it. */
+  rateLimitPer5Minutes: z._default(z.number().check(z.int(), z.gte(10)), 300),
+});
+
 /** The whole file: the runtime part plus what only the infrastructure reads. */
 export const appConfigSchema = z.extend(runtimeConfigSchema, {
-  waf: z._default(
-    z.object({
-      enabled: z._default(z.boolean(), true),
-      /** Requests per client IP per 5 minutes before WAF blocks it. */
-      rateLimitPer5Minutes: z._default(z.number().check(z.int(), z.gte(10)), 300),
-    }),
-    { enabled: true, rateLimitPer5Minutes: 300 },
-  ),
+  waf: z._default(wafSchema, () => z.parse(wafSchema, {})),
   deletionProtection: z._default(z.boolean(), true),
   logRetentionDays: z._default(positiveInt, 30),
 });

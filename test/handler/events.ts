@@ -1,7 +1,8 @@
-/** Typed API Gateway REST proxy events for handler tests. */
+/** Typed API Gateway REST proxy events for handler tests, made the way the local API Gateway makes them. */
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import { toProxyEvent } from '../../local/api-gateway.ts';
 
-export function restEvent(overrides: {
+export function restEvent(options: {
   method?: string;
   path?: string;
   resource?: string;
@@ -10,51 +11,24 @@ export function restEvent(overrides: {
   isBase64Encoded?: boolean;
   stage?: string;
 }): APIGatewayProxyEvent {
-  const path = overrides.path ?? '/enquiries';
-  const stage = overrides.stage ?? 'prod';
-  return {
-    httpMethod: overrides.method ?? 'POST',
-    path,
-    resource: overrides.resource ?? path,
-    headers: overrides.headers ?? {},
-    multiValueHeaders: Object.fromEntries(Object.entries(overrides.headers ?? {}).map(([k, v]) => [k, [v]])),
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    pathParameters: null,
-    stageVariables: null,
-    body: overrides.body ?? null,
-    isBase64Encoded: overrides.isBase64Encoded ?? false,
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'api',
-      authorizer: null,
-      httpMethod: overrides.method ?? 'POST',
-      identity: {
-        accessKey: null,
-        accountId: null,
-        apiKey: null,
-        apiKeyId: null,
-        caller: null,
-        clientCert: null,
-        cognitoAuthenticationProvider: null,
-        cognitoAuthenticationType: null,
-        cognitoIdentityId: null,
-        cognitoIdentityPoolId: null,
-        principalOrgId: null,
-        sourceIp: '203.0.113.9',
-        user: null,
-        userAgent: 'test',
-        userArn: null,
-      },
-      path: `/${stage}${path}`,
-      protocol: 'HTTP/1.1',
-      requestId: 'request-1',
-      requestTimeEpoch: 0,
-      resourceId: 'resource',
-      resourcePath: overrides.resource ?? path,
-      stage,
+  const { method = 'POST', path = '/enquiries', headers = {}, body = null, stage = 'prod' } = options;
+  const event = toProxyEvent(
+    {
+      method,
+      url: path,
+      rawHeaders: Object.entries(headers).flat(),
+      body: Buffer.from(body ?? '', options.isBase64Encoded ? 'base64' : 'utf8'),
+      sourceIp: '203.0.113.9',
     },
-  };
+    {
+      resource: options.resource ?? path,
+      pathParameters: null,
+      requestId: 'request-1',
+      receivedAt: new Date(0),
+    },
+  );
+  // Deployed, API Gateway reports the path with the stage in front of it.
+  return { ...event, requestContext: { ...event.requestContext, stage, path: `/${stage}${path}` } };
 }
 
 export const lambdaContext = {
