@@ -12,7 +12,7 @@ import { synthesizeBundles } from './bundles.ts';
 import { type ColdStartCandidate, measureColdStarts } from './cold-start.ts';
 import { measureEnquiryOverhead } from './handler-overhead.ts';
 import { median, round1 } from './stats.ts';
-import { measureLocalThroughput } from './throughput.ts';
+import { measureLocalThroughput, type ThroughputResult } from './throughput.ts';
 
 const BUILD_DIR = join(import.meta.dirname, '.build');
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 25);
@@ -21,6 +21,30 @@ const DEPLOY_TIME_ENV = {
   TABLE_NAME: 'ConsentDeskBench',
   EMAIL_HASH_KEY_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-2:123456789012:secret:bench-email-hash-key',
 };
+
+interface BenchResults {
+  readonly functions: Record<
+    string,
+    {
+      readonly bundleBytes: number;
+      readonly gzipBytes: number;
+      readonly moduleLoadMsMedian: number;
+      readonly firstCallMsMedian: number;
+      readonly moduleLoadMsMedianWithoutSourceMaps: number;
+    }
+  >;
+  readonly baselines: {
+    readonly empty: { readonly moduleLoadMsMedian: number };
+    readonly conventional: {
+      readonly bundleBytes: number;
+      readonly moduleLoadMsMedian: number;
+      readonly firstCallMsMedian: number;
+    };
+  };
+  readonly handlerOverheadUs: Record<string, { readonly p50: number; readonly p99: number }>;
+  readonly localThroughput: ThroughputResult;
+  readonly environment: Record<string, string | number>;
+}
 
 async function main(): Promise<void> {
   rmSync(BUILD_DIR, { recursive: true, force: true });
@@ -36,6 +60,13 @@ async function main(): Promise<void> {
       name: bundle.name,
       file: bundle.file,
       env: { ...DEPLOY_TIME_ENV, ...bundle.environment },
+      event: createBenchEvent(),
+    })),
+    // The same bundle without NODE_OPTIONS=--enable-source-maps, to show what readable stack traces cost.
+    ...bundles.map((bundle) => ({
+      name: `${bundle.name} without source maps`,
+      file: bundle.file,
+      env: { ...DEPLOY_TIME_ENV, ...withoutSourceMaps(bundle.environment) },
       event: createBenchEvent(),
     })),
     { name: 'empty', file: baselines.empty, env: {}, event: {} },
@@ -55,7 +86,7 @@ async function main(): Promise<void> {
   console.log('Local throughput…');
   const throughput = await measureLocalThroughput(1000, 8);
 
-  const results = {
+  const results: BenchResults = {
     functions: Object.fromEntries(
       bundles.map((bundle) => [
         bundle.name,
@@ -64,6 +95,7 @@ async function main(): Promise<void> {
           gzipBytes: bundle.gzipBytes,
           moduleLoadMsMedian: loadMedian(bundle.name),
           firstCallMsMedian: firstCallMedian(bundle.name),
+          moduleLoadMsMedianWithoutSourceMaps: loadMedian(`${bundle.name} without source maps`),
         },
       ]),
     ),
@@ -89,6 +121,12 @@ async function main(): Promise<void> {
   printTable(results);
 }
 
+function withoutSourceMaps(environment: Record<string, string>): Record<string, string> {
+  const { NODE_OPTIONS, ...rest } = environment;
+  const options = NODE_OPTIONS?.replace('--enable-source-maps', '').trim();
+  return options ? { ...rest, NODE_OPTIONS: options } : rest;
+}
+
 /** The baselines, bundled as NodejsFunction would: ours-style ESM for the empty one, CJS defaults for the other. */
 async function buildBaselines(): Promise<{ empty: string; conventional: string }> {
   const empty = join(BUILD_DIR, 'baselines/empty/index.mjs');
@@ -112,24 +150,7 @@ async function buildBaselines(): Promise<{ empty: string; conventional: string }
   return { empty, conventional };
 }
 
-function printTable(results: {
-  functions: Record<
-    string,
-    { bundleBytes: number; gzipBytes: number; moduleLoadMsMedian: number; firstCallMsMedian: number }
-  >;
-  baselines: {
-    empty: { moduleLoadMsMedian: number };
-    conventional: { bundleBytes: number; moduleLoadMsMedian: number; firstCallMsMedian: number };
-  };
-  handlerOverheadUs: Record<string, { p50: number; p99: number }>;
-  localThroughput: {
-    requests: number;
-    concurrency: number;
-    requestsPerSecond: number;
-    p50Ms: number;
-    p99Ms: number;
-  };
-}): void {
+function printTable(results: BenchResults): void {
   const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KiB`;
   const conventional = results.baselines.conventional;
   const rows: string[][] = [
@@ -145,6 +166,16 @@ function printTable(results: {
       `${(f.moduleLoadMsMedian / conventional.moduleLoadMsMedian).toFixed(2)}x`,
       `${f.firstCallMsMedian} ms`,
       overhead ? `${overhead.p50}/${overhead.p99} µs` : '',
+    ]);
+    const bare = f.moduleLoadMsMedianWithoutSourceMaps;
+    rows.push([
+      `  without source maps`,
+      '',
+      '',
+      `${bare} ms`,
+      `${(bare / conventional.moduleLoadMsMedian).toFixed(2)}x`,
+      '',
+      '',
     ]);
   }
   rows.push([
