@@ -29,11 +29,16 @@ export function httpResponses(options: {
 }
 
 export function errorResponse(event: APIGatewayProxyEvent, error: unknown): APIGatewayProxyResult {
-  const known = error instanceof HttpError && error.expose ? error : undefined;
-  if (!known)
-    log.error('request_failed', { ...describeError(error), requestId: event.requestContext?.requestId });
-  const status = known?.statusCode ?? (error instanceof HttpError ? error.statusCode : 500);
-  const code = known?.code ?? (status === 503 ? (error as HttpError).code : 'internal_error');
+  const shown = error instanceof HttpError && error.expose ? error : undefined;
+  const status = shown?.statusCode ?? 500;
+  const code = shown?.code ?? 'internal_error';
+  if (status >= 500) {
+    log.error('request_failed', {
+      ...describeError(error),
+      code,
+      requestId: event.requestContext?.requestId,
+    });
+  }
   const fields = error instanceof InvalidRequestError ? error.fields : undefined;
 
   if (wantsJson(event)) return jsonResponse(status, fields ? { error: code, fields } : { error: code });

@@ -12,11 +12,16 @@ export class HttpError extends Error {
   /** 4xx are the caller's to see; 5xx bodies stay generic. */
   readonly expose: boolean;
 
-  constructor(statusCode: number, code: string, message: string, options?: ErrorOptions) {
+  constructor(
+    statusCode: number,
+    code: string,
+    message: string,
+    options?: ErrorOptions & { expose?: boolean },
+  ) {
     super(message, options);
     this.statusCode = statusCode;
     this.code = code;
-    this.expose = statusCode < 500;
+    this.expose = options?.expose ?? statusCode < 500;
   }
 }
 
@@ -60,6 +65,7 @@ export class NotFoundError extends HttpError {
 export class ServiceUnavailableError extends HttpError {
   override readonly name = 'ServiceUnavailableError';
   constructor(code: string, options?: ErrorOptions) {
-    super(503, code, 'Service temporarily unavailable, please try again', options);
+    // Its code and message are fixed and safe to show: the caller should know to try again.
+    super(503, code, 'Service temporarily unavailable, please try again', { ...options, expose: true });
   }
 }

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { parseFunctionConfig } from '../../shared/config.ts';
+import { runtimeConfig, TEST_HASH_KEY } from '../support/config.ts';
+
+const base = {
+  TABLE_NAME: 'ConsentDesk',
+  APP_CONFIG: JSON.stringify(runtimeConfig()),
+  MAIL_TRANSPORT: 'ses',
+  EMAIL_HASH_KEY_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-2:123456789012:secret:key',
+};
+
+describe('a function environment', () => {
+  it('parses the deployed settings, with Cloudflare as the default Turnstile verifier', () => {
+    const config = parseFunctionConfig(base);
+    expect(config).toMatchObject({
+      tableName: 'ConsentDesk',
+      mailTransport: 'ses',
+      emailHashKey: { kind: 'secretsManager', secretId: base.EMAIL_HASH_KEY_SECRET_ARN },
+      dynamoDbEndpoint: undefined,
+      turnstile: {
+        verifyUrl: 'https://challenges.cloudflare.com/turnstile/v0/siteverify',
+        secret: undefined,
+      },
+    });
+    expect(config.app.forms.map((form) => form.id)).toEqual(['contact', 'quote', 'callback']);
+  });
+
+  it.each([
+    ['a missing table name', { TABLE_NAME: undefined }, 'TABLE_NAME'],
+    ['an unknown mail transport', { MAIL_TRANSPORT: 'smtp' }, 'MAIL_TRANSPORT'],
+    ['config that is not JSON', { APP_CONFIG: '{nope' }, 'APP_CONFIG is not valid JSON'],
+    ['config that fails the schema', { APP_CONFIG: '{"forms": []}' }, 'Invalid Consent Desk runtime config'],
+    [
+      'no email-hashing key',
+      { EMAIL_HASH_KEY_SECRET_ARN: undefined },
+      'Set EMAIL_HASH_KEY_SECRET_ARN (AWS) or EMAIL_HASH_KEY',
+    ],
+    ['two email-hashing keys', { EMAIL_HASH_KEY: TEST_HASH_KEY }, 'not both'],
+    [
+      'a remote DynamoDB endpoint',
+      { DYNAMODB_ENDPOINT: 'http://dynamodb.example.com:8000' },
+      'DYNAMODB_ENDPOINT',
+    ],
+  ])('fails at start-up on %s', (_label, change, message) => {
+    expect(() => parseFunctionConfig({ ...base, ...change })).toThrow(message);
+  });
+});
