@@ -3,7 +3,7 @@
  * serves them, so the two cannot drift apart.
  */
 
-export type FunctionName = 'enquiry';
+export type FunctionName = 'enquiry' | 'links';
 
 export interface FunctionSpec {
   /** Source entry, relative to the repository root; it exports `handler`. */
@@ -19,6 +19,12 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     description: 'Takes website enquiries and records marketing permission',
     memorySize: 512,
     // Turnstile (3 s timeout), DynamoDB and SES together stay well under this.
+    timeoutSeconds: 10,
+  },
+  links: {
+    entry: 'functions/links/handler.ts',
+    description: 'Unsubscribe, preference centre and double opt-in confirmation links',
+    memorySize: 512,
     timeoutSeconds: 10,
   },
 };
@@ -48,6 +54,18 @@ export const ROUTES: readonly RouteSpec[] = [
     access: 'public',
     throttle: { rateLimit: 10, burstLimit: 20 },
   },
+  // Link routes: GET and HEAD only show a page (mail scanners fetch links); POST acts.
+  ...(['/unsubscribe', '/preferences', '/confirm'] as const).flatMap((path): RouteSpec[] => [
+    { method: 'GET', path, function: 'links', access: 'public', throttle: { rateLimit: 10, burstLimit: 20 } },
+    {
+      method: 'HEAD',
+      path,
+      function: 'links',
+      access: 'public',
+      throttle: { rateLimit: 10, burstLimit: 20 },
+    },
+    { method: 'POST', path, function: 'links', access: 'public', throttle: { rateLimit: 5, burstLimit: 10 } },
+  ]),
 ];
 
 /** Stage-wide throttling, the ceiling for every route. */

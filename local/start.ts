@@ -3,7 +3,7 @@
  * table's definition, the same handlers behind a local API Gateway, and the local services.
  *
  *   npm start                # everything in memory
- *   npm start -- --persist   # keep data (and the email-hash key) in .data/ between runs
+ *   npm start -- --persist   # keep data (and the local keys) in .data/ between runs
  *
  * PORT (3000), DYNAMODB_PORT (8000) and CONSENT_DESK_CONFIG (consent-desk.config.json) override defaults.
  */
@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { FUNCTIONS, type FunctionName, ROUTES } from '../infra/routes.ts';
 import { type AppConfig, parseAppConfig, toRuntimeConfig } from '../shared/config/schema.ts';
+import { parseKeyRing } from '../shared/domain/tokens.ts';
 import { demoPageService } from './demo-page.ts';
 import {
   createTable,
@@ -174,6 +175,7 @@ function setFunctionEnvironment(config: AppConfig, dynamoDbEndpoint: string, per
     'AWS_PROFILE',
     'AWS_SESSION_TOKEN',
     'EMAIL_HASH_KEY_SECRET_ARN',
+    'TOKEN_SIGNING_KEYS_SECRET_ARN',
     'TURNSTILE_SECRET_ARN',
     'MAILCHIMP_API_KEY',
   ])
@@ -183,6 +185,7 @@ function setFunctionEnvironment(config: AppConfig, dynamoDbEndpoint: string, per
     APP_CONFIG: JSON.stringify(toRuntimeConfig(config)),
     MAIL_TRANSPORT: 'outbox',
     EMAIL_HASH_KEY: emailHashKey(persist),
+    TOKEN_SIGNING_KEYS: tokenSigningKeys(persist),
     DYNAMODB_ENDPOINT: dynamoDbEndpoint,
     AWS_REGION: LOCAL_AWS.region,
     AWS_ACCESS_KEY_ID: LOCAL_AWS.credentials.accessKeyId,
@@ -203,6 +206,31 @@ function emailHashKey(persist: boolean): string {
   mkdirSync(DATA_DIR, { recursive: true });
   writeFileSync(path, `${key}\n`, { mode: 0o600 });
   return key;
+}
+
+/**
+ * A one-key ring in the deployed secret's shape. Persisted with the data, so links in mail from an
+ * earlier run still work.
+ */
+function tokenSigningKeys(persist: boolean): string {
+  const generate = () => JSON.stringify({ current: 'k1', k1: randomBytes(32).toString('base64url') });
+  if (!persist) return generate();
+  const path = resolve(DATA_DIR, 'token-signing-keys.json');
+  if (existsSync(path)) {
+    const ring = readFileSync(path, 'utf8').trim();
+    try {
+      parseKeyRing(ring);
+    } catch (error) {
+      throw new Error(`${path} is not a valid key ring (delete it to start with a new one)`, {
+        cause: error,
+      });
+    }
+    return ring;
+  }
+  const ring = generate();
+  mkdirSync(DATA_DIR, { recursive: true });
+  writeFileSync(path, `${ring}\n`, { mode: 0o600 });
+  return ring;
 }
 
 async function loadFunctions(): Promise<Partial<Record<FunctionName, LoadedFunction>>> {

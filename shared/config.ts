@@ -15,6 +15,10 @@ const envSchema = z.object({
   EMAIL_HASH_KEY_SECRET_ARN: z.optional(z.string().check(z.minLength(20))),
   /** The email-hashing key itself, for local mode and tests only. */
   EMAIL_HASH_KEY: z.optional(z.string().check(z.minLength(32))),
+  /** Secrets Manager secret holding the link-signing key ring (AWS). */
+  TOKEN_SIGNING_KEYS_SECRET_ARN: z.optional(z.string().check(z.minLength(20))),
+  /** The link-signing key ring itself, as JSON, for local mode and tests only. */
+  TOKEN_SIGNING_KEYS: z.optional(z.string().check(z.minLength(32))),
   /** Set in local mode to reach DynamoDB Local. */
   DYNAMODB_ENDPOINT: z.optional(z.string().check(z.regex(/^http:\/\/(127\.0\.0\.1|localhost):\d+$/))),
   /** Cloudflare's siteverify endpoint; overridable so tests and local mode never call out. */
@@ -26,19 +30,19 @@ const envSchema = z.object({
   TURNSTILE_SECRET: z.optional(z.string()),
 });
 
-export type EmailHashKeySource =
-  | { kind: 'secretsManager'; secretId: string }
-  | { kind: 'inline'; key: string };
+export type SecretSource = { kind: 'secretsManager'; secretId: string } | { kind: 'inline'; key: string };
 
 export interface FunctionConfig {
   readonly tableName: string;
   readonly app: RuntimeConfig;
   readonly mailTransport: 'ses' | 'outbox';
-  readonly emailHashKey: EmailHashKeySource;
+  readonly emailHashKey: SecretSource;
+  /** The key ring that signs and checks link tokens (see shared/domain/tokens.ts). */
+  readonly tokenSigningKeys: SecretSource | undefined;
   readonly dynamoDbEndpoint: string | undefined;
   readonly turnstile: {
     readonly verifyUrl: string;
-    readonly secret: EmailHashKeySource | undefined;
+    readonly secret: SecretSource | undefined;
   };
 }
 
@@ -57,6 +61,12 @@ export function parseFunctionConfig(env: NodeJS.ProcessEnv): FunctionConfig {
     app: parseRuntimeConfig(appJson),
     mailTransport: vars.MAIL_TRANSPORT,
     emailHashKey: oneSecret('EMAIL_HASH_KEY', vars.EMAIL_HASH_KEY_SECRET_ARN, vars.EMAIL_HASH_KEY, true),
+    tokenSigningKeys: oneSecret(
+      'TOKEN_SIGNING_KEYS',
+      vars.TOKEN_SIGNING_KEYS_SECRET_ARN,
+      vars.TOKEN_SIGNING_KEYS,
+      false,
+    ),
     dynamoDbEndpoint: vars.DYNAMODB_ENDPOINT,
     turnstile: {
       verifyUrl: vars.TURNSTILE_VERIFY_URL,
@@ -70,13 +80,13 @@ function oneSecret(
   arn: string | undefined,
   inline: string | undefined,
   required: true,
-): EmailHashKeySource;
+): SecretSource;
 function oneSecret(
   name: string,
   arn: string | undefined,
   inline: string | undefined,
   required: boolean,
-): EmailHashKeySource | undefined;
+): SecretSource | undefined;
 function oneSecret(name: string, arn: string | undefined, inline: string | undefined, required: boolean) {
   if (arn && inline) throw new Error(`Set either ${name}_SECRET_ARN or ${name}, not both`);
   if (arn) return { kind: 'secretsManager', secretId: arn };

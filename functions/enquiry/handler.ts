@@ -6,13 +6,14 @@ import { randomUUID } from 'node:crypto';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { createDocumentClient } from '#shared/adapters/dynamodb/client.ts';
-import { createIntakeRepository } from '#shared/adapters/dynamodb/intake-repository.ts';
+import { createContactsRepository } from '#shared/adapters/dynamodb/contacts-repository.ts';
 import type { Mailer } from '#shared/adapters/mail/mailer.ts';
 import { outboxMailer } from '#shared/adapters/mail/outbox.ts';
-import { secretReader } from '#shared/adapters/secrets.ts';
+import { secretReader, secretValue } from '#shared/adapters/secrets.ts';
 import { turnstileVerifier } from '#shared/adapters/turnstile.ts';
 import { readFunctionConfig } from '#shared/config.ts';
-import { createEmailHasher, type EmailHasher } from '#shared/domain/hashing.ts';
+import { createEmailHasher } from '#shared/domain/hashing.ts';
+import { parseKeyRing } from '#shared/domain/tokens.ts';
 import { type EnquiryBody, enquiryBody } from '#shared/http/enquiry-body.ts';
 import { httpResponses } from '#shared/http/error-handler.ts';
 import { NotFoundError } from '#shared/http/errors.ts';
@@ -27,22 +28,23 @@ const needsTurnstile = config.app.forms.some((form) => form.turnstile);
 if (needsTurnstile && !config.turnstile.secret) {
   throw new Error('A form has Turnstile on: set TURNSTILE_SECRET_ARN (AWS) or TURNSTILE_SECRET (local mode)');
 }
-const readHashKey = secretReader(config.emailHashKey);
-let hasher: Promise<EmailHasher> | undefined;
+const sendsLinks = config.app.forms.some(
+  (form) => form.marketing.mode !== 'none' && form.marketing.confirmation !== 'none',
+);
+if (sendsLinks && !config.tokenSigningKeys) {
+  throw new Error(
+    'A form sends confirmation or welcome emails: set TOKEN_SIGNING_KEYS_SECRET_ARN (AWS) or TOKEN_SIGNING_KEYS (local mode)',
+  );
+}
 
 export const dependencies: SubmitEnquiryDeps = {
   config: config.app,
-  repository: createIntakeRepository(
+  contacts: createContactsRepository(
     createDocumentClient({ endpoint: config.dynamoDbEndpoint }),
     config.tableName,
   ),
-  emailHasher: () => {
-    hasher ??= readHashKey().then(createEmailHasher);
-    return hasher.catch((error: unknown) => {
-      hasher = undefined;
-      throw error;
-    });
-  },
+  emailHasher: secretValue(config.emailHashKey, createEmailHasher),
+  linkKeys: config.tokenSigningKeys ? secretValue(config.tokenSigningKeys, parseKeyRing) : undefined,
   mailer: config.mailTransport === 'ses' ? lazySesMailer(config.app.notifications.from) : outboxMailer,
   turnstile:
     needsTurnstile && config.turnstile.secret

@@ -25,7 +25,7 @@ export class StatefulStack extends Stack {
   public readonly table: Table;
   /** Key of the suppression-list email hashes. */
   public readonly emailHashKey: Secret;
-  /** Key that signs unsubscribe and preferences links. */
+  /** Key ring that signs unsubscribe, preferences and confirmation links (shared/domain/tokens.ts). */
   public readonly tokenSigningKey: Secret;
   /** Cloudflare Turnstile secret key; only when a form uses Turnstile. */
   public readonly turnstileSecret: Secret | undefined;
@@ -59,7 +59,7 @@ export class StatefulStack extends Stack {
       });
     }
 
-    // Secrets are encrypted with the AWS managed key aws/secretsmanager; the SecretString is the raw key.
+    // Secrets are encrypted with the AWS managed key aws/secretsmanager. This SecretString is the raw key.
     // The email hash key is never rotated: every suppression-list hash depends on it.
     this.emailHashKey = new Secret(this, 'EmailHashKey', {
       description: 'Consent Desk: key of the suppression-list email hashes. Never rotate or delete.',
@@ -74,17 +74,24 @@ export class StatefulStack extends Stack {
         'would stop them matching, letting unsubscribed or erased people be re-added.',
     );
 
+    // A key ring, {"current":"k1","k1":"<key>"}, so a later rotation can keep the previous key valid.
     this.tokenSigningKey = new Secret(this, 'TokenSigningKey', {
-      description: 'Consent Desk: key that signs unsubscribe and preferences links.',
-      generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
+      description: 'Consent Desk: key ring that signs unsubscribe, preferences and confirmation links.',
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({ current: 'k1' }),
+        generateStringKey: 'k1',
+        passwordLength: 64,
+        excludePunctuation: true,
+      },
       // Links in emails already sent must keep working after a redeploy.
       removalPolicy: RemovalPolicy.RETAIN,
     });
     acknowledge(
       this.tokenSigningKey,
       'AwsSolutions-SMG4',
-      'Rotating it would break every unsubscribe and preferences link already sent unless the previous ' +
-        'key stays valid alongside the new one, which a single-value Secrets Manager rotation cannot do.',
+      'Rotated by hand, at most yearly: add a new key id with a fresh key, point "current" at it and keep ' +
+        'the previous key, so links already sent keep working. A single-value Secrets Manager rotation ' +
+        'would drop the previous key and break them.',
     );
 
     if (config.forms.some((form) => form.turnstile)) {

@@ -29,7 +29,7 @@ export interface StatelessStackProps extends StackProps {
 type FunctionAccess = (fn: ConsentDeskFunction, props: StatelessStackProps) => void;
 
 const FUNCTION_ACCESS: Readonly<Record<FunctionName, FunctionAccess>> = {
-  enquiry: (fn, { config, table, emailHashKey, turnstileSecret }) => {
+  enquiry: (fn, { config, table, emailHashKey, tokenSigningKey, turnstileSecret }) => {
     fn.bindTable(table, {
       // Item actions on the table only: TransactWriteItems is authorized per item action inside it.
       actions: [
@@ -42,11 +42,29 @@ const FUNCTION_ACCESS: Readonly<Record<FunctionName, FunctionAccess>> = {
       ],
     });
     fn.bindSecret(emailHashKey, 'EMAIL_HASH_KEY_SECRET_ARN');
+    // Confirmation and welcome emails carry signed unsubscribe, preferences and confirm links.
+    fn.bindSecret(tokenSigningKey, 'TOKEN_SIGNING_KEYS_SECRET_ARN');
     if (config.forms.some((form) => form.turnstile)) {
       if (!turnstileSecret) throw new Error('A form uses Turnstile but no Turnstile secret was passed');
       fn.bindSecret(turnstileSecret, 'TURNSTILE_SECRET_ARN');
     }
     fn.bindEmailSender(config.notifications.from);
+  },
+  links: (fn, { table, emailHashKey, tokenSigningKey }) => {
+    fn.bindTable(table, {
+      // Reads the contact, writes its permissions, events and suppression entry in one transaction.
+      actions: [
+        'dynamodb:GetItem',
+        'dynamodb:Query',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:ConditionCheckItem',
+      ],
+    });
+    // The suppression entry is keyed by the address's keyed hash.
+    fn.bindSecret(emailHashKey, 'EMAIL_HASH_KEY_SECRET_ARN');
+    fn.bindSecret(tokenSigningKey, 'TOKEN_SIGNING_KEYS_SECRET_ARN');
   },
 };
 

@@ -2,15 +2,20 @@
  * Secret values, fetched once per container: from Secrets Manager in AWS, inline in local mode.
  * The Secrets Manager client is imported on first use, so functions pay for it only when they need it.
  */
-import type { EmailHashKeySource } from '../config.ts';
+import type { SecretSource } from '../config.ts';
 
 export type SecretReader = () => Promise<string>;
 
-export function secretReader(source: EmailHashKeySource): SecretReader {
-  if (source.kind === 'inline') return async () => source.key;
-  let cached: Promise<string> | undefined;
+export function secretReader(source: SecretSource): SecretReader {
+  return secretValue(source, (value) => value);
+}
+
+/** The secret, parsed once (e.g. into a key), shared by every request of the container. */
+export function secretValue<T>(source: SecretSource, parse: (value: string) => T): () => Promise<T> {
+  let cached: Promise<T> | undefined;
   return () => {
-    cached ??= fetchSecret(source.secretId).catch((error: unknown) => {
+    const value = source.kind === 'inline' ? Promise.resolve(source.key) : fetchSecret(source.secretId);
+    cached ??= value.then(parse).catch((error: unknown) => {
       cached = undefined; // a failed fetch is retried by the next request, not remembered
       throw error;
     });

@@ -32,6 +32,11 @@ const marketingSchema = z.discriminatedUnion('mode', [
     statement: statementSchema,
     /** Statements shown before the current one, so a page cached with an older text still records what was shown. */
     previousStatements: z._default(z.array(statementSchema), []),
+    /**
+     * What follows a new permission: `double_opt_in` keeps the person pending until they use the link in
+     * a confirmation email; `welcome` sends a welcome email; `none` sends nothing.
+     */
+    confirmation: z._default(z.enum(['double_opt_in', 'welcome', 'none']), 'none'),
   }),
   z.object({
     /** PECR reg 22 soft opt-in: only for forms used in a sale or negotiation; `marketing_opt_out` refuses. */
@@ -39,6 +44,7 @@ const marketingSchema = z.discriminatedUnion('mode', [
     topics: z.array(slug).check(z.minLength(1)),
     statement: statementSchema,
     previousStatements: z._default(z.array(statementSchema), []),
+    confirmation: z._default(z.enum(['welcome', 'none']), 'none'),
   }),
 ]);
 export type MarketingConfig = z.infer<typeof marketingSchema>;
@@ -82,6 +88,18 @@ export const runtimeConfigSchema = z
     retention: z._default(retentionSchema, () => z.parse(retentionSchema, {})),
     allowedOrigins: z.array(origin),
     notifications: z.object({ from: email, to: z.array(email).check(z.minLength(1)) }),
+    /** What the preference centre tells people before they switch a topic on (recorded as express consent). */
+    preferenceCentre: z._default(z.object({ statement: statementSchema }), {
+      statement: {
+        version: 'default-1',
+        text: 'Choose the emails you want from us. You can change this at any time, and every email has a link to unsubscribe.',
+      },
+    }),
+    /**
+     * Where links in emails point (e.g. https://consent.example.co.uk). Optional: by default they point at
+     * the API that sent the email.
+     */
+    publicBaseUrl: z.optional(httpsUrl),
   })
   .check(z.superRefine(checkCrossReferences));
 export type RuntimeConfig = z.infer<typeof runtimeConfigSchema>;
@@ -166,6 +184,6 @@ export function parseRuntimeConfig(input: unknown): RuntimeConfig {
 
 /** The subset of the file the functions receive. */
 export function toRuntimeConfig(config: AppConfig): RuntimeConfig {
-  const { organisation, topics, forms, retention, allowedOrigins, notifications } = config;
-  return { organisation, topics, forms, retention, allowedOrigins, notifications };
+  const { waf: _waf, deletionProtection: _protection, logRetentionDays: _days, ...runtime } = config;
+  return runtime;
 }

@@ -3,7 +3,7 @@ import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { EnquiryInput } from '../use-cases/submit-enquiry.ts';
 import { parseBody } from './body.ts';
-import { referringPage, wantsJson } from './request.ts';
+import { apiBaseUrl, referringPage, wantsJson } from './request.ts';
 
 export interface EnquiryBody {
   enquiry?: EnquiryInput;
@@ -15,7 +15,12 @@ export function enquiryBody(): MiddlewareObj<APIGatewayProxyEvent & EnquiryBody>
       const { event } = request;
       if (event.httpMethod !== 'POST') return;
       const { fields } = await parseBody(event);
-      event.enquiry = { fields, method: wantsJson(event) ? 'json' : 'html_form', page: referringPage(event) };
+      event.enquiry = {
+        fields,
+        method: wantsJson(event) ? 'json' : 'html_form',
+        page: referringPage(event),
+        baseUrl: apiBaseUrl(event),
+      };
     },
   };
 }

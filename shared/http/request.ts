@@ -45,3 +45,14 @@ export function referringPage(event: Pick<APIGatewayProxyEvent, 'headers'>): str
     return undefined;
   }
 }
+
+/**
+ * The public URL of this API (scheme, host and base path), for links in emails. API Gateway sets the
+ * domain name itself, so a client's Host header cannot steer where links point; loopback is local mode.
+ */
+export function apiBaseUrl(event: Pick<APIGatewayProxyEvent, 'headers' | 'path' | 'requestContext'>): string {
+  const host = event.requestContext.domainName ?? header(event, 'host') ?? 'localhost';
+  const loopback = /^(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/.test(host);
+  const scheme = header(event, 'x-forwarded-proto') ?? (loopback ? 'http' : 'https');
+  return `${scheme}://${host}${basePath(event)}`;
+}

@@ -1,24 +1,36 @@
 /**
  * Taking an enquiry: interpret the form, check it is not a bot, store what the form keeps together with
- * any marketing change, and tell staff.
+ * any marketing change, tell staff, and send the confirmation or welcome email the form asks for.
  */
-import type { IntakeRepository } from '../adapters/dynamodb/intake-repository.ts';
-import { IntakeConflictError } from '../adapters/dynamodb/intake-repository.ts';
-import type { Mailer } from '../adapters/mail/mailer.ts';
+import type { ContactsRepository, ContactWrite } from '../adapters/dynamodb/contacts-repository.ts';
+import { ContactConflictError } from '../adapters/dynamodb/contacts-repository.ts';
+import type { Mailer, OutgoingEmail } from '../adapters/mail/mailer.ts';
 import type { TurnstileVerifier } from '../adapters/turnstile.ts';
-import type { RuntimeConfig } from '../config/schema.ts';
-import { interpretSubmission, type SubmittedFields, TURNSTILE_FIELD } from '../domain/enquiry.ts';
+import type { FormConfig, RuntimeConfig } from '../config/schema.ts';
+import type { ConsentEventType } from '../domain/consent.ts';
+import { type ContactChange, decideChange, type RequestedEvent } from '../domain/contact-change.ts';
+import {
+  type EnquirySubmission,
+  interpretSubmission,
+  type MarketingIntent,
+  type SubmittedFields,
+  TURNSTILE_FIELD,
+} from '../domain/enquiry.ts';
 import type { EmailHasher } from '../domain/hashing.ts';
-import { decideMarketing } from '../domain/marketing.ts';
 import { expiryFor } from '../domain/retention.ts';
+import type { KeyRing } from '../domain/tokens.ts';
+import { contactLinks } from '../email/links.ts';
+import { confirmationEmail, welcomeEmail } from '../email/marketing-emails.ts';
 import { staffNotification } from '../email/staff-notification.ts';
 import { InvalidRequestError } from '../http/errors.ts';
 import { describeError, log } from '../log.ts';
 
 export interface SubmitEnquiryDeps {
   readonly config: RuntimeConfig;
-  readonly repository: IntakeRepository;
+  readonly contacts: ContactsRepository;
   readonly emailHasher: () => Promise<EmailHasher>;
+  /** Signs the links in confirmation and welcome emails; needed when a form sends them. */
+  readonly linkKeys: (() => Promise<KeyRing>) | undefined;
   readonly mailer: Mailer;
   /** Required when any form has Turnstile on. */
   readonly turnstile: TurnstileVerifier | undefined;
@@ -30,6 +42,8 @@ export interface EnquiryInput {
   readonly fields: SubmittedFields;
   readonly method: 'html_form' | 'json';
   readonly page: string | undefined;
+  /** Where links in emails point. */
+  readonly baseUrl: string;
 }
 
 export interface EnquiryReceipt {
@@ -49,68 +63,122 @@ export async function submitEnquiry(deps: SubmitEnquiryDeps, input: EnquiryInput
     return { id, formId: submission.form.id };
   }
 
-  const { form, fields, email, marketing } = submission;
+  const { form, fields, marketing } = submission;
   if (form.turnstile) {
     if (!deps.turnstile || !submission.turnstileToken) throw new Error('Turnstile is on but not configured');
     const verdict = await deps.turnstile.verify(submission.turnstileToken);
     if (verdict !== 'passed') throw new InvalidRequestError({ [TURNSTILE_FIELD]: 'failed' });
   }
 
+  const recorded = await store(deps, submission, id, input);
+  await notifyStaff(deps, form, id, fields, marketing);
+  if (recorded) await sendMarketingEmail(deps, form, recorded, input.baseUrl);
+
+  log.info('enquiry_received', {
+    formId: form.id,
+    stored: form.store,
+    marketing: marketing.kind,
+    consentEvents: recorded?.change.events.length ?? 0,
+    refused: recorded?.change.refused ?? 0,
+  });
+  return { id, formId: form.id };
+}
+
+interface Recorded {
+  readonly contactId: string;
+  readonly email: string;
+  readonly change: ContactChange;
+  readonly now: Date;
+}
+
+/** Writes the enquiry and the marketing change together, re-deciding if the contact changed meanwhile. */
+async function store(
+  deps: SubmitEnquiryDeps,
+  submission: Extract<EnquirySubmission, { kind: 'valid' }>,
+  id: string,
+  input: EnquiryInput,
+): Promise<Recorded | undefined> {
+  const { form, fields, email, marketing } = submission;
   const hasher = email && marketing.kind !== 'none' ? await deps.emailHasher() : undefined;
-  const noChange = { contactId: undefined as string | undefined, events: 0, softOptInBlocked: false };
-  let outcome = noChange;
   for (let attempt = 1; ; attempt++) {
-    outcome = noChange;
     const now = deps.clock();
-    const receivedAt = now.toISOString();
-    let contact: Parameters<IntakeRepository['record']>[0]['contact'];
-    if (hasher && email) {
+    let recorded: Recorded | undefined;
+    let write: ContactWrite | undefined;
+    if (hasher && email && marketing.kind !== 'none') {
       const contactId = hasher.contactId(email);
       const suppressionHash = hasher.suppressionHash(email);
-      const snapshot = await deps.repository.readMarketingSnapshot(contactId, suppressionHash, now);
-      const decision = decideMarketing(marketing, snapshot, {
+      const [state, suppression] = await Promise.all([
+        deps.contacts.readContact(contactId, now),
+        deps.contacts.readSuppression(suppressionHash),
+      ]);
+      const snapshot = { ...state.snapshot, suppression };
+      const change = decideChange(snapshot, requestsFor(form, marketing), {
         now,
         retention: deps.config.retention,
+        allTopics: deps.config.topics.map((topic) => topic.id),
+        source: 'form',
+        actor: 'visitor',
         formId: form.id,
         page: input.page,
         method: input.method,
+        statement: marketing.statement,
+        reason: marketing.kind === 'refusal' ? 'refused_at_collection' : undefined,
         newEventId: deps.newId,
       });
-      if (decision) {
-        contact = {
-          contactId,
-          suppressionHash,
-          email,
-          name: fields.name,
-          expectedVersion: snapshot.contact?.version,
-          decision,
-        };
-        outcome = {
-          contactId: decision.topics.length > 0 ? contactId : undefined,
-          events: decision.events.length,
-          softOptInBlocked: decision.softOptInBlocked,
-        };
-      }
+      write = {
+        now,
+        contactId,
+        suppressionHash,
+        email,
+        name: fields.name,
+        snapshot,
+        change,
+        source: 'form',
+        reason: marketing.kind === 'refusal' ? 'refused_at_collection' : undefined,
+      };
+      recorded = { contactId, email, change, now };
     }
     const enquiry = form.store
       ? {
           enquiryId: id,
           formId: form.id,
-          receivedAt,
+          receivedAt: now.toISOString(),
           fields,
-          contactId: outcome.contactId,
+          contactId: recorded?.change.writesContact ? recorded.contactId : undefined,
           expiresAt: expiryFor('enquiry', now, deps.config.retention),
         }
       : undefined;
     try {
-      await deps.repository.record({ now, enquiry, contact });
-      break;
+      await deps.contacts.write({ contact: write, enquiry });
+      return recorded;
     } catch (error) {
-      if (!(error instanceof IntakeConflictError) || attempt >= MAX_ATTEMPTS) throw error;
+      if (!(error instanceof ContactConflictError) || attempt >= MAX_ATTEMPTS) throw error;
       log.warn('enquiry_write_conflict', { attempt, formId: form.id });
     }
   }
+}
 
+function requestsFor(form: FormConfig, marketing: MarketingIntent): RequestedEvent[] {
+  if (marketing.kind === 'none') return [];
+  const confirmation = form.marketing.mode === 'consent' ? form.marketing.confirmation : 'none';
+  const type: ConsentEventType =
+    marketing.kind === 'refusal'
+      ? 'withdrawn'
+      : marketing.kind === 'soft_opt_in'
+        ? 'soft_opt_in_granted'
+        : confirmation === 'double_opt_in'
+          ? 'consent_requested'
+          : 'consent_given';
+  return marketing.topics.map((topic) => ({ type, topic }));
+}
+
+async function notifyStaff(
+  deps: SubmitEnquiryDeps,
+  form: FormConfig,
+  id: string,
+  fields: Extract<EnquirySubmission, { kind: 'valid' }>['fields'],
+  marketing: MarketingIntent,
+): Promise<void> {
   const notification = staffNotification({
     to: deps.config.notifications.to,
     formId: form.id,
@@ -126,13 +194,49 @@ export async function submitEnquiry(deps: SubmitEnquiryDeps, input: EnquiryInput
     if (!form.store) throw error;
     log.error('staff_notification_failed', { ...describeError(error), formId: form.id, enquiryId: id });
   }
+}
 
-  log.info('enquiry_received', {
-    formId: form.id,
-    stored: form.store,
-    marketing: marketing.kind,
-    consentEvents: outcome.events,
-    softOptInBlocked: outcome.softOptInBlocked,
-  });
-  return { id, formId: form.id };
+/** The confirmation (double opt-in) or welcome email, when the form asks for one and something was granted. */
+async function sendMarketingEmail(
+  deps: SubmitEnquiryDeps,
+  form: FormConfig,
+  recorded: Recorded,
+  baseUrl: string,
+) {
+  if (
+    form.marketing.mode === 'none' ||
+    form.marketing.confirmation === 'none' ||
+    !recorded.change.writesContact
+  )
+    return;
+  const wanted = form.marketing.confirmation === 'double_opt_in' ? 'consent_requested' : undefined;
+  const granted = recorded.change.events.filter((event) =>
+    wanted ? event.type === wanted : event.type === 'consent_given' || event.type === 'soft_opt_in_granted',
+  );
+  if (granted.length === 0 || !deps.linkKeys) return;
+  const labels = granted.map(
+    (event) => deps.config.topics.find((topic) => topic.id === event.topic)?.label ?? event.topic,
+  );
+  try {
+    const links = contactLinks({
+      ring: await deps.linkKeys(),
+      baseUrl: deps.config.publicBaseUrl ?? baseUrl,
+      contactId: recorded.contactId,
+      epoch: recorded.change.contactEpoch,
+      now: recorded.now,
+    });
+    const common = {
+      to: recorded.email,
+      organisation: deps.config.organisation.name,
+      topicLabels: labels,
+      links,
+    };
+    const email: OutgoingEmail = wanted
+      ? confirmationEmail({ ...common, statement: form.marketing.statement.text })
+      : welcomeEmail(common);
+    await deps.mailer.send(email);
+  } catch (error) {
+    // The permission is recorded; a lost confirmation only leaves the person pending, as if unanswered.
+    log.error('marketing_email_failed', { ...describeError(error), formId: form.id });
+  }
 }

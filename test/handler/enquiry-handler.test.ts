@@ -11,7 +11,7 @@ import 'aws-sdk-client-mock-vitest/extend';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { localOutbox } from '../../shared/adapters/mail/outbox.ts';
 import { PAGE_CSP } from '../../shared/http/responses.ts';
-import { exampleConfig, TEST_HASH_KEY } from '../support/config.ts';
+import { exampleConfig, TEST_HASH_KEY, TEST_KEY_RING } from '../support/config.ts';
 import { formBody, lambdaContext, restEvent } from './events.ts';
 
 const dynamo = mockClient(DynamoDBDocumentClient);
@@ -45,6 +45,7 @@ beforeAll(async () => {
   vi.stubEnv('APP_CONFIG', JSON.stringify(config));
   vi.stubEnv('MAIL_TRANSPORT', 'outbox');
   vi.stubEnv('EMAIL_HASH_KEY', TEST_HASH_KEY);
+  vi.stubEnv('TOKEN_SIGNING_KEYS', TEST_KEY_RING);
   vi.stubEnv('TURNSTILE_SECRET', 'turnstile-test-secret');
   vi.stubEnv('TURNSTILE_VERIFY_URL', 'https://turnstile.test/siteverify');
   vi.stubEnv('AWS_REGION', 'eu-west-2');
@@ -113,7 +114,7 @@ describe('POST /enquiries', () => {
           Put: expect.objectContaining({
             Item: expect.objectContaining({
               type: 'consent_event',
-              eventType: 'consent_given',
+              eventType: 'consent_requested',
               method: 'json',
             }),
           }),
@@ -122,6 +123,14 @@ describe('POST /enquiries', () => {
     });
     expect(localOutbox).toEqual([
       expect.objectContaining({ to: 'sales@example.co.uk', subject: 'New enquiry (contact form)' }),
+      // The contact form uses double opt-in; links point back at this API, under its stage.
+      expect.objectContaining({
+        to: 'ada@example.com',
+        subject: 'Please confirm your subscription to Example Ltd',
+        text: expect.stringContaining(
+          'https://abc123.execute-api.eu-west-2.amazonaws.com/prod/confirm?token=v1.',
+        ),
+      }),
     ]);
   });
 

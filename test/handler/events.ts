@@ -28,7 +28,15 @@ export function restEvent(options: {
     },
   );
   // Deployed, API Gateway reports the path with the stage in front of it.
-  return { ...event, requestContext: { ...event.requestContext, stage, path: `/${stage}${path}` } };
+  return {
+    ...event,
+    requestContext: {
+      ...event.requestContext,
+      stage,
+      path: `/${stage}${path}`,
+      domainName: 'abc123.execute-api.eu-west-2.amazonaws.com',
+    },
+  };
 }
 
 export const lambdaContext = {

@@ -1,6 +1,7 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
-import { beforeAll, describe, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { TABLE_DEFINITION } from '../../shared/adapters/dynamodb/table.ts';
+import { parseKeyRing } from '../../shared/domain/tokens.ts';
 import { exampleConfig, synthesize } from './synth.ts';
 
 let template: Template;
@@ -65,12 +66,36 @@ describe('the secrets', () => {
     });
   });
 
-  it('generates the link-signing key and has no rotation schedules', () => {
-    template.hasResourceProperties('AWS::SecretsManager::Secret', {
-      Description: Match.stringLikeRegexp('signs unsubscribe'),
-      GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true },
+  it('generates the link-signing key as a one-key ring, kept on stack deletion, with no rotation schedules', () => {
+    template.hasResource('AWS::SecretsManager::Secret', {
+      Properties: {
+        Description: Match.stringLikeRegexp('signs unsubscribe'),
+        GenerateSecretString: {
+          SecretStringTemplate: '{"current":"k1"}',
+          GenerateStringKey: 'k1',
+          PasswordLength: 64,
+          ExcludePunctuation: true,
+        },
+      },
+      DeletionPolicy: 'Retain',
     });
     template.resourceCountIs('AWS::SecretsManager::RotationSchedule', 0);
+  });
+
+  it('generates a link-signing secret that parses as a key ring', () => {
+    const secrets = template.findResources('AWS::SecretsManager::Secret', {
+      Properties: { Description: Match.stringLikeRegexp('signs unsubscribe') },
+    });
+    const generate: { SecretStringTemplate: string; GenerateStringKey: string; PasswordLength: number } =
+      Object.values(secrets)[0]?.Properties.GenerateSecretString;
+    // What Secrets Manager stores: the template plus the generated value under GenerateStringKey.
+    const stored = JSON.stringify({
+      ...JSON.parse(generate.SecretStringTemplate),
+      [generate.GenerateStringKey]: 'x'.repeat(generate.PasswordLength),
+    });
+    const ring = parseKeyRing(stored);
+    expect(ring.currentKeyId).toBe('k1');
+    expect(ring.keys.get('k1')?.length).toBe(64);
   });
 
   it('has no Turnstile secret when no form uses Turnstile', () => {

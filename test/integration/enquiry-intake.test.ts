@@ -12,6 +12,14 @@ const tableName = inject('tableName');
 afterAll(() => db.destroy());
 
 const contactForm = exampleConfig.forms.find((form) => form.id === 'contact');
+/** The example config with the contact form giving consent at once (no double opt-in), for both topics. */
+const singleOptIn = runtimeConfig({
+  forms: runtimeConfig().forms.map((form) =>
+    form.marketing.mode === 'consent'
+      ? { ...form, marketing: { ...form.marketing, confirmation: 'none', topics: ['newsletter', 'offers'] } }
+      : form,
+  ),
+});
 const consentStatement =
   contactForm?.marketing.mode === 'consent' ? contactForm.marketing.statement : undefined;
 
@@ -39,11 +47,12 @@ const post = (harness: ReturnType<typeof intakeHarness>, record: Record<string, 
     fields: fields(record),
     method: 'html_form',
     page: 'https://www.example.co.uk/contact',
+    baseUrl: 'http://localhost:3000',
   });
 
 describe('enquiry intake against DynamoDB Local', () => {
   it('stores the enquiry, the contact, its consent and the consent record atomically', async () => {
-    const harness = intakeHarness(db, tableName);
+    const harness = intakeHarness(db, tableName, singleOptIn);
     const email = uniqueEmail('consent');
     const receipt = await post(harness, {
       form: 'contact',
@@ -51,6 +60,7 @@ describe('enquiry intake against DynamoDB Local', () => {
       email: email.toUpperCase(),
       message: 'Please call me',
       marketing_consent: 'on',
+      topics: 'newsletter',
     });
 
     const contactId = harness.hasher.contactId(email);
@@ -94,6 +104,33 @@ describe('enquiry intake against DynamoDB Local', () => {
     expect(harness.sent).toHaveLength(1);
   });
 
+  it('keeps a double opt-in pending, out of every list, and emails a signed confirmation link', async () => {
+    const harness = intakeHarness(db, tableName);
+    const email = uniqueEmail('pending');
+    await post(harness, { form: 'contact', name: 'Ada', email, message: 'Hi', marketing_consent: 'yes' });
+    const contactId = harness.hasher.contactId(email);
+    const items = await partition(contactId);
+    const topic = items.find((item) => item.sk === 'TOPIC#newsletter');
+    expect(topic).toMatchObject({
+      status: 'pending',
+      epoch: 1,
+      expiresAt: Date.parse('2026-12-22T10:00:00Z') / 1000,
+    });
+    expect(topic).not.toHaveProperty('gsi1pk');
+    expect(
+      items.filter((item) => String(item.sk).startsWith('EVENT#')).map((item) => item.eventType),
+    ).toEqual(['consent_requested']);
+    const confirmation = harness.sent.find((sent) => sent.subject.startsWith('Please confirm'));
+    expect(confirmation?.to).toEqual([email]);
+    expect(confirmation?.text).toMatch(/Confirm: http:\/\/localhost:3000\/confirm\?token=v1\.k1\./);
+    expect(confirmation?.text).toContain('http://localhost:3000/unsubscribe?token=');
+    expect(confirmation?.text).toContain('http://localhost:3000/preferences?token=');
+    expect(confirmation?.headers).toEqual({
+      'List-Unsubscribe': expect.stringMatching(/^<http:\/\/localhost:3000\/unsubscribe\?token=v1\.[^>]+>$/),
+      'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+    });
+  });
+
   it('keeps no unknown field and nothing at all from a honeypot submission', async () => {
     const harness = intakeHarness(db, tableName);
     const marker = `marker-${randomUUID()}`;
@@ -122,7 +159,7 @@ describe('enquiry intake against DynamoDB Local', () => {
   });
 
   it('never grants soft opt-in to a suppressed address, and express consent lifts the suppression', async () => {
-    const harness = intakeHarness(db, tableName);
+    const harness = intakeHarness(db, tableName, singleOptIn);
     const email = uniqueEmail('suppressed');
     const contactId = harness.hasher.contactId(email);
     const suppressionHash = harness.hasher.suppressionHash(email);
@@ -134,24 +171,43 @@ describe('enquiry intake against DynamoDB Local', () => {
       message: 'Quote please',
       marketing_opt_out: 'yes',
     });
-    expect(await suppressed(suppressionHash)).toMatchObject({ reason: 'refused_at_collection' });
+    expect(await suppressed(suppressionHash)).toMatchObject({
+      all: false,
+      topics: ['offers'],
+      reason: 'refused_at_collection',
+    });
     expect(await partition(contactId)).toEqual([]);
 
     await post(harness, { form: 'quote', name: 'Alan', email, message: 'Another quote' });
     expect(await partition(contactId)).toEqual([]);
-    expect(await suppressed(suppressionHash)).toBeDefined();
 
+    // Consent to another topic leaves the refusal standing.
     await post(harness, {
       form: 'contact',
       name: 'Alan',
       email,
-      message: 'Newsletter too',
+      message: 'News',
       marketing_consent: 'yes',
+      topics: 'newsletter',
+    });
+    expect(await suppressed(suppressionHash)).toMatchObject({ topics: ['offers'] });
+    await post(harness, { form: 'quote', name: 'Alan', email, message: 'Third quote' });
+    expect((await partition(contactId)).find((item) => item.sk === 'TOPIC#offers')).toBeUndefined();
+
+    // Express consent to the refused topic itself lifts it, and the event says so.
+    await post(harness, {
+      form: 'contact',
+      name: 'Alan',
+      email,
+      message: 'Offers too',
+      marketing_consent: 'yes',
+      topics: 'offers',
     });
     expect(await suppressed(suppressionHash)).toBeUndefined();
     const events = (await partition(contactId)).filter((item) => String(item.sk).startsWith('EVENT#'));
-    expect(events).toEqual([
-      expect.objectContaining({ eventType: 'consent_given', liftedSuppression: true }),
+    expect(events.map((event) => [event.eventType, event.topic, event.liftedSuppression])).toEqual([
+      ['consent_given', 'newsletter', false],
+      ['consent_given', 'offers', true],
     ]);
   });
 
@@ -181,7 +237,7 @@ describe('enquiry intake against DynamoDB Local', () => {
   });
 
   it('serialises concurrent submissions for one address without losing either', async () => {
-    const harness = intakeHarness(db, tableName);
+    const harness = intakeHarness(db, tableName, singleOptIn);
     const email = uniqueEmail('race');
     await Promise.all(
       [1, 2, 3].map((n) =>
@@ -191,6 +247,7 @@ describe('enquiry intake against DynamoDB Local', () => {
           email,
           message: 'Hi',
           marketing_consent: 'yes',
+          topics: 'newsletter',
         }),
       ),
     );
@@ -218,6 +275,7 @@ describe('enquiry intake against DynamoDB Local', () => {
         fields: fields({ form: 'contact', name: 'A', email: uniqueEmail('first'), message: 'x' }),
         method: 'json',
         page: undefined,
+        baseUrl: 'http://localhost:3000',
       },
     );
     const email = uniqueEmail('atomic');
@@ -229,6 +287,7 @@ describe('enquiry intake against DynamoDB Local', () => {
           fields: fields({ form: 'contact', name: 'B', email, message: 'y', marketing_consent: 'on' }),
           method: 'json',
           page: undefined,
+          baseUrl: 'http://localhost:3000',
         },
       ),
     ).rejects.toThrow();

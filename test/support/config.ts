@@ -9,3 +9,8 @@ export function runtimeConfig(overrides: Partial<RuntimeConfig> = {}): RuntimeCo
 }
 
 export const TEST_HASH_KEY = 'test-email-hash-key-0123456789abcdef0123456789';
+
+export const TEST_KEY_RING = JSON.stringify({
+  current: 'k1',
+  k1: 'test-link-signing-key-0123456789abcdefghij',
+});

@@ -3,12 +3,13 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { LOCAL_AWS } from '../../local/dynamodb.ts';
-import { createIntakeRepository } from '../../shared/adapters/dynamodb/intake-repository.ts';
+import { createContactsRepository } from '../../shared/adapters/dynamodb/contacts-repository.ts';
 import type { OutgoingEmail } from '../../shared/adapters/mail/mailer.ts';
 import type { RuntimeConfig } from '../../shared/config/schema.ts';
 import { createEmailHasher } from '../../shared/domain/hashing.ts';
+import { parseKeyRing } from '../../shared/domain/tokens.ts';
 import type { SubmitEnquiryDeps } from '../../shared/use-cases/submit-enquiry.ts';
-import { runtimeConfig, TEST_HASH_KEY } from './config.ts';
+import { runtimeConfig, TEST_HASH_KEY, TEST_KEY_RING } from './config.ts';
 
 export function documentClient(endpoint: string): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint, ...LOCAL_AWS }), {
@@ -25,7 +26,8 @@ export function intakeHarness(
   const clock = { now: new Date('2026-11-22T10:00:00Z') };
   const deps: SubmitEnquiryDeps = {
     config,
-    repository: createIntakeRepository(db, tableName),
+    contacts: createContactsRepository(db, tableName),
+    linkKeys: async () => parseKeyRing(TEST_KEY_RING),
     emailHasher: async () => createEmailHasher(TEST_HASH_KEY),
     mailer: { send: async (email) => void sent.push(email) },
     turnstile: undefined,

@@ -45,3 +45,44 @@ describe('a function environment', () => {
     expect(() => parseFunctionConfig({ ...base, ...change })).toThrow(message);
   });
 });
+
+describe('the link-signing key ring setting', () => {
+  const ringArn = 'arn:aws:secretsmanager:eu-west-2:123456789012:secret:token-keys';
+  const ringJson = JSON.stringify({ current: 'k1', k1: 'local-token-key-0123456789abcdefghijklmnop' });
+
+  it('may be absent for now', () => {
+    expect(parseFunctionConfig(base).tokenSigningKeys).toBeUndefined();
+  });
+
+  it('reads the Secrets Manager secret in AWS', () => {
+    expect(parseFunctionConfig({ ...base, TOKEN_SIGNING_KEYS_SECRET_ARN: ringArn }).tokenSigningKeys).toEqual(
+      {
+        kind: 'secretsManager',
+        secretId: ringArn,
+      },
+    );
+  });
+
+  it('takes the key ring inline in local mode', () => {
+    expect(parseFunctionConfig({ ...base, TOKEN_SIGNING_KEYS: ringJson }).tokenSigningKeys).toEqual({
+      kind: 'inline',
+      key: ringJson,
+    });
+  });
+
+  it.each([
+    [
+      'both a secret and an inline key ring',
+      { TOKEN_SIGNING_KEYS_SECRET_ARN: ringArn, TOKEN_SIGNING_KEYS: ringJson },
+      'Set either TOKEN_SIGNING_KEYS_SECRET_ARN or TOKEN_SIGNING_KEYS, not both',
+    ],
+    [
+      'a secret ARN that is too short',
+      { TOKEN_SIGNING_KEYS_SECRET_ARN: 'arn:short' },
+      'TOKEN_SIGNING_KEYS_SECRET_ARN',
+    ],
+    ['an inline key ring that is too short', { TOKEN_SIGNING_KEYS: '{}' }, 'TOKEN_SIGNING_KEYS'],
+  ])('fails at start-up on %s', (_label, change, message) => {
+    expect(() => parseFunctionConfig({ ...base, ...change })).toThrow(message);
+  });
+});

@@ -37,9 +37,13 @@ export const keys = {
     gsi1pk: `TOPIC#${topicId}`,
     gsi1sk: `${basis}#${contactId}`,
   }),
-  consentEvent: (contactId: string, at: string, eventId: string) => ({
+  /**
+   * In time order; events written together are ordered by the contact version they were written at and
+   * their position in the change, so replay order is stable even within one millisecond.
+   */
+  consentEvent: (contactId: string, at: string, version: number, position: number) => ({
     pk: `CONTACT#${contactId}`,
-    sk: `EVENT#${at}#${eventId}`,
+    sk: `EVENT#${at}#${String(version).padStart(8, '0')}#${String(position).padStart(3, '0')}`,
   }),
   consentEventPrefix: 'EVENT#',
   topicPrefix: 'TOPIC#',

@@ -1,0 +1,121 @@
+/**
+ * GET|HEAD|POST /unsubscribe, /preferences and /confirm: middy wiring and the mapping between API
+ * Gateway events and the link use cases. GET and HEAD only ever show a page; POST acts.
+ */
+import { randomUUID } from 'node:crypto';
+import middy from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { createDocumentClient } from '#shared/adapters/dynamodb/client.ts';
+import { createContactsRepository } from '#shared/adapters/dynamodb/contacts-repository.ts';
+import { secretValue } from '#shared/adapters/secrets.ts';
+import { readFunctionConfig } from '#shared/config.ts';
+import { createEmailHasher } from '#shared/domain/hashing.ts';
+import { parseKeyRing } from '#shared/domain/tokens.ts';
+import { parseBody } from '#shared/http/body.ts';
+import { httpResponses } from '#shared/http/error-handler.ts';
+import { HttpError, NotFoundError } from '#shared/http/errors.ts';
+import {
+  confirmedPage,
+  confirmPage,
+  invalidLinkPage,
+  preferencesPage,
+  unsubscribedPage,
+  unsubscribePage,
+} from '#shared/http/link-pages.ts';
+import {
+  checkLink,
+  confirm,
+  InvalidLinkError,
+  type LinkDeps,
+  savePreferences,
+  unsubscribe,
+  viewPreferences,
+} from '#shared/use-cases/links.ts';
+
+const config = readFunctionConfig();
+if (!config.tokenSigningKeys) {
+  throw new Error('Set TOKEN_SIGNING_KEYS_SECRET_ARN (AWS) or TOKEN_SIGNING_KEYS (local mode)');
+}
+
+export const dependencies: LinkDeps = {
+  config: config.app,
+  contacts: createContactsRepository(
+    createDocumentClient({ endpoint: config.dynamoDbEndpoint }),
+    config.tableName,
+  ),
+  emailHasher: secretValue(config.emailHashKey, createEmailHasher),
+  linkKeys: secretValue(config.tokenSigningKeys, parseKeyRing),
+  clock: () => new Date(),
+  newId: randomUUID,
+};
+
+const organisation = config.app.organisation.name;
+
+async function route(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+  const token = event.queryStringParameters?.token;
+  const write = event.httpMethod === 'POST';
+  if (!write && event.httpMethod !== 'GET' && event.httpMethod !== 'HEAD') throw new NotFoundError();
+  try {
+    switch (event.resource) {
+      case '/unsubscribe': {
+        const claims = await checkLink(dependencies, token, 'unsubscribe');
+        if (!write) return unsubscribePage(organisation, token ?? '');
+        const oneClick = (await formFields(event)).get('List-Unsubscribe')?.includes('One-Click') ?? false;
+        await unsubscribe(dependencies, claims);
+        // RFC 8058 one-click: a plain 200, no redirect, no cookie; the same answer on every repeat.
+        return oneClick ? oneClickDone() : unsubscribedPage(organisation);
+      }
+      case '/confirm': {
+        const claims = await checkLink(dependencies, token, 'confirm');
+        if (!write) return confirmPage(organisation, token ?? '');
+        return confirmedPage(organisation, (await confirm(dependencies, claims)) === 'changed');
+      }
+      case '/preferences': {
+        const claims = await checkLink(dependencies, token, 'preferences');
+        if (write) {
+          const fields = await formFields(event);
+          await savePreferences(dependencies, claims, {
+            everything: fields.has('everything'),
+            ticked: new Set(fields.get('topics') ?? []),
+          });
+        }
+        const view = await viewPreferences(dependencies, claims);
+        return preferencesPage({
+          organisation,
+          token: token ?? '',
+          statement: config.app.preferenceCentre.statement.text,
+          topics: view.kind === 'topics' ? view.topics : undefined,
+          saved: write,
+        });
+      }
+      default:
+        throw new NotFoundError();
+    }
+  } catch (error) {
+    // Whatever is wrong with a link, the answer is the same and names no one.
+    if (error instanceof InvalidLinkError) return invalidLinkPage();
+    throw error;
+  }
+}
+
+/** The posted form; an unreadable body is treated as empty, since the POST itself is the request. */
+async function formFields(event: APIGatewayProxyEvent): Promise<ReadonlyMap<string, readonly string[]>> {
+  try {
+    return (await parseBody(event)).fields;
+  } catch (error) {
+    if (error instanceof HttpError && error.statusCode < 500) return new Map();
+    throw error;
+  }
+}
+
+function oneClickDone(): APIGatewayProxyResult {
+  return {
+    statusCode: 200,
+    headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' },
+    body: 'Unsubscribed.\n',
+  };
+}
+
+export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
+  .use(httpResponses({ allowedOrigins: config.app.allowedOrigins }))
+  .handler(route);

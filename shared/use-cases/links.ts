@@ -1,0 +1,184 @@
+/**
+ * What the links in our emails do: unsubscribe, the preference centre and double opt-in confirmation.
+ * Showing a page never writes (mail scanners fetch every link); only a POST changes anything. A link
+ * acts only on permissions granted at or before its epoch, so an old email cannot undo a newer consent.
+ */
+import {
+  ContactConflictError,
+  type ContactState,
+  type ContactsRepository,
+} from '../adapters/dynamodb/contacts-repository.ts';
+import type { MarketingStatement, RuntimeConfig } from '../config/schema.ts';
+import { ALL_TOPICS, isMailable, type TopicStatus } from '../domain/consent.ts';
+import { type ContactChange, decideChange, type RequestedEvent } from '../domain/contact-change.ts';
+import type { EmailHasher } from '../domain/hashing.ts';
+import { type KeyRing, type TokenClaims, type TokenPurpose, verifyToken } from '../domain/tokens.ts';
+import { log } from '../log.ts';
+
+export interface LinkDeps {
+  readonly config: RuntimeConfig;
+  readonly contacts: ContactsRepository;
+  readonly emailHasher: () => Promise<EmailHasher>;
+  readonly linkKeys: () => Promise<KeyRing>;
+  readonly clock: () => Date;
+  readonly newId: () => string;
+}
+
+/** A link that does not verify; every reason looks the same from outside. */
+export class InvalidLinkError extends Error {
+  override readonly name = 'InvalidLinkError';
+}
+
+export async function checkLink(
+  deps: LinkDeps,
+  token: string | undefined,
+  purpose: TokenPurpose,
+): Promise<TokenClaims> {
+  const check = verifyToken(await deps.linkKeys(), token, purpose, deps.clock());
+  if (!check.ok) {
+    log.info('link_refused', { purpose, reason: check.reason });
+    throw new InvalidLinkError(`The ${purpose} link does not verify`);
+  }
+  return check.claims;
+}
+
+export interface TopicChoice {
+  readonly id: string;
+  readonly label: string;
+  readonly status: TopicStatus;
+  /** Granted after this link was sent: managed from a newer email. */
+  readonly newerThanLink: boolean;
+}
+
+export type PreferencesView =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'topics'; readonly topics: readonly TopicChoice[] };
+
+/** The preference centre's current view for the link holder (a read, no write). */
+export async function viewPreferences(deps: LinkDeps, claims: TokenClaims): Promise<PreferencesView> {
+  const state = await deps.contacts.readContact(claims.contactId, deps.clock());
+  if (!state.contact) return { kind: 'none' };
+  return { kind: 'topics', topics: choices(deps.config, state, claims) };
+}
+
+export type LinkResult = 'changed' | 'unchanged';
+
+/** Withdraws every permission the link covers and suppresses the address. Repeats are harmless. */
+export async function unsubscribe(deps: LinkDeps, claims: TokenClaims): Promise<LinkResult> {
+  return applyChange(deps, claims, 'link', 'unsubscribe_link', (state) => withdrawAllRequests(state, claims));
+}
+
+/** Confirms the double opt-in requests the link was sent for. */
+export async function confirm(deps: LinkDeps, claims: TokenClaims): Promise<LinkResult> {
+  return applyChange(deps, claims, 'link', undefined, (state) =>
+    [...state.snapshot.topics.values()]
+      .filter((topic) => topic.status === 'pending' && topic.epoch <= claims.epoch)
+      .map((topic): RequestedEvent => ({ type: 'consent_confirmed', topic: topic.topic })),
+  );
+}
+
+/**
+ * Applies the preference centre's form: ticked topics the person may now receive (express consent,
+ * with the centre's statement), unticked ones withdrawn. `everything: true` is "unsubscribe from all".
+ */
+export async function savePreferences(
+  deps: LinkDeps,
+  claims: TokenClaims,
+  choice: { readonly everything: boolean; readonly ticked: ReadonlySet<string> },
+): Promise<LinkResult> {
+  if (choice.everything) {
+    return applyChange(deps, claims, 'preference_centre', 'unsubscribe_all', (state) =>
+      withdrawAllRequests(state, claims),
+    );
+  }
+  const statement = deps.config.preferenceCentre.statement;
+  return applyChange(
+    deps,
+    claims,
+    'preference_centre',
+    'preference_centre',
+    (state) =>
+      choices(deps.config, state, claims).flatMap((topic): RequestedEvent[] => {
+        if (topic.newerThanLink) return [];
+        const on = isMailable(topic.status) || topic.status === 'pending';
+        if (choice.ticked.has(topic.id) && !on) return [{ type: 'consent_given', topic: topic.id }];
+        if (!choice.ticked.has(topic.id) && on) return [{ type: 'withdrawn', topic: topic.id }];
+        return [];
+      }),
+    statement,
+  );
+}
+
+function withdrawAllRequests(state: ContactState, claims: TokenClaims): RequestedEvent[] {
+  const epoch = state.snapshot.contact?.epoch ?? 0;
+  // Nothing newer than the link: withdraw everything, present and future, in one event.
+  if (claims.epoch >= epoch) return [{ type: 'withdrawn', topic: ALL_TOPICS }];
+  return [...state.snapshot.topics.values()]
+    .filter((topic) => topic.epoch <= claims.epoch && topic.status !== 'withdrawn')
+    .map((topic): RequestedEvent => ({ type: 'withdrawn', topic: topic.topic }));
+}
+
+function choices(config: RuntimeConfig, state: ContactState, claims: TokenClaims): TopicChoice[] {
+  return config.topics.map((topic) => {
+    const held = state.snapshot.topics.get(topic.id);
+    return {
+      id: topic.id,
+      label: topic.label,
+      status: held?.status ?? 'none',
+      newerThanLink: held !== undefined && held.epoch > claims.epoch && held.status !== 'withdrawn',
+    };
+  });
+}
+
+const MAX_ATTEMPTS = 3;
+
+async function applyChange(
+  deps: LinkDeps,
+  claims: TokenClaims,
+  source: 'link' | 'preference_centre',
+  reason: string | undefined,
+  requestsFor: (state: ContactState) => RequestedEvent[],
+  statement?: MarketingStatement,
+): Promise<LinkResult> {
+  for (let attempt = 1; ; attempt++) {
+    const now = deps.clock();
+    const state = await deps.contacts.readContact(claims.contactId, now);
+    // Gone (expired or erased): nothing is held, so nothing can be sent. Answered as a success.
+    if (!state.contact) return 'unchanged';
+    const hasher = await deps.emailHasher();
+    const suppressionHash = hasher.suppressionHash(state.contact.email);
+    const snapshot = { ...state.snapshot, suppression: await deps.contacts.readSuppression(suppressionHash) };
+    const change: ContactChange = decideChange(snapshot, requestsFor(state), {
+      now,
+      retention: deps.config.retention,
+      allTopics: deps.config.topics.map((topic) => topic.id),
+      source,
+      actor: source === 'link' ? 'link holder' : 'preference centre',
+      statement,
+      reason,
+      linkEpoch: claims.epoch,
+      newEventId: deps.newId,
+    });
+    if (change.events.length === 0 && !change.suppression) return 'unchanged';
+    try {
+      await deps.contacts.write({
+        contact: {
+          now,
+          contactId: claims.contactId,
+          suppressionHash,
+          // Unchanged, but copied onto every topic item written so lists need no second read.
+          email: state.contact.email,
+          name: state.contact.name,
+          snapshot,
+          change,
+          source,
+          reason,
+        },
+      });
+      log.info('link_applied', { source, events: change.events.length, reason });
+      return 'changed';
+    } catch (error) {
+      if (!(error instanceof ContactConflictError) || attempt >= MAX_ATTEMPTS) throw error;
+    }
+  }
+}
