@@ -1,23 +1,66 @@
-/** A typical enquiry as API Gateway delivers it: a JSON consent-form submission. */
+/** A typical request for each function, as API Gateway delivers it. */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { FunctionName } from '../infra/routes.ts';
 import { toProxyEvent } from '../local/api-gateway.ts';
+import { parseKeyRing, signToken } from '../shared/domain/tokens.ts';
 
-export function createBenchEvent(): APIGatewayProxyEvent {
-  const body = JSON.stringify({
-    form: 'contact',
-    name: 'Bench Person',
-    email: 'bench@example.com',
-    message: 'Hello',
-    marketing_consent: 'yes',
-  });
+/** The link-signing key ring the cold-start stub hands out, so benchmark links verify. */
+export const BENCH_KEY_RING = JSON.stringify({
+  current: 'k1',
+  k1: 'bench-link-signing-key-0123456789abcdefghij',
+});
+
+export function createBenchEvent(name: FunctionName): APIGatewayProxyEvent {
+  switch (name) {
+    case 'enquiry':
+      // A JSON consent-form submission.
+      return request(
+        'POST',
+        '/enquiries',
+        '/enquiries',
+        JSON.stringify({
+          form: 'contact',
+          name: 'Bench Person',
+          email: 'bench@example.com',
+          message: 'Hello',
+          marketing_consent: 'yes',
+        }),
+        'application/json',
+      );
+    case 'links': {
+      // An RFC 8058 one-click unsubscribe.
+      const token = signToken(parseKeyRing(BENCH_KEY_RING), {
+        contactId: '0123456789abcdef0123456789abcdef',
+        purpose: 'unsubscribe',
+        epoch: 1,
+        issuedAt: Math.floor(Date.now() / 1000),
+      });
+      return request(
+        'POST',
+        `/unsubscribe?token=${token}`,
+        '/unsubscribe',
+        'List-Unsubscribe=One-Click',
+        'application/x-www-form-urlencoded',
+      );
+    }
+  }
+}
+
+function request(
+  method: string,
+  url: string,
+  resource: string,
+  body: string,
+  contentType: string,
+): APIGatewayProxyEvent {
   return toProxyEvent(
     {
-      method: 'POST',
-      url: '/enquiries',
-      rawHeaders: ['Content-Type', 'application/json', 'Accept', 'application/json'],
+      method,
+      url,
+      rawHeaders: ['Content-Type', contentType, 'Accept', 'application/json'],
       body: Buffer.from(body),
       sourceIp: '127.0.0.1',
     },
-    { resource: '/enquiries', pathParameters: null, requestId: 'bench', receivedAt: new Date() },
+    { resource, pathParameters: null, requestId: 'bench', receivedAt: new Date() },
   );
 }

@@ -5,6 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
+import { BENCH_KEY_RING } from './bench-event.ts';
 
 export interface ColdStartCandidate {
   readonly name: string;
@@ -31,7 +32,7 @@ const stub = createServer((request, response) => {
     const target = String(request.headers['x-amz-target'] ?? '');
     let answer = {};
     if (target.endsWith('.Query')) answer = { Items: [], Count: 0 };
-    else if (target.endsWith('.GetSecretValue')) answer = { SecretString: 'stub-email-hash-key-0123456789abcdef0123' };
+    else if (target.endsWith('.GetSecretValue')) answer = { SecretString: body.includes('token-signing') ? process.env.BENCH_KEY_RING : 'stub-email-hash-key-0123456789abcdef0123' };
     else if (request.url?.startsWith('/v2/email/outbound-emails')) answer = { MessageId: 'stub' };
     response.writeHead(200, { 'Content-Type': 'application/x-amz-json-1.0' });
     response.end(JSON.stringify(answer));
@@ -75,6 +76,7 @@ export function measureColdStarts(
             AWS_REGION: 'eu-west-2',
             AWS_ACCESS_KEY_ID: 'bench',
             AWS_SECRET_ACCESS_KEY: 'bench',
+            BENCH_KEY_RING,
             ...candidate.env,
           },
           encoding: 'utf8',

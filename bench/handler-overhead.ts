@@ -15,7 +15,7 @@ import { FUNCTIONS } from '../infra/routes.ts';
 import { createLambdaContext } from '../local/api-gateway.ts';
 import { localOutbox } from '../shared/adapters/mail/outbox.ts';
 import { parseAppConfig, toRuntimeConfig } from '../shared/config/schema.ts';
-import { createBenchEvent } from './bench-event.ts';
+import { BENCH_KEY_RING, createBenchEvent } from './bench-event.ts';
 import { percentile } from './stats.ts';
 
 type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
@@ -27,6 +27,7 @@ export async function measureEnquiryOverhead(iterations: number): Promise<{ p50:
     APP_CONFIG: JSON.stringify(toRuntimeConfig(config)),
     MAIL_TRANSPORT: 'outbox',
     EMAIL_HASH_KEY: 'bench-email-hash-key-0123456789abcdef0123',
+    TOKEN_SIGNING_KEYS: BENCH_KEY_RING,
     AWS_REGION: 'eu-west-2',
   });
   const dynamo = mockClient(DynamoDBDocumentClient);
@@ -41,7 +42,7 @@ export async function measureEnquiryOverhead(iterations: number): Promise<{ p50:
   console.log = () => {};
   try {
     for (let i = 0; i < iterations + 200; i++) {
-      const request = createBenchEvent();
+      const request = createBenchEvent('enquiry');
       const context = createLambdaContext('enquiry', FUNCTIONS.enquiry, 'bench', Date.now());
       const started = process.hrtime.bigint();
       const response = await handler(request, context);

@@ -20,6 +20,8 @@ const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 25);
 const DEPLOY_TIME_ENV = {
   TABLE_NAME: 'ConsentDeskBench',
   EMAIL_HASH_KEY_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-2:123456789012:secret:bench-email-hash-key',
+  TOKEN_SIGNING_KEYS_SECRET_ARN:
+    'arn:aws:secretsmanager:eu-west-2:123456789012:secret:bench-token-signing-keys',
 };
 
 interface BenchResults {
@@ -60,14 +62,14 @@ async function main(): Promise<void> {
       name: bundle.name,
       file: bundle.file,
       env: { ...DEPLOY_TIME_ENV, ...bundle.environment },
-      event: createBenchEvent(),
+      event: createBenchEvent(bundle.name),
     })),
     // The same bundle without NODE_OPTIONS=--enable-source-maps, to show what readable stack traces cost.
     ...bundles.map((bundle) => ({
       name: `${bundle.name} without source maps`,
       file: bundle.file,
       env: { ...DEPLOY_TIME_ENV, ...withoutSourceMaps(bundle.environment) },
-      event: createBenchEvent(),
+      event: createBenchEvent(bundle.name),
     })),
     { name: 'empty', file: baselines.empty, env: {}, event: {} },
     {
