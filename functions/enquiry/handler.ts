@@ -5,15 +5,12 @@
 import { randomUUID } from 'node:crypto';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { createDocumentClient } from '#shared/adapters/dynamodb/client.ts';
-import { createContactsRepository } from '#shared/adapters/dynamodb/contacts-repository.ts';
 import type { Mailer } from '#shared/adapters/mail/mailer.ts';
 import { outboxMailer } from '#shared/adapters/mail/outbox.ts';
-import { secretReader, secretValue } from '#shared/adapters/secrets.ts';
+import { secretReader } from '#shared/adapters/secrets.ts';
 import { turnstileVerifier } from '#shared/adapters/turnstile.ts';
 import { readFunctionConfig } from '#shared/config.ts';
-import { createEmailHasher } from '#shared/domain/hashing.ts';
-import { parseKeyRing } from '#shared/domain/tokens.ts';
+import { contactDependencies } from '#shared/dependencies.ts';
 import { type EnquiryBody, enquiryBody } from '#shared/http/enquiry-body.ts';
 import { httpResponses } from '#shared/http/error-handler.ts';
 import { NotFoundError } from '#shared/http/errors.ts';
@@ -39,12 +36,7 @@ if (sendsLinks && !config.tokenSigningKeys) {
 
 export const dependencies: SubmitEnquiryDeps = {
   config: config.app,
-  contacts: createContactsRepository(
-    createDocumentClient({ endpoint: config.dynamoDbEndpoint }),
-    config.tableName,
-  ),
-  emailHasher: secretValue(config.emailHashKey, createEmailHasher),
-  linkKeys: config.tokenSigningKeys ? secretValue(config.tokenSigningKeys, parseKeyRing) : undefined,
+  ...contactDependencies(config),
   mailer: config.mailTransport === 'ses' ? lazySesMailer(config.app.notifications.from) : outboxMailer,
   turnstile:
     needsTurnstile && config.turnstile.secret

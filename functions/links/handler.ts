@@ -5,12 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { createDocumentClient } from '#shared/adapters/dynamodb/client.ts';
-import { createContactsRepository } from '#shared/adapters/dynamodb/contacts-repository.ts';
-import { secretValue } from '#shared/adapters/secrets.ts';
 import { readFunctionConfig } from '#shared/config.ts';
-import { createEmailHasher } from '#shared/domain/hashing.ts';
-import { parseKeyRing } from '#shared/domain/tokens.ts';
+import { contactDependencies } from '#shared/dependencies.ts';
 import { parseBody } from '#shared/http/body.ts';
 import { httpResponses } from '#shared/http/error-handler.ts';
 import { HttpError, NotFoundError } from '#shared/http/errors.ts';
@@ -33,18 +29,13 @@ import {
 } from '#shared/use-cases/links.ts';
 
 const config = readFunctionConfig();
-if (!config.tokenSigningKeys) {
-  throw new Error('Set TOKEN_SIGNING_KEYS_SECRET_ARN (AWS) or TOKEN_SIGNING_KEYS (local mode)');
-}
+const { linkKeys, ...contactDeps } = contactDependencies(config);
+if (!linkKeys) throw new Error('Set TOKEN_SIGNING_KEYS_SECRET_ARN (AWS) or TOKEN_SIGNING_KEYS (local mode)');
 
 export const dependencies: LinkDeps = {
   config: config.app,
-  contacts: createContactsRepository(
-    createDocumentClient({ endpoint: config.dynamoDbEndpoint }),
-    config.tableName,
-  ),
-  emailHasher: secretValue(config.emailHashKey, createEmailHasher),
-  linkKeys: secretValue(config.tokenSigningKeys, parseKeyRing),
+  ...contactDeps,
+  linkKeys,
   clock: () => new Date(),
   newId: randomUUID,
 };

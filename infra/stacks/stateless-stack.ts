@@ -11,7 +11,7 @@ import type { Construct } from 'constructs';
 import { type AppConfig, toRuntimeConfig } from '../../shared/config/schema.ts';
 import { logRetention } from '../config.ts';
 import { acknowledge } from '../constructs/acknowledge.ts';
-import { ConsentDeskFunction } from '../constructs/consent-desk-function.ts';
+import { ConsentDeskFunction, type DynamoDbAction } from '../constructs/consent-desk-function.ts';
 import { PublicApi } from '../constructs/public-api.ts';
 import { ApiWebAcl } from '../constructs/web-acl.ts';
 import { BINARY_MEDIA_TYPES, FUNCTIONS, type FunctionName, ROUTES, STAGE_THROTTLE } from '../routes.ts';
@@ -28,19 +28,22 @@ export interface StatelessStackProps extends StackProps {
 
 type FunctionAccess = (fn: ConsentDeskFunction, props: StatelessStackProps) => void;
 
+/**
+ * Reads a contact and writes its permissions, events and suppression entry (and an enquiry) in one
+ * transaction. Item actions on the table only: TransactWriteItems is authorized per item action inside it.
+ */
+const CONTACT_WRITER: readonly DynamoDbAction[] = [
+  'dynamodb:GetItem',
+  'dynamodb:Query',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:ConditionCheckItem',
+];
+
 const FUNCTION_ACCESS: Readonly<Record<FunctionName, FunctionAccess>> = {
   enquiry: (fn, { config, table, emailHashKey, tokenSigningKey, turnstileSecret }) => {
-    fn.bindTable(table, {
-      // Item actions on the table only: TransactWriteItems is authorized per item action inside it.
-      actions: [
-        'dynamodb:GetItem',
-        'dynamodb:Query',
-        'dynamodb:PutItem',
-        'dynamodb:UpdateItem',
-        'dynamodb:DeleteItem',
-        'dynamodb:ConditionCheckItem',
-      ],
-    });
+    fn.bindTable(table, { actions: CONTACT_WRITER });
     fn.bindSecret(emailHashKey, 'EMAIL_HASH_KEY_SECRET_ARN');
     // Confirmation and welcome emails carry signed unsubscribe, preferences and confirm links.
     fn.bindSecret(tokenSigningKey, 'TOKEN_SIGNING_KEYS_SECRET_ARN');
@@ -51,17 +54,7 @@ const FUNCTION_ACCESS: Readonly<Record<FunctionName, FunctionAccess>> = {
     fn.bindEmailSender(config.notifications.from);
   },
   links: (fn, { table, emailHashKey, tokenSigningKey }) => {
-    fn.bindTable(table, {
-      // Reads the contact, writes its permissions, events and suppression entry in one transaction.
-      actions: [
-        'dynamodb:GetItem',
-        'dynamodb:Query',
-        'dynamodb:PutItem',
-        'dynamodb:UpdateItem',
-        'dynamodb:DeleteItem',
-        'dynamodb:ConditionCheckItem',
-      ],
-    });
+    fn.bindTable(table, { actions: CONTACT_WRITER });
     // The suppression entry is keyed by the address's keyed hash.
     fn.bindSecret(emailHashKey, 'EMAIL_HASH_KEY_SECRET_ARN');
     fn.bindSecret(tokenSigningKey, 'TOKEN_SIGNING_KEYS_SECRET_ARN');

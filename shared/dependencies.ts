@@ -1,0 +1,28 @@
+/** The clients and keys every function that works on contacts needs, created once per container. */
+import { createDocumentClient } from './adapters/dynamodb/client.ts';
+import {
+  type ContactsRepository,
+  createContactsRepository,
+} from './adapters/dynamodb/contacts-repository.ts';
+import { secretValue } from './adapters/secrets.ts';
+import type { FunctionConfig } from './config.ts';
+import { createEmailHasher, type EmailHasher } from './domain/hashing.ts';
+import { type KeyRing, parseKeyRing } from './domain/tokens.ts';
+
+export interface ContactDependencies {
+  readonly contacts: ContactsRepository;
+  readonly emailHasher: () => Promise<EmailHasher>;
+  /** Absent when the function is given no link-signing keys. */
+  readonly linkKeys: (() => Promise<KeyRing>) | undefined;
+}
+
+export function contactDependencies(config: FunctionConfig): ContactDependencies {
+  return {
+    contacts: createContactsRepository(
+      createDocumentClient({ endpoint: config.dynamoDbEndpoint }),
+      config.tableName,
+    ),
+    emailHasher: secretValue(config.emailHashKey, createEmailHasher),
+    linkKeys: config.tokenSigningKeys ? secretValue(config.tokenSigningKeys, parseKeyRing) : undefined,
+  };
+}
