@@ -89,8 +89,8 @@ export const TRANSITIONS: Readonly<Record<TopicStatus, Readonly<Record<ConsentEv
     withdrawn: WITHDRAW,
   },
   soft_opt_in: {
-    // Stays mailable under soft opt-in while the confirmation is outstanding.
-    consent_requested: unchanged('soft opt-in stays until the request is confirmed'),
+    // Recorded (a confirmation email goes out), but stays mailable under soft opt-in until confirmed.
+    consent_requested: moves('soft_opt_in'),
     consent_confirmed: moves('consent', { lifts: true }),
     consent_given: moves('consent', { lifts: true }),
     soft_opt_in_granted: moves('soft_opt_in'),

@@ -141,8 +141,8 @@ export function decideChange(
       const status = state.topics.get(request.topic) ?? 'none';
       const outcome = outcomeOf(status, request.type, isSuppressed(state.suppression, request.topic));
       if (outcome.kind === 'refused') refused++;
-      else if (request.type === 'soft_opt_in_granted' && status === 'consent') {
-        // The stronger basis stays, but the enquiry is a fresh interaction: it lives on from today.
+      else if (GRANTS.has(request.type) && isMailable(status)) {
+        // Nothing to record, but a fresh interaction: the permission lives on from today.
         const current = permissions.get(request.topic);
         if (current) permissions.set(request.topic, renewed(current, context));
       }
@@ -153,7 +153,8 @@ export function decideChange(
     const startsEpoch = NEW_EPOCH.has(request.type) && context.linkEpoch === undefined;
     granted ||= startsEpoch;
     for (const [topic, status] of next.topics) {
-      if (before.topics.get(topic) === status) continue;
+      // The requested topic is rewritten even when its status stays (a renewed grant starts a new term).
+      if (before.topics.get(topic) === status && topic !== request.topic) continue;
       const previous = permissions.get(topic);
       permissions.set(topic, {
         topic,
