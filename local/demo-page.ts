@@ -28,7 +28,6 @@ input[type=text],input[type=email],input[type=tel],textarea{box-sizing:border-bo
 .check label{margin:0;font-weight:400}
 .req{font-weight:400;color:#555}
 .hp{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}
-button{margin-top:1rem;padding:.6rem 1.2rem;font:inherit;border:0;border-radius:4px;background:#0b57d0;color:#fff}
 `;
 
 const MODE_NOTES: Record<FormConfig['marketing']['mode'], string> = {

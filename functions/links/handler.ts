@@ -18,6 +18,7 @@ import {
   unsubscribedPage,
   unsubscribePage,
 } from '#shared/http/link-pages.ts';
+import { textResponse } from '#shared/http/responses.ts';
 import {
   checkLink,
   confirm,
@@ -54,7 +55,7 @@ async function route(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult
         const oneClick = (await formFields(event)).get('List-Unsubscribe')?.includes('One-Click') ?? false;
         await unsubscribe(dependencies, claims);
         // RFC 8058 one-click: a plain 200, no redirect, no cookie; the same answer on every repeat.
-        return oneClick ? oneClickDone() : unsubscribedPage(organisation);
+        return oneClick ? textResponse(200, 'Unsubscribed.\n') : unsubscribedPage(organisation);
       }
       case '/confirm': {
         const claims = await checkLink(dependencies, token, 'confirm');
@@ -97,14 +98,6 @@ async function formFields(event: APIGatewayProxyEvent): Promise<ReadonlyMap<stri
     if (error instanceof HttpError && error.statusCode < 500) return new Map();
     throw error;
   }
-}
-
-function oneClickDone(): APIGatewayProxyResult {
-  return {
-    statusCode: 200,
-    headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' },
-    body: 'Unsubscribed.\n',
-  };
 }
 
 export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()

@@ -17,7 +17,7 @@ const ORDER: readonly EnquiryField[] = ['name', 'email', 'phone', 'company', 'to
 
 const MARKETING_TEXT: Record<MarketingIntent['kind'], string> = {
   none: 'No marketing permission given.',
-  express_consent: 'Gave express consent to',
+  express_consent: 'Asked for emails about',
   soft_opt_in: 'Did not take the marketing opt-out (soft opt-in) for',
   refusal: 'Refused marketing (opt-out taken).',
 };
@@ -29,6 +29,8 @@ export function staffNotification(input: {
   readonly stored: boolean;
   readonly fields: KeptFields;
   readonly marketing: MarketingIntent;
+  /** Double opt-in: the person still has to confirm by email. */
+  readonly awaitingConfirmation: boolean;
 }): OutgoingEmail {
   const rows = ORDER.flatMap((field) => {
     const value = input.fields[field];
@@ -36,7 +38,7 @@ export function staffNotification(input: {
   });
   const marketing =
     input.marketing.kind === 'express_consent' || input.marketing.kind === 'soft_opt_in'
-      ? `${MARKETING_TEXT[input.marketing.kind]} ${input.marketing.topics.join(', ')}.`
+      ? `${MARKETING_TEXT[input.marketing.kind]} ${input.marketing.topics.join(', ')}${input.awaitingConfirmation ? ' (not yet confirmed: a confirmation email was sent)' : ''}.`
       : MARKETING_TEXT[input.marketing.kind];
   const storage = input.stored
     ? `Reference: ${input.enquiryId}`

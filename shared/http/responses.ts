@@ -21,6 +21,10 @@ export function jsonResponse(
   };
 }
 
+export function textResponse(statusCode: number, body: string): APIGatewayProxyResult {
+  return { statusCode, headers: { ...COMMON_HEADERS, 'Content-Type': 'text/plain; charset=utf-8' }, body };
+}
+
 /** 303 See Other: the browser follows with a GET, so a reload never re-posts the form. */
 export function seeOther(location: string, headers: Record<string, string> = {}): APIGatewayProxyResult {
   return { statusCode: 303, headers: { ...COMMON_HEADERS, Location: location, ...headers }, body: '' };
@@ -32,6 +36,9 @@ main{max-width:36rem;margin:0 auto}
 h1{font-size:1.5rem;margin:0 0 1rem}
 ul{padding-left:1.25rem}
 a{color:#0b57d0}
+button{margin-top:1rem;padding:.75rem 1.25rem;font:inherit;border:0;border-radius:4px;background:#0b57d0;color:#fff}
+fieldset{border:1px solid #ccc;border-radius:6px;padding:.5rem 1rem}
+input[type=checkbox]{width:1.25rem;height:1.25rem;vertical-align:middle;margin-right:.5rem}
 `.trim();
 
 /** The Content-Security-Policy for a page whose only inline content is `style`. */

@@ -186,6 +186,8 @@ async function notifyStaff(
     stored: form.store,
     fields,
     marketing,
+    awaitingConfirmation:
+      form.marketing.mode === 'consent' && form.marketing.confirmation === 'double_opt_in',
   });
   try {
     await deps.mailer.send(notification);

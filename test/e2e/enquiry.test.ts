@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { exampleConfig } from '../support/config.ts';
 import { documentClient, scanAll, uniqueEmail } from '../support/intake.ts';
+import { emailsTo, linkIn, type OutboxEntry, onlyEmailTo } from '../support/local-server.ts';
 
 const baseUrl = inject('baseUrl');
 const tableName = inject('tableName');
@@ -14,14 +15,6 @@ const db = documentClient(inject('dynamoDbEndpoint'));
 afterAll(() => db.destroy());
 
 type Item = Record<string, unknown>;
-
-interface OutboxEntry {
-  to: string;
-  subject: string;
-  text: string;
-  html: string;
-  sentAt: string;
-}
 
 /** A value only this test sends, so its traces can be told apart from every other test's. */
 const marker = () => `e2e-marker-${randomUUID()}`;
@@ -78,7 +71,7 @@ describe('the demo page', () => {
 });
 
 describe('POST /enquiries', () => {
-  it('takes an HTML form post with the consent box ticked: 303 to the thank-you page, express consent stored', async () => {
+  it('takes an HTML form post with the consent box ticked: 303 to the thank-you page, consent pending confirmation', async () => {
     const email = uniqueEmail('e2e-consent');
     const message = marker();
     const response = await post(
@@ -103,25 +96,47 @@ describe('POST /enquiries', () => {
 
     const [enquiry] = (await itemsMentioning(message)).filter((item) => item.type === 'enquiry');
     expect(enquiry).toMatchObject({ formId: 'contact', fields: { email, message, name: 'Ada Example' } });
-    expect(await topicsOf(email)).toEqual([
+    // Double opt-in: not mailable, and so not in the list index, until the person confirms.
+    const topics = await topicsOf(email);
+    expect(topics).toEqual([
       expect.objectContaining({
         topic: 'newsletter',
-        status: 'consent',
+        status: 'pending',
         formId: 'contact',
         statementVersion: '2026-11',
       }),
     ]);
+    expect(topics[0]).not.toHaveProperty('gsi1pk');
     const events = (await scanAll(db, tableName)).filter(
       (item) => item.type === 'consent_event' && item.contactId === enquiry?.contactId,
     );
     expect(events).toEqual([
       expect.objectContaining({
-        eventType: 'consent_given',
+        eventType: 'consent_requested',
         method: 'html_form',
         statementVersion: '2026-11',
       }),
     ]);
-    expect(await emailsMentioning(message)).toHaveLength(1);
+    expect(await emailsMentioning(message)).toEqual([expect.objectContaining({ to: 'sales@example.co.uk' })]);
+
+    const confirmation = await onlyEmailTo(baseUrl, email, /confirm/i);
+    const links = {
+      confirm: linkIn(confirmation, 'confirm'),
+      unsubscribe: linkIn(confirmation, 'unsubscribe'),
+      preferences: linkIn(confirmation, 'preferences'),
+    };
+    expect(links).toEqual({
+      confirm: expect.stringMatching(new RegExp(`^${baseUrl}/confirm\\?token=v1\\.`)),
+      unsubscribe: expect.stringMatching(new RegExp(`^${baseUrl}/unsubscribe\\?token=v1\\.`)),
+      preferences: expect.stringMatching(new RegExp(`^${baseUrl}/preferences\\?token=v1\\.`)),
+    });
+    // The enquiry's free text never goes into a marketing email.
+    expect(confirmation.text).not.toContain(message);
+    expect(confirmation.headers).toEqual({
+      'List-Unsubscribe': `<${links.unsubscribe}>`,
+      'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+    });
+    expect(await emailsTo(baseUrl, email)).toHaveLength(1);
   });
 
   it('takes JSON: 201 with the id, soft opt-in recorded for a sales enquiry without the opt-out', async () => {
@@ -139,6 +154,19 @@ describe('POST /enquiries', () => {
     ]);
     const [notification] = await emailsMentioning(message);
     expect(notification).toMatchObject({ to: 'sales@example.co.uk' });
+
+    // Soft opt-in needs no confirmation; the welcome email offers the way out straight away.
+    const welcome = await onlyEmailTo(baseUrl, email, /welcome/i);
+    expect(welcome.text).not.toContain('Confirm:');
+    expect(welcome.text).not.toContain(message);
+    const unsubscribe = linkIn(welcome, 'unsubscribe');
+    expect(unsubscribe).toMatch(new RegExp(`^${baseUrl}/unsubscribe\\?token=v1\\.`));
+    expect(linkIn(welcome, 'preferences')).toMatch(new RegExp(`^${baseUrl}/preferences\\?token=v1\\.`));
+    expect(welcome.headers).toEqual({
+      'List-Unsubscribe': `<${unsubscribe}>`,
+      'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+    });
+    expect(await emailsTo(baseUrl, email)).toHaveLength(1);
   });
 
   it('takes multipart form data; a taken opt-out gives no marketing permission', async () => {
@@ -156,6 +184,7 @@ describe('POST /enquiries', () => {
     expect((await itemsMentioning(message)).filter((item) => item.type === 'enquiry')).toHaveLength(1);
     expect((await topicsOf(email)).filter((item) => item.status === 'soft_opt_in')).toEqual([]);
     expect(await emailsMentioning(message)).toHaveLength(1);
+    expect(await emailsTo(baseUrl, email)).toEqual([]);
   });
 
   it('delivers a store:false form to staff and keeps nothing of it', async () => {
@@ -190,6 +219,7 @@ describe('POST /enquiries', () => {
 
     expect(await itemsMentioning(message)).toEqual([]);
     expect(await emailsMentioning(message)).toEqual([]);
+    expect(await emailsTo(baseUrl, email)).toEqual([]);
   });
 
   it('refuses a content type it does not take with 415', async () => {

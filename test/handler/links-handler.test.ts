@@ -151,7 +151,12 @@ describe('POST /unsubscribe', () => {
     );
     expect(response).toEqual({
       statusCode: 200,
-      headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' },
+      headers: {
+        'Content-Type': 'text/plain; charset=utf-8',
+        'Cache-Control': 'no-store',
+        'X-Content-Type-Options': 'nosniff',
+        'Referrer-Policy': 'no-referrer',
+      },
       body: 'Unsubscribed.\n',
     });
     expect(dynamo).toReceiveCommandWith(TransactWriteCommand, {

@@ -48,6 +48,7 @@ describe('a deployment with WAF off, Turnstile on, no deletion protection and 90
   it('lets the enquiry function read the Turnstile secret, and nothing more than before', () => {
     const secretId = logicalIdOf(stateful, 'AWS::SecretsManager::Secret', 'TurnstileSecret/Resource');
     const hashKeyId = logicalIdOf(stateful, 'AWS::SecretsManager::Secret', 'EmailHashKey/Resource');
+    const signingKeyId = logicalIdOf(stateful, 'AWS::SecretsManager::Secret', 'TokenSigningKey/Resource');
     const functionId = logicalIdOf(stateless, 'AWS::Lambda::Function', 'EnquiryFunction/Function/Resource');
     const fn = stateless.toJSON().Resources[functionId].Properties;
     expect(followReference(fn.Environment.Variables.TURNSTILE_SECRET_ARN, stateful)).toEqual({
@@ -61,8 +62,10 @@ describe('a deployment with WAF off, Turnstile on, no deletion protection and 90
       expect(statement.actions).toEqual(['secretsmanager:GetSecretValue']);
       return statement.resources.map((resource) => followReference(resource, stateful));
     });
-    expect(granted).toEqual(expect.arrayContaining([{ Ref: hashKeyId }, { Ref: secretId }]));
-    expect(granted).toHaveLength(2);
+    expect(granted).toEqual(
+      expect.arrayContaining([{ Ref: hashKeyId }, { Ref: signingKeyId }, { Ref: secretId }]),
+    );
+    expect(granted).toHaveLength(3);
   });
 
   it('takes deletion protection and log retention from the config', () => {
@@ -70,7 +73,8 @@ describe('a deployment with WAF off, Turnstile on, no deletion protection and 90
     const retentions = Object.values(stateless.findResources('AWS::Logs::LogGroup')).map(
       (group) => group.Properties.RetentionInDays,
     );
-    expect(retentions).toEqual([90, 90]);
+    // One log group per function plus the API access logs.
+    expect(retentions).toEqual(Array(Object.keys(FUNCTIONS).length + 1).fill(90));
   });
 });
 
@@ -134,7 +138,7 @@ describe('the public API construct', () => {
               throttle: { rateLimit: 1, burstLimit: 1 },
             },
           ],
-          functions: { enquiry: handler },
+          functions: { enquiry: handler, links: handler },
           stageName: 'v1',
           stageThrottle: STAGE_THROTTLE,
           binaryMediaTypes: BINARY_MEDIA_TYPES,

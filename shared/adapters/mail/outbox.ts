@@ -19,7 +19,8 @@ export const localOutbox: OutboxEntry[] = [];
 export const outboxMailer: Mailer = {
   async send(email: OutgoingEmail) {
     const sentAt = new Date().toISOString();
+    const { subject, text, html, headers } = email;
     for (const to of email.to)
-      localOutbox.push({ to, subject: email.subject, text: email.text, html: email.html, sentAt });
+      localOutbox.push({ to, subject, text, html, ...(headers ? { headers } : {}), sentAt });
   },
 };
