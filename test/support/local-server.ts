@@ -3,18 +3,12 @@
  * the links in the emails it sent, and the table items of one contact.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { OutboxEntry } from '../../shared/adapters/mail/outbox.ts';
 import { scanAll } from './intake.ts';
 
-export type Item = Record<string, unknown>;
+export type { OutboxEntry };
 
-export interface OutboxEntry {
-  readonly to: string;
-  readonly subject: string;
-  readonly text: string;
-  readonly html: string;
-  readonly headers?: Readonly<Record<string, string>>;
-  readonly sentAt: string;
-}
+export type Item = Record<string, unknown>;
 
 export type LinkKind = 'confirm' | 'unsubscribe' | 'preferences';
 
