@@ -9,6 +9,7 @@ import type { Mailer } from '#shared/adapters/mail/mailer.ts';
 import { outboxMailer } from '#shared/adapters/mail/outbox.ts';
 import { secretReader } from '#shared/adapters/secrets.ts';
 import { turnstileVerifier } from '#shared/adapters/turnstile.ts';
+import { now } from '#shared/clock.ts';
 import { readFunctionConfig } from '#shared/config.ts';
 import { contactDependencies } from '#shared/dependencies.ts';
 import { type EnquiryBody, enquiryBody } from '#shared/http/enquiry-body.ts';
@@ -45,7 +46,7 @@ export const dependencies: SubmitEnquiryDeps = {
           secret: secretReader(config.turnstile.secret),
         })
       : undefined,
-  clock: () => new Date(),
+  clock: now,
   newId: randomUUID,
 };
 

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { now } from '#shared/clock.ts';
 import { readFunctionConfig } from '#shared/config.ts';
 import { contactDependencies } from '#shared/dependencies.ts';
 import { parseBody } from '#shared/http/body.ts';
@@ -37,7 +38,7 @@ export const dependencies: LinkDeps = {
   config: config.app,
   ...contactDeps,
   linkKeys,
-  clock: () => new Date(),
+  clock: now,
   newId: randomUUID,
 };
 
