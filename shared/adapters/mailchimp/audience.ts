@@ -1,0 +1,339 @@
+/**
+ * One MailChimp audience (list), as the rest of the system uses it. Every call has a client timeout, is retried
+ * with full-jitter exponential back-off when MailChimp says "later" (rate limits, 5xx, timeouts, network), and
+ * waits for a slot in a per-container limiter.
+ *
+ * MailChimp allows 10 simultaneous connections per account and answers 429 (or a bare 403) beyond that. The
+ * limiter bounds one container; the account-wide bound is the calling function's reserved concurrency times
+ * `maxConcurrent` (e.g. 2 x 5), so set both together. Worst case, a call takes `attempts` timeouts plus the
+ * back-off between them: the function's own timeout must be longer.
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import { z } from 'zod';
+import { subscriberHash } from '../../domain/subscriber-hash.ts';
+import { connectMailchimp, type MailchimpApi } from './client.ts';
+import { MailchimpError, type MailchimpErrorCode, toMailchimpError } from './errors.ts';
+
+export interface RetryPolicy {
+  /** Tries in all, the first included. */
+  readonly attempts: number;
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+}
+
+export interface MailchimpAudienceOptions {
+  readonly apiKey: string;
+  readonly server: string;
+  readonly listId: string;
+  /** Another base URL (a local emulator); the official client is used either way. */
+  readonly basePath?: string | undefined;
+  /** Per request; well under the Lambda timeout, and far under MailChimp's own 120 s. */
+  readonly timeoutMs?: number;
+  readonly retry?: RetryPolicy;
+  /** Requests in flight from this container at once. */
+  readonly maxConcurrent?: number;
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** In [0, 1), as `Math.random`. */
+  readonly random?: () => number;
+}
+
+export type NewMemberStatus = 'subscribed' | 'pending' | 'unsubscribed';
+
+export interface MemberUpsert {
+  /** Applies only when MailChimp creates the member. */
+  readonly statusIfNew: NewMemberStatus;
+  /**
+   * Changes an existing member's status. Only ever `unsubscribed`: sending `subscribed` to someone who
+   * unsubscribed would either subscribe them again against their wishes or fail in compliance state.
+   */
+  readonly status?: 'unsubscribed';
+  readonly mergeFields?: Readonly<Record<string, string>>;
+  readonly interests?: Readonly<Record<string, boolean>>;
+}
+
+export interface MemberTag {
+  readonly name: string;
+  readonly active: boolean;
+}
+
+export type MemberStatus =
+  | 'subscribed'
+  | 'unsubscribed'
+  | 'cleaned'
+  | 'pending'
+  | 'transactional'
+  | 'archived';
+export type ChangedStatus = 'unsubscribed' | 'cleaned';
+
+export interface MailchimpMember {
+  readonly email: string;
+  readonly status: MemberStatus;
+  readonly lastChanged: string;
+  readonly unsubscribeReason?: string;
+  readonly mergeFields: Readonly<Record<string, unknown>>;
+  readonly interests: Readonly<Record<string, boolean>>;
+  readonly tags: readonly string[];
+}
+
+export interface ChangedMember {
+  readonly email: string;
+  readonly status: ChangedStatus;
+  readonly lastChanged: string;
+  readonly unsubscribeReason?: string;
+}
+
+export interface ChangedMembersPage {
+  readonly members: readonly ChangedMember[];
+  /** Members MailChimp matched; `offset` counts through these. Done when `offset + count >= total`. */
+  readonly total: number;
+}
+
+export interface MailchimpAudience {
+  /** Creates the member with `statusIfNew`, or updates an existing one without ever subscribing them. */
+  upsertMember(email: string, upsert: MemberUpsert): Promise<void>;
+  setTags(email: string, tags: readonly MemberTag[]): Promise<void>;
+  /** Succeeds when there is no such member (or it was permanently deleted): nothing to unsubscribe. */
+  unsubscribe(email: string): Promise<void>;
+  /** Archives (MailChimp's DELETE). Succeeds when there is no such member. */
+  archive(email: string): Promise<void>;
+  /** Permanently deletes: the address can then only come back by signing up again itself. */
+  forget(email: string): Promise<void>;
+  getMember(email: string): Promise<MailchimpMember | undefined>;
+  /**
+   * Members whose status is one of `statuses` and who changed since `sinceIso`, oldest change first so that
+   * paging by offset stays stable while new changes arrive. With several statuses MailChimp cannot filter
+   * (its `status` takes one value): the page is filtered here, and `total` counts every member changed since.
+   */
+  changedSince(
+    sinceIso: string,
+    statuses: readonly ChangedStatus[],
+    page: { readonly count: number; readonly offset: number },
+  ): Promise<ChangedMembersPage>;
+  /** Resolves when MailChimp answers and accepts the key. */
+  ping(): Promise<void>;
+}
+
+const DEFAULT_TIMEOUT_MS = 10_000;
+const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 200, maxDelayMs: 5_000 };
+const DEFAULT_MAX_CONCURRENT = 5;
+const MAX_PAGE_SIZE = 1_000;
+
+// Failures that mean the member is already gone, which is what these calls wanted.
+const GONE: ReadonlySet<MailchimpErrorCode> = new Set(['notFound', 'forgotten']);
+
+const MEMBER_FIELDS = [
+  'email_address',
+  'status',
+  'last_changed',
+  'unsubscribe_reason',
+  'merge_fields',
+  'interests',
+  'tags',
+];
+const CHANGED_FIELDS = [
+  'members.email_address',
+  'members.status',
+  'members.last_changed',
+  'members.unsubscribe_reason',
+  'total_items',
+];
+
+const memberSchema = z.object({
+  email_address: z.string(),
+  status: z.enum(['subscribed', 'unsubscribed', 'cleaned', 'pending', 'transactional', 'archived']),
+  last_changed: z.string(),
+  unsubscribe_reason: z.string().optional(),
+  merge_fields: z.record(z.string(), z.unknown()).optional(),
+  interests: z.record(z.string(), z.boolean()).optional(),
+  tags: z.array(z.object({ name: z.string() })).optional(),
+});
+
+const changedPageSchema = z.object({
+  members: z.array(
+    memberSchema.pick({ email_address: true, status: true, last_changed: true, unsubscribe_reason: true }),
+  ),
+  total_items: z.number(),
+});
+
+export function createMailchimpAudience(options: MailchimpAudienceOptions): MailchimpAudience {
+  if (options.listId.trim() === '') throw new Error('The MailChimp list id is empty');
+  const retry = options.retry ?? DEFAULT_RETRY;
+  if (!Number.isInteger(retry.attempts) || retry.attempts < 1) {
+    throw new Error('MailChimp retry attempts must be a whole number of at least 1');
+  }
+  const api = connectMailchimp({
+    apiKey: options.apiKey,
+    server: options.server,
+    basePath: options.basePath,
+    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+  });
+  const { listId } = options;
+  const sleep = options.sleep ?? ((ms: number) => delay(ms));
+  const random = options.random ?? Math.random;
+  const limit = concurrencyLimit(options.maxConcurrent ?? DEFAULT_MAX_CONCURRENT);
+
+  async function send<T>(request: (api: MailchimpApi) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await limit(() => request(api));
+      } catch (thrown) {
+        const error = toMailchimpError(thrown);
+        if (!error.retryable || attempt >= retry.attempts) throw error;
+        const wait = backOff(retry, attempt, random, error.retryAfterMs);
+        // MailChimp asked for a longer pause than we may spend: give up now and let the caller's queue retry.
+        if (wait === undefined) throw error;
+        await sleep(wait);
+      }
+    }
+  }
+
+  async function sendExpectingGone(request: (api: MailchimpApi) => Promise<unknown>): Promise<void> {
+    try {
+      await send(request);
+    } catch (error) {
+      if (error instanceof MailchimpError && GONE.has(error.code)) return;
+      throw error;
+    }
+  }
+
+  return {
+    async upsertMember(email, upsert) {
+      const body = {
+        email_address: email,
+        status_if_new: upsert.statusIfNew,
+        // Checked at runtime too, so no caller can ever send `subscribed` to an existing member.
+        ...(upsert.status === 'unsubscribed' ? { status: 'unsubscribed' } : {}),
+        ...(upsert.mergeFields === undefined ? {} : { merge_fields: upsert.mergeFields }),
+        ...(upsert.interests === undefined ? {} : { interests: upsert.interests }),
+      };
+      await send((mc) => mc.setListMember(listId, subscriberHash(email), body));
+    },
+
+    async setTags(email, tags) {
+      if (tags.length === 0) return;
+      const body = {
+        tags: tags.map((tag) => ({ name: tag.name, status: tag.active ? 'active' : 'inactive' })),
+      };
+      await send((mc) => mc.updateListMemberTags(listId, subscriberHash(email), body));
+    },
+
+    unsubscribe: (email) =>
+      sendExpectingGone((mc) =>
+        mc.updateListMember(listId, subscriberHash(email), { status: 'unsubscribed' }),
+      ),
+
+    archive: (email) => sendExpectingGone((mc) => mc.deleteListMember(listId, subscriberHash(email))),
+
+    forget: (email) => sendExpectingGone((mc) => mc.deleteListMemberPermanent(listId, subscriberHash(email))),
+
+    async getMember(email) {
+      let data: unknown;
+      try {
+        data = await send((mc) => mc.getListMember(listId, subscriberHash(email), { fields: MEMBER_FIELDS }));
+      } catch (error) {
+        if (error instanceof MailchimpError && error.code === 'notFound') return undefined;
+        throw error;
+      }
+      const member = parse(memberSchema, data);
+      return {
+        email: member.email_address,
+        status: member.status,
+        lastChanged: member.last_changed,
+        ...(member.unsubscribe_reason ? { unsubscribeReason: member.unsubscribe_reason } : {}),
+        mergeFields: member.merge_fields ?? {},
+        interests: member.interests ?? {},
+        tags: (member.tags ?? []).map((tag) => tag.name),
+      };
+    },
+
+    async changedSince(sinceIso, statuses, page) {
+      if (!Number.isInteger(page.count) || page.count < 1 || page.count > MAX_PAGE_SIZE) {
+        throw new RangeError(`A page holds 1 to ${MAX_PAGE_SIZE} members`);
+      }
+      if (!Number.isInteger(page.offset) || page.offset < 0)
+        throw new RangeError('The offset must be 0 or more');
+      if (statuses.length === 0) return { members: [], total: 0 };
+      const wanted = new Set<string>(statuses);
+      const onlyStatus = wanted.size === 1 ? statuses[0] : undefined;
+      const data = await send((mc) =>
+        mc.getListMembersInfo(listId, {
+          sinceLastChanged: sinceIso,
+          ...(onlyStatus === undefined ? {} : { status: onlyStatus }),
+          count: page.count,
+          offset: page.offset,
+          sortField: 'last_changed',
+          sortDir: 'ASC',
+          fields: CHANGED_FIELDS,
+        }),
+      );
+      const result = parse(changedPageSchema, data);
+      const members: ChangedMember[] = [];
+      for (const member of result.members) {
+        if (member.status !== 'unsubscribed' && member.status !== 'cleaned') continue;
+        if (!wanted.has(member.status)) continue;
+        members.push({
+          email: member.email_address,
+          status: member.status,
+          lastChanged: member.last_changed,
+          ...(member.unsubscribe_reason ? { unsubscribeReason: member.unsubscribe_reason } : {}),
+        });
+      }
+      return { members, total: result.total_items };
+    },
+
+    async ping() {
+      await send((mc) => mc.ping());
+    },
+  };
+}
+
+/**
+ * Full jitter: a random wait up to the exponential ceiling, so containers retrying together spread out.
+ * A `Retry-After` from MailChimp is honoured as given, unless it is longer than we may wait (undefined).
+ */
+export function backOff(
+  policy: RetryPolicy,
+  failedAttempt: number,
+  random: () => number,
+  retryAfterMs?: number,
+): number | undefined {
+  if (retryAfterMs !== undefined) return retryAfterMs <= policy.maxDelayMs ? retryAfterMs : undefined;
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (failedAttempt - 1));
+  return Math.floor(random() * ceiling);
+}
+
+/** At most `max` tasks run at once; the rest wait their turn in order. */
+function concurrencyLimit(max: number): <T>(task: () => Promise<T>) => Promise<T> {
+  if (!Number.isInteger(max) || max < 1)
+    throw new Error('MailChimp concurrency must be a whole number of at least 1');
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  const acquire = (): Promise<void> => {
+    if (running < max) {
+      running++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => waiting.push(resolve));
+  };
+  const release = () => {
+    const next = waiting.shift();
+    // A waiting task takes the slot over directly, so a newcomer cannot slip in between.
+    if (next) next();
+    else running--;
+  };
+  return async (task) => {
+    await acquire();
+    try {
+      return await task();
+    } finally {
+      release();
+    }
+  };
+}
+
+function parse<T>(schema: z.ZodType<T>, data: unknown): T {
+  const result = schema.safeParse(data);
+  // The validation issues are dropped: they can quote the values, which may be personal data.
+  if (!result.success) throw new MailchimpError('server', { cause: new Error('Unexpected response shape') });
+  return result.data;
+}
