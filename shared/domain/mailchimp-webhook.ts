@@ -1,0 +1,115 @@
+/**
+ * MailChimp webhooks: authenticating a delivery and reading what it says. Deliveries are
+ * `application/x-www-form-urlencoded` with `type`, `fired_at` and `data[...]` keys. Newer webhooks are
+ * signed (`X-Mailchimp-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "{t}.{raw body}">`); older ones are
+ * protected only by a secret in the URL. Pure: node:crypto only.
+ */
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+
+export const SIGNATURE_TOLERANCE_SECONDS = 300;
+
+export type WebhookType = 'subscribe' | 'unsubscribe' | 'profile' | 'upemail' | 'cleaned' | 'campaign';
+const TYPES: ReadonlySet<string> = new Set([
+  'subscribe',
+  'unsubscribe',
+  'profile',
+  'upemail',
+  'cleaned',
+  'campaign',
+]);
+
+export interface WebhookDelivery {
+  readonly type: WebhookType;
+  readonly firedAt: string | undefined;
+  /** `data[...]` keys, nested: `data[merges][FNAME]` becomes `data.merges.FNAME`. */
+  readonly data: WebhookData;
+}
+
+export interface WebhookData {
+  readonly [key: string]: string | WebhookData;
+}
+
+export type SignatureCheck = 'valid' | 'missing' | 'malformed' | 'stale' | 'mismatch';
+
+/** Checks a signed delivery over its exact raw bytes, within the replay window. */
+export function verifySignature(
+  header: string | undefined,
+  rawBody: Buffer,
+  signingKey: string,
+  now: Date,
+  toleranceSeconds = SIGNATURE_TOLERANCE_SECONDS,
+): SignatureCheck {
+  if (!header) return 'missing';
+  const parts = new Map<string, string[]>();
+  for (const part of header.split(',')) {
+    const [name, value] = part.trim().split('=', 2);
+    if (!name || !value) return 'malformed';
+    parts.set(name, [...(parts.get(name) ?? []), value]);
+  }
+  const timestamp = parts.get('t')?.[0];
+  const signatures = parts.get('v1') ?? [];
+  if (!timestamp || !/^\d{1,12}$/.test(timestamp) || signatures.length === 0) return 'malformed';
+  // A replayed delivery outside the window is refused even with a valid signature.
+  if (Math.abs(now.getTime() / 1000 - Number(timestamp)) > toleranceSeconds) return 'stale';
+  const expected = createHmac('sha256', signingKey).update(`${timestamp}.`).update(rawBody).digest();
+  const matches = signatures.some((signature) => {
+    if (!/^[0-9a-f]{64}$/i.test(signature)) return false;
+    return timingSafeEqual(Buffer.from(signature, 'hex'), expected);
+  });
+  return matches ? 'valid' : 'mismatch';
+}
+
+/** Compares a URL secret in constant time (hashing first makes the lengths equal). */
+export function urlKeyMatches(given: string | undefined, expected: string): boolean {
+  if (!given) return false;
+  const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+/** Reads a delivery's form fields; `undefined` when it is not a webhook we understand. */
+export function parseDelivery(fields: ReadonlyMap<string, readonly string[]>): WebhookDelivery | undefined {
+  const type = fields.get('type')?.[0];
+  if (!type || !TYPES.has(type)) return undefined;
+  const data: Record<string, unknown> = {};
+  for (const [name, values] of fields) {
+    const path = /^data((?:\[[^[\]]*\])+)$/.exec(name)?.[1];
+    const value = values[0];
+    if (!path || value === undefined) continue;
+    const keys = [...path.matchAll(/\[([^[\]]*)\]/g)].map((match) => match[1] ?? '');
+    // Keys that would reach the prototype are never followed.
+    if (keys.some((key) => key === '' || key === '__proto__' || key === 'constructor' || key === 'prototype'))
+      continue;
+    let node: Record<string, unknown> | undefined = data;
+    for (const key of keys.slice(0, -1)) {
+      const next: unknown = node[key];
+      if (next === undefined) {
+        const child: Record<string, unknown> = {};
+        node[key] = child;
+        node = child;
+      } else if (typeof next === 'object' && next !== null) {
+        node = next as Record<string, unknown>;
+      } else {
+        node = undefined; // a key used both as a value and as a group: keep the first
+        break;
+      }
+    }
+    const last = keys.at(-1);
+    if (node && last !== undefined && node[last] === undefined) node[last] = value;
+  }
+  return { type: type as WebhookType, firedAt: fields.get('fired_at')?.[0], data: data as WebhookData };
+}
+
+/** A string field of the delivery's data, e.g. `field(delivery, 'email')` or `field(delivery, 'merges', 'FNAME')`. */
+export function field(delivery: WebhookDelivery, ...path: string[]): string | undefined {
+  let node: string | WebhookData | undefined = delivery.data;
+  for (const key of path) {
+    if (typeof node !== 'object' || node === null || !Object.hasOwn(node, key)) return undefined;
+    node = node[key];
+  }
+  return typeof node === 'string' ? node : undefined;
+}
+
+/** A stable id for a delivery, so MailChimp's retries of the same one have a single effect. */
+export function deliveryId(rawBody: Buffer): string {
+  return createHash('sha256').update(rawBody).digest('hex');
+}
