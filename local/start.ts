@@ -15,8 +15,10 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { FUNCTIONS, type FunctionName, ROUTES } from '../infra/routes.ts';
+import { now } from '../shared/clock.ts';
 import { type AppConfig, parseAppConfig, toRuntimeConfig } from '../shared/config/schema.ts';
 import { parseKeyRing } from '../shared/domain/tokens.ts';
+import { clockService } from './clock.ts';
 import { demoPageService } from './demo-page.ts';
 import {
   createTable,
@@ -28,6 +30,8 @@ import {
 import { outboxService } from './outbox.ts';
 import { createRequestListener, type LoadedFunction, listen } from './server.ts';
 import type { LocalService, LocalServiceContext } from './services.ts';
+import { streamPollerService, TtlDeletions } from './stream-poller.ts';
+import { ttlSweeperService } from './ttl-sweeper.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const DATA_DIR = resolve(ROOT, '.data');
@@ -112,11 +116,22 @@ async function start(
   const baseUrl = `http://127.0.0.1:${settings.port}`;
   const context: LocalServiceContext = {
     dynamoDb: { endpoint: dynamoDb.endpoint, tableName: TABLE_NAME },
-    clock: { now: () => new Date() },
+    // The clock the handlers read, which POST /__local/clock moves.
+    clock: { now },
     config,
     baseUrl,
   };
-  const services: LocalService[] = [demoPageService(toRuntimeConfig(config)), outboxService()];
+  const ttlDeletions = new TtlDeletions();
+  const ttlSweeper = ttlSweeperService({ ttlDeletions });
+  // Started in this order and stopped in reverse: the poller holds its iterators before the first sweep.
+  const services: LocalService[] = [
+    demoPageService(toRuntimeConfig(config)),
+    outboxService(),
+    // Stream consumers (what an event source mapping invokes in AWS) are registered here.
+    streamPollerService({ consumers: [], ttlDeletions }),
+    ttlSweeper,
+    clockService({ sweep: () => ttlSweeper.sweep() }),
+  ];
   for (const service of services) {
     await service.start?.(context);
     const { stop } = service;
