@@ -1,8 +1,9 @@
 /**
  * MailChimp webhooks: authenticating a delivery and reading what it says. Deliveries are
- * `application/x-www-form-urlencoded` with `type`, `fired_at` and `data[...]` keys. Newer webhooks are
- * signed (`X-Mailchimp-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "{t}.{raw body}">`); older ones are
- * protected only by a secret in the URL. Pure: node:crypto only.
+ * `application/x-www-form-urlencoded` with `type`, `fired_at` and `data[...]` keys. MailChimp does not
+ * sign them: its protection is an unguessable secret in the webhook URL, which every delivery must carry.
+ * Where a signing relay sits in front (`X-Mailchimp-Signature: t=<unix>,v1=<hex HMAC-SHA256 of
+ * "{t}.{raw body}">`), the signature is checked as well. Pure: node:crypto only.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
