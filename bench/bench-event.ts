@@ -10,6 +10,9 @@ export const BENCH_KEY_RING = JSON.stringify({
   k1: 'bench-link-signing-key-0123456789abcdefghij',
 });
 
+/** The MailChimp webhook secret the cold-start stub hands out. */
+export const BENCH_WEBHOOK_SECRET = JSON.stringify({ urlKey: 'bench-webhook-url-key-0123456789abcdef' });
+
 export function createBenchEvent(name: FunctionName): APIGatewayProxyEvent {
   switch (name) {
     case 'enquiry':
@@ -40,6 +43,25 @@ export function createBenchEvent(name: FunctionName): APIGatewayProxyEvent {
         `/unsubscribe?token=${token}`,
         '/unsubscribe',
         'List-Unsubscribe=One-Click',
+        'application/x-www-form-urlencoded',
+      );
+    }
+    case 'mailchimpWebhook': {
+      // An unsubscribe made in a MailChimp email.
+      const { urlKey } = JSON.parse(BENCH_WEBHOOK_SECRET) as { urlKey: string };
+      const body = new URLSearchParams({
+        type: 'unsubscribe',
+        fired_at: '2026-11-22 10:00:00',
+        'data[action]': 'unsub',
+        'data[reason]': 'manual',
+        'data[email]': 'bench@example.com',
+        'data[list_id]': 'bench',
+      }).toString();
+      return request(
+        'POST',
+        `/webhooks/mailchimp?key=${urlKey}`,
+        '/webhooks/mailchimp',
+        body,
         'application/x-www-form-urlencoded',
       );
     }

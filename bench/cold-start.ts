@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
-import { BENCH_KEY_RING } from './bench-event.ts';
+import { BENCH_KEY_RING, BENCH_WEBHOOK_SECRET } from './bench-event.ts';
 
 export interface ColdStartCandidate {
   readonly name: string;
@@ -32,7 +32,7 @@ const stub = createServer((request, response) => {
     const target = String(request.headers['x-amz-target'] ?? '');
     let answer = {};
     if (target.endsWith('.Query')) answer = { Items: [], Count: 0 };
-    else if (target.endsWith('.GetSecretValue')) answer = { SecretString: body.includes('token-signing') ? process.env.BENCH_KEY_RING : 'stub-email-hash-key-0123456789abcdef0123' };
+    else if (target.endsWith('.GetSecretValue')) answer = { SecretString: body.includes('token-signing') ? process.env.BENCH_KEY_RING : body.includes('mailchimp-webhook') ? process.env.BENCH_WEBHOOK_SECRET : 'stub-email-hash-key-0123456789abcdef0123' };
     else if (request.url?.startsWith('/v2/email/outbound-emails')) answer = { MessageId: 'stub' };
     response.writeHead(200, { 'Content-Type': 'application/x-amz-json-1.0' });
     response.end(JSON.stringify(answer));
@@ -77,6 +77,7 @@ export function measureColdStarts(
             AWS_ACCESS_KEY_ID: 'bench',
             AWS_SECRET_ACCESS_KEY: 'bench',
             BENCH_KEY_RING,
+            BENCH_WEBHOOK_SECRET,
             ...candidate.env,
           },
           encoding: 'utf8',

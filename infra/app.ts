@@ -29,6 +29,7 @@ export function addConsentDesk(app: App, config: AppConfig): ConsentDeskApp {
     emailHashKey: stateful.emailHashKey,
     tokenSigningKey: stateful.tokenSigningKey,
     turnstileSecret: stateful.turnstileSecret,
+    mailchimpWebhookSecret: stateful.mailchimpWebhookSecret,
   });
   // Any finding not acknowledged with a reason fails the synth; the acknowledgements are also written into
   // the templates' metadata, so the reasons travel with what is deployed.

@@ -3,7 +3,7 @@
  * serves them, so the two cannot drift apart.
  */
 
-export type FunctionName = 'enquiry' | 'links';
+export type FunctionName = 'enquiry' | 'links' | 'mailchimpWebhook';
 
 export interface FunctionSpec {
   /** Source entry, relative to the repository root; it exports `handler`. */
@@ -26,6 +26,13 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     description: 'Unsubscribe, preference centre and double opt-in confirmation links',
     memorySize: 512,
     timeoutSeconds: 10,
+  },
+  mailchimpWebhook: {
+    entry: 'functions/mailchimp-webhook/handler.ts',
+    description: 'Applies MailChimp unsubscribes, cleaned addresses and confirmations',
+    memorySize: 512,
+    // MailChimp waits 10 s for an answer; this leaves it well inside that.
+    timeoutSeconds: 8,
   },
 };
 
@@ -66,6 +73,16 @@ export const ROUTES: readonly RouteSpec[] = [
     },
     { method: 'POST', path, function: 'links', access: 'public', throttle: { rateLimit: 5, burstLimit: 10 } },
   ]),
+  // MailChimp validates the URL with a GET, then POSTs events; it sends bursts when a list changes.
+  ...(['GET', 'POST'] as const).map(
+    (method): RouteSpec => ({
+      method,
+      path: '/webhooks/mailchimp',
+      function: 'mailchimpWebhook',
+      access: 'public',
+      throttle: { rateLimit: 20, burstLimit: 40 },
+    }),
+  ),
 ];
 
 /** Stage-wide throttling, the ceiling for every route. */

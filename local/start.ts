@@ -27,12 +27,19 @@ import {
   startDynamoDbLocal,
   LOCAL_TABLE_NAME as TABLE_NAME,
 } from './dynamodb.ts';
+import {
+  DEFAULT_EMULATOR_LIST_ID,
+  mailchimpEmulatorBasePath,
+  mailchimpEmulatorService,
+} from './mailchimp-emulator.ts';
 import { outboxService } from './outbox.ts';
 import { createRequestListener, type LoadedFunction, listen } from './server.ts';
 import type { LocalService, LocalServiceContext } from './services.ts';
 import { streamPollerService, TtlDeletions } from './stream-poller.ts';
 import { ttlSweeperService } from './ttl-sweeper.ts';
 
+/** Any key works with the emulator; local mode never calls real MailChimp. */
+const LOCAL_MAILCHIMP_API_KEY = 'local-emulator-key-us1';
 const ROOT = resolve(import.meta.dirname, '..');
 const DATA_DIR = resolve(ROOT, '.data');
 
@@ -121,6 +128,7 @@ async function start(
     config,
     baseUrl,
   };
+  const mailchimp = mailchimpEmulatorService({ apiKey: LOCAL_MAILCHIMP_API_KEY });
   const ttlDeletions = new TtlDeletions();
   const ttlSweeper = ttlSweeperService({ ttlDeletions });
   // Started in this order and stopped in reverse: the poller holds its iterators before the first sweep.
@@ -131,6 +139,7 @@ async function start(
     streamPollerService({ consumers: [], ttlDeletions }),
     ttlSweeper,
     clockService({ sweep: () => ttlSweeper.sweep() }),
+    mailchimp,
   ];
   for (const service of services) {
     await service.start?.(context);
@@ -144,6 +153,7 @@ async function start(
     services,
     allowedOrigins: config.allowedOrigins,
   });
+  await registerMailchimpWebhook(baseUrl);
   printBanner(`http://localhost:${settings.port}`, dynamoDb.endpoint, settings.persist);
 }
 
@@ -192,6 +202,7 @@ function setFunctionEnvironment(config: AppConfig, dynamoDbEndpoint: string, per
     'EMAIL_HASH_KEY_SECRET_ARN',
     'TOKEN_SIGNING_KEYS_SECRET_ARN',
     'TURNSTILE_SECRET_ARN',
+    'MAILCHIMP_WEBHOOK_SECRET_ARN',
     'MAILCHIMP_API_KEY',
   ])
     delete process.env[name];
@@ -201,6 +212,8 @@ function setFunctionEnvironment(config: AppConfig, dynamoDbEndpoint: string, per
     MAIL_TRANSPORT: 'outbox',
     EMAIL_HASH_KEY: emailHashKey(persist),
     TOKEN_SIGNING_KEYS: tokenSigningKeys(persist),
+    // The emulator's webhook is registered anew on every start, so its URL key need not persist.
+    MAILCHIMP_WEBHOOK_SECRET: JSON.stringify({ urlKey: randomBytes(32).toString('base64url') }),
     DYNAMODB_ENDPOINT: dynamoDbEndpoint,
     AWS_REGION: LOCAL_AWS.region,
     AWS_ACCESS_KEY_ID: LOCAL_AWS.credentials.accessKeyId,
@@ -264,11 +277,45 @@ async function loadFunctions(): Promise<Partial<Record<FunctionName, LoadedFunct
   return functions;
 }
 
+/**
+ * Registers our webhook with the emulator the way the setup step does with MailChimp (its validation GET
+ * included), so `POST /__local/mailchimp/unsubscribe` reaches the webhook function as MailChimp would.
+ */
+async function registerMailchimpWebhook(baseUrl: string): Promise<void> {
+  const { urlKey } = JSON.parse(process.env.MAILCHIMP_WEBHOOK_SECRET ?? '{}') as { urlKey: string };
+  const response = await fetch(
+    `${mailchimpEmulatorBasePath(baseUrl)}/lists/${DEFAULT_EMULATOR_LIST_ID}/webhooks`,
+    {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/json',
+        Authorization: `Basic ${Buffer.from(`local:${LOCAL_MAILCHIMP_API_KEY}`).toString('base64')}`,
+      },
+      body: JSON.stringify({
+        url: `${baseUrl}/webhooks/mailchimp?key=${urlKey}`,
+        events: {
+          subscribe: true,
+          unsubscribe: true,
+          profile: true,
+          cleaned: true,
+          upemail: true,
+          campaign: false,
+        },
+        // Changes we make through the API are not echoed back to us.
+        sources: { user: true, admin: true, api: false },
+      }),
+    },
+  );
+  if (!response.ok) throw new Error(`Registering the local MailChimp webhook failed (${response.status})`);
+}
+
 function printBanner(baseUrl: string, dynamoDbEndpoint: string, persist: boolean): void {
   console.log(`
 Consent Desk is running locally${persist ? ' (data kept in .data/)' : ' (in memory; --persist keeps data)'}
   Demo page       ${baseUrl}/
   Local outbox    ${baseUrl}/__local/outbox
+  MailChimp       ${baseUrl}/__local/mailchimp/members (emulator)
+  Clock           ${baseUrl}/__local/clock
   API             ${ROUTES.map((route) => `${route.method} ${route.path}`).join(', ')}
   DynamoDB Local  ${dynamoDbEndpoint} (table ${TABLE_NAME})
 Press Ctrl-C to stop.

@@ -26,6 +26,9 @@ const envSchema = z.object({
     z.string().check(z.regex(/^https?:\/\//)),
     'https://challenges.cloudflare.com/turnstile/v0/siteverify',
   ),
+  /** MailChimp webhook secret: JSON `{"urlKey": "…", "signingKey"?: "…"}` (AWS) or the JSON itself (local). */
+  MAILCHIMP_WEBHOOK_SECRET_ARN: z.optional(z.string().check(z.minLength(20))),
+  MAILCHIMP_WEBHOOK_SECRET: z.optional(z.string().check(z.minLength(2))),
   TURNSTILE_SECRET_ARN: z.optional(z.string()),
   TURNSTILE_SECRET: z.optional(z.string()),
 });
@@ -39,6 +42,7 @@ export interface FunctionConfig {
   readonly emailHashKey: SecretSource;
   /** The key ring that signs and checks link tokens (see shared/domain/tokens.ts). */
   readonly tokenSigningKeys: SecretSource | undefined;
+  readonly mailchimpWebhookSecret: SecretSource | undefined;
   readonly dynamoDbEndpoint: string | undefined;
   readonly turnstile: {
     readonly verifyUrl: string;
@@ -65,6 +69,12 @@ export function parseFunctionConfig(env: NodeJS.ProcessEnv): FunctionConfig {
       'TOKEN_SIGNING_KEYS',
       vars.TOKEN_SIGNING_KEYS_SECRET_ARN,
       vars.TOKEN_SIGNING_KEYS,
+      false,
+    ),
+    mailchimpWebhookSecret: oneSecret(
+      'MAILCHIMP_WEBHOOK_SECRET',
+      vars.MAILCHIMP_WEBHOOK_SECRET_ARN,
+      vars.MAILCHIMP_WEBHOOK_SECRET,
       false,
     ),
     dynamoDbEndpoint: vars.DYNAMODB_ENDPOINT,

@@ -29,6 +29,7 @@ export class StatefulStack extends Stack {
   public readonly tokenSigningKey: Secret;
   /** Cloudflare Turnstile secret key; only when a form uses Turnstile. */
   public readonly turnstileSecret: Secret | undefined;
+  public readonly mailchimpWebhookSecret: Secret;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
@@ -93,6 +94,28 @@ export class StatefulStack extends Stack {
         'the previous key, so links already sent keep working. A single-value Secrets Manager rotation ' +
         'would drop the previous key and break them.',
     );
+
+    // {"urlKey":"<key>"}: the secret part of the webhook URL registered with MailChimp, which does not
+    // sign its deliveries. A signingKey may be added for a signing relay in front.
+    this.mailchimpWebhookSecret = new Secret(this, 'MailchimpWebhookSecret', {
+      description: 'Consent Desk: key in the MailChimp webhook URL (and optional signing key).',
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({}),
+        generateStringKey: 'urlKey',
+        passwordLength: 43,
+        excludePunctuation: true,
+      },
+    });
+    acknowledge(
+      this.mailchimpWebhookSecret,
+      'AwsSolutions-SMG4',
+      'Rotated together with the webhook registered in MailChimp (the key is part of its URL): store a ' +
+        'new urlKey, then re-register the webhook with the new URL.',
+    );
+    new CfnOutput(this, 'MailchimpWebhookSecretArn', {
+      value: this.mailchimpWebhookSecret.secretArn,
+      description: 'Read urlKey from here to register the MailChimp webhook URL',
+    });
 
     if (config.forms.some((form) => form.turnstile)) {
       // Deployed with a random value, so Turnstile checks fail closed until ops stores the real secret

@@ -24,6 +24,7 @@ export interface StatelessStackProps extends StackProps {
   readonly emailHashKey: ISecret;
   readonly tokenSigningKey: ISecret;
   readonly turnstileSecret: ISecret | undefined;
+  readonly mailchimpWebhookSecret: ISecret;
 }
 
 type FunctionAccess = (fn: ConsentDeskFunction, props: StatelessStackProps) => void;
@@ -58,6 +59,12 @@ const FUNCTION_ACCESS: Readonly<Record<FunctionName, FunctionAccess>> = {
     // The suppression entry is keyed by the address's keyed hash.
     fn.bindSecret(emailHashKey, 'EMAIL_HASH_KEY_SECRET_ARN');
     fn.bindSecret(tokenSigningKey, 'TOKEN_SIGNING_KEYS_SECRET_ARN');
+  },
+  mailchimpWebhook: (fn, { table, emailHashKey, mailchimpWebhookSecret }) => {
+    // Withdrawals and suppression entries, plus the marker that makes a retried delivery a no-op.
+    fn.bindTable(table, { actions: CONTACT_WRITER });
+    fn.bindSecret(emailHashKey, 'EMAIL_HASH_KEY_SECRET_ARN');
+    fn.bindSecret(mailchimpWebhookSecret, 'MAILCHIMP_WEBHOOK_SECRET_ARN');
   },
 };
 

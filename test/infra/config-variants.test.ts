@@ -40,7 +40,7 @@ describe('a deployment with WAF off, Turnstile on, no deletion protection and 90
   });
 
   it('has a Turnstile secret for ops to fill in, with its ARN as an output', () => {
-    stateful.resourceCountIs('AWS::SecretsManager::Secret', 3);
+    stateful.resourceCountIs('AWS::SecretsManager::Secret', 4);
     const secretId = logicalIdOf(stateful, 'AWS::SecretsManager::Secret', 'TurnstileSecret/Resource');
     stateful.hasOutput('TurnstileSecretArn', { Value: { Ref: secretId } });
   });
@@ -138,7 +138,7 @@ describe('the public API construct', () => {
               throttle: { rateLimit: 1, burstLimit: 1 },
             },
           ],
-          functions: { enquiry: handler, links: handler },
+          functions: { enquiry: handler, links: handler, mailchimpWebhook: handler },
           stageName: 'v1',
           stageThrottle: STAGE_THROTTLE,
           binaryMediaTypes: BINARY_MEDIA_TYPES,

@@ -99,6 +99,7 @@ describe('the secrets', () => {
   });
 
   it('has no Turnstile secret when no form uses Turnstile', () => {
-    template.resourceCountIs('AWS::SecretsManager::Secret', 2);
+    // The email-hash key, the link-signing key ring and the MailChimp webhook secret.
+    template.resourceCountIs('AWS::SecretsManager::Secret', 3);
   });
 });

@@ -73,6 +73,8 @@ export interface ContactsRepository {
   write(write: {
     readonly contact?: ContactWrite | undefined;
     readonly enquiry?: StoredEnquiry | undefined;
+    /** Marks a webhook delivery as applied, in the same transaction, so a retry of it changes nothing. */
+    readonly delivery?: { readonly id: string; readonly expiresAt: number } | undefined;
   }): Promise<void>;
   /** A contact's consent history, oldest first. */
   readHistory(contactId: string): Promise<StoredEvent[]>;
@@ -159,9 +161,24 @@ export function createContactsRepository(db: DynamoDBDocumentClient, tableName: 
       return { all: item.all ?? false, topics: new Set(item.topics ?? []), version: item.version ?? 0 };
     },
 
-    async write({ contact, enquiry }) {
-      const items = [
+    async write({ contact, enquiry, delivery }) {
+      const items: TransactItem[] = [
         ...(enquiry ? [putEnquiry(tableName, enquiry)] : []),
+        ...(delivery
+          ? [
+              {
+                Put: {
+                  TableName: tableName,
+                  Item: {
+                    ...keys.webhookDelivery(delivery.id),
+                    type: 'webhook_delivery',
+                    expiresAt: delivery.expiresAt,
+                  },
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                },
+              },
+            ]
+          : []),
         ...(contact ? changeItems(tableName, contact) : []),
       ];
       if (items.length === 0) return;

@@ -48,6 +48,8 @@ export const keys = {
   consentEventPrefix: 'EVENT#',
   topicPrefix: 'TOPIC#',
   suppression: (suppressionHash: string) => ({ pk: `SUPPRESSION#${suppressionHash}`, sk: 'SUPPRESSION' }),
+  /** A webhook delivery already applied (MailChimp retries deliveries for about 75 minutes). */
+  webhookDelivery: (deliveryId: string) => ({ pk: `WEBHOOK#${deliveryId}`, sk: 'WEBHOOK' }),
   /** Statement texts, keyed by their SHA-256: immutable, so an identical re-put is harmless. */
   statement: (textHash: string) => ({ pk: `STATEMENT#${textHash}`, sk: 'STATEMENT' }),
 } as const;

@@ -1,0 +1,80 @@
+/**
+ * GET|POST /webhooks/mailchimp: MailChimp checks the URL with a GET when the webhook is saved, then
+ * POSTs audience events. Every POST must carry the URL key (and a valid signature when a signing key is
+ * set); anything else is refused without reading it further.
+ */
+import { randomUUID } from 'node:crypto';
+import middy from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { secretValue } from '#shared/adapters/secrets.ts';
+import { now } from '#shared/clock.ts';
+import { readFunctionConfig } from '#shared/config.ts';
+import { contactDependencies } from '#shared/dependencies.ts';
+import {
+  deliveryId,
+  parseDelivery,
+  urlKeyMatches,
+  verifySignature,
+} from '#shared/domain/mailchimp-webhook.ts';
+import { parseWebhookSecret } from '#shared/domain/webhook-secret.ts';
+import { parseBody } from '#shared/http/body.ts';
+import { httpResponses } from '#shared/http/error-handler.ts';
+import { HttpError, NotFoundError } from '#shared/http/errors.ts';
+import { header } from '#shared/http/request.ts';
+import { textResponse } from '#shared/http/responses.ts';
+import { log } from '#shared/log.ts';
+import { applyWebhook, type WebhookDeps } from '#shared/use-cases/mailchimp-webhook.ts';
+
+const config = readFunctionConfig();
+if (!config.mailchimpWebhookSecret) {
+  throw new Error('Set MAILCHIMP_WEBHOOK_SECRET_ARN (AWS) or MAILCHIMP_WEBHOOK_SECRET (local mode)');
+}
+const webhookSecret = secretValue(config.mailchimpWebhookSecret, parseWebhookSecret);
+const { linkKeys: _unused, ...contactDeps } = contactDependencies(config);
+
+export const dependencies: WebhookDeps = {
+  config: config.app,
+  ...contactDeps,
+  clock: now,
+  newId: randomUUID,
+};
+
+async function route(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+  // MailChimp's validation GET: answered without side effects or information.
+  if (event.httpMethod === 'GET' || event.httpMethod === 'HEAD') return textResponse(200, 'OK\n');
+  if (event.httpMethod !== 'POST') throw new NotFoundError();
+
+  const secret = await webhookSecret();
+  const rawBody = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
+  if (!urlKeyMatches(event.queryStringParameters?.key, secret.urlKey)) return refused('url_key');
+  if (secret.signingKey) {
+    const check = verifySignature(header(event, 'x-mailchimp-signature'), rawBody, secret.signingKey, now());
+    if (check !== 'valid') return refused(check);
+  }
+
+  let fields: ReadonlyMap<string, readonly string[]>;
+  try {
+    fields = (await parseBody(event)).fields;
+  } catch (error) {
+    // A malformed delivery will not get better on retry: acknowledge it and move on.
+    if (error instanceof HttpError && error.statusCode < 500) return accepted('unreadable');
+    throw error;
+  }
+  const delivery = parseDelivery(fields);
+  if (!delivery) return accepted('unknown_type');
+  return accepted(await applyWebhook(dependencies, delivery, deliveryId(rawBody)));
+}
+
+function refused(reason: string): APIGatewayProxyResult {
+  log.warn('mailchimp_webhook_refused', { reason });
+  return textResponse(401, 'Unauthorized\n');
+}
+
+function accepted(outcome: string): APIGatewayProxyResult {
+  log.info('mailchimp_webhook_accepted', { outcome });
+  return textResponse(200, 'OK\n');
+}
+
+export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
+  .use(httpResponses({ allowedOrigins: [] }))
+  .handler(route);
