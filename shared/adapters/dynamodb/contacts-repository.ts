@@ -294,6 +294,8 @@ function changeItems(tableName: string, write: ContactWrite): TransactItem[] {
           type: 'topic',
           contactId,
           ...topic,
+          // Where the latest change came from: the MailChimp sync does not echo MailChimp's own changes.
+          source: write.source,
           // Copied here so a marketing list is one index query, not a read per person.
           ...(email ? { email, name: write.name } : {}),
         },
