@@ -1,0 +1,87 @@
+/**
+ * An unsubscribe made inside MailChimp, end to end against the running local server: the emulator
+ * unsubscribes the member and fires its webhook exactly as MailChimp does; our contact ends withdrawn and
+ * suppressed, and a later soft-opt-in enquiry does not re-add them.
+ */
+import { createHash } from 'node:crypto';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { documentClient, uniqueEmail } from '../support/intake.ts';
+import { contactIdOf, contactPartition, emailsTo, suppressionItems } from '../support/local-server.ts';
+
+const baseUrl = inject('baseUrl');
+const tableName = inject('tableName');
+const db = documentClient(inject('dynamoDbEndpoint'));
+afterAll(() => db.destroy());
+
+const post = (path: string, body: URLSearchParams | string, contentType?: string) =>
+  fetch(`${baseUrl}${path}`, {
+    method: 'POST',
+    body,
+    redirect: 'manual',
+    ...(contentType ? { headers: { 'Content-Type': contentType } } : {}),
+  });
+
+describe('an unsubscribe made in MailChimp', () => {
+  it('withdraws and suppresses our contact, and no later soft opt-in brings them back', async () => {
+    const email = uniqueEmail('e2e-mailchimp');
+    // A soft opt-in customer, already on the MailChimp audience.
+    expect(
+      (await post('/enquiries', new URLSearchParams({ form: 'quote', name: 'Mo', email, message: 'Quote' })))
+        .status,
+    ).toBe(303);
+    const hash = createHash('md5').update(email).digest('hex');
+    const member = await fetch(`${baseUrl}/mailchimp/3.0/lists/local-list/members/${hash}`, {
+      method: 'PUT',
+      headers: {
+        'Content-Type': 'application/json',
+        Authorization: `Basic ${Buffer.from('local:local-emulator-key-us1').toString('base64')}`,
+      },
+      body: JSON.stringify({ email_address: email, status_if_new: 'subscribed' }),
+    });
+    expect(member.status).toBe(200);
+
+    const unsubscribed = await post(
+      '/__local/mailchimp/unsubscribe',
+      JSON.stringify({ email }),
+      'application/json',
+    );
+    expect(unsubscribed.status).toBe(200);
+    const { deliveries } = (await unsubscribed.json()) as { deliveries: { status?: number }[] };
+    expect(deliveries.map((delivery) => delivery.status)).toEqual([200]);
+
+    const contactId = await contactIdOf(db, tableName, email);
+    const items = await contactPartition(db, tableName, contactId);
+    expect(items.find((item) => item.sk === 'TOPIC#offers')).toMatchObject({
+      status: 'withdrawn',
+      source: 'mailchimp',
+    });
+    expect(items.filter((item) => item.eventType === 'withdrawn')).toEqual([
+      expect.objectContaining({ topic: '*', source: 'mailchimp' }),
+    ]);
+    const suppressionsBefore = await suppressionItems(db, tableName);
+    expect(suppressionsBefore.some((item) => item.all === true && item.source === 'mailchimp')).toBe(true);
+
+    const welcomesBefore = (await emailsTo(baseUrl, email)).length;
+    expect(
+      (await post('/enquiries', new URLSearchParams({ form: 'quote', name: 'Mo', email, message: 'Again' })))
+        .status,
+    ).toBe(303);
+    const after = await contactPartition(db, tableName, contactId);
+    expect(after.find((item) => item.sk === 'TOPIC#offers')).toMatchObject({ status: 'withdrawn' });
+    expect(after.filter((item) => item.eventType === 'soft_opt_in_granted')).toHaveLength(1);
+    expect(await emailsTo(baseUrl, email)).toHaveLength(welcomesBefore);
+    const members = (await (await fetch(`${baseUrl}/__local/mailchimp/members`)).json()) as {
+      email_address: string;
+      status: string;
+    }[];
+    expect(members.find((entry) => entry.email_address === email)?.status).toBe('unsubscribed');
+  });
+
+  it('refuses a forged delivery without the URL key', async () => {
+    const response = await post(
+      '/webhooks/mailchimp',
+      new URLSearchParams({ type: 'unsubscribe', 'data[email]': 'someone@example.com' }),
+    );
+    expect(response.status).toBe(401);
+  });
+});
