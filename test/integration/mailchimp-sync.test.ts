@@ -1,0 +1,353 @@
+/**
+ * The stream -> MailChimp sync against DynamoDB Local and the MailChimp emulator (driven through the
+ * official client on an ephemeral port), with stream records shaped as Lambda delivers them.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it, vi } from 'vitest';
+import { DEFAULT_EMULATOR_LIST_ID, mailchimpEmulatorService } from '../../local/mailchimp-emulator.ts';
+import { createRequestListener } from '../../local/server.ts';
+import { createContactsRepository } from '../../shared/adapters/dynamodb/contacts-repository.ts';
+import { keys } from '../../shared/adapters/dynamodb/table.ts';
+import { createMailchimpAudience } from '../../shared/adapters/mailchimp/index.ts';
+import { ALL_TOPICS } from '../../shared/domain/consent.ts';
+import { decideChange } from '../../shared/domain/contact-change.ts';
+import { type MailchimpSyncDeps, syncStreamBatch } from '../../shared/use-cases/mailchimp-sync.ts';
+import { submitEnquiry } from '../../shared/use-cases/submit-enquiry.ts';
+import { exampleConfig, runtimeConfig } from '../support/config.ts';
+import { documentClient, fields, intakeHarness, uniqueEmail } from '../support/intake.ts';
+
+const db = documentClient(inject('dynamoDbEndpoint'));
+const tableName = inject('tableName');
+const API_KEY = 'integration-emulator-key-us1';
+const TTL_IDENTITY = { type: 'Service', principalId: 'dynamodb.amazonaws.com' };
+
+/** The contact form giving consent at once, so people are mailable straight after the intake. */
+const config = runtimeConfig({
+  forms: runtimeConfig().forms.map((form) =>
+    form.marketing.mode === 'consent'
+      ? { ...form, marketing: { ...form.marketing, confirmation: 'none' } }
+      : form,
+  ),
+});
+
+const service = mailchimpEmulatorService({ apiKey: API_KEY });
+const { emulator } = service;
+/** Every API call the emulator received, as `METHOD /path`. */
+const calls: string[] = [];
+let server: Server;
+
+const harness = intakeHarness(db, tableName, config);
+let deps: MailchimpSyncDeps;
+let sequence = 0;
+
+beforeAll(async () => {
+  vi.spyOn(console, 'log').mockImplementation(() => {});
+  vi.spyOn(console, 'warn').mockImplementation(() => {});
+  const listener = createRequestListener({
+    routes: [],
+    functions: {},
+    services: [service],
+    allowedOrigins: [],
+  });
+  server = createServer((request, response) => {
+    if (request.url?.startsWith('/mailchimp/')) calls.push(`${request.method} ${request.url.split('?')[0]}`);
+    listener(request, response);
+  });
+  const base = await new Promise<string>((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
+    ),
+  );
+  await service.start?.({
+    dynamoDb: { endpoint: inject('dynamoDbEndpoint'), tableName },
+    clock: { now: () => harness.clock.now },
+    config: exampleConfig,
+    baseUrl: base,
+  });
+  deps = {
+    config,
+    contacts: createContactsRepository(db, tableName),
+    audience: createMailchimpAudience({
+      apiKey: API_KEY,
+      server: 'us1',
+      listId: DEFAULT_EMULATOR_LIST_ID,
+      basePath: service.apiBaseUrl,
+      retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5 },
+    }),
+    emailHasher: harness.deps.emailHasher,
+    clock: () => harness.clock.now,
+    newId: randomUUID,
+  };
+});
+
+beforeEach(() => {
+  emulator.reset();
+  calls.length = 0;
+});
+
+afterAll(async () => {
+  await service.stop?.();
+  server.closeAllConnections();
+  await new Promise((done) => server.close(done));
+  db.destroy();
+  vi.restoreAllMocks();
+});
+
+function post(record: Record<string, string | string[]>) {
+  return submitEnquiry(harness.deps, {
+    fields: fields(record),
+    method: 'html_form',
+    page: 'https://www.example.co.uk/contact',
+    baseUrl: 'http://localhost:3000',
+  });
+}
+
+/** A flat item as a stream image: strings and numbers are all the sync reads. */
+function image(item: Record<string, unknown>): Record<string, AttributeValue> {
+  const attributes: Record<string, AttributeValue> = {};
+  for (const [name, value] of Object.entries(item)) {
+    if (typeof value === 'string') attributes[name] = { S: value };
+    else if (typeof value === 'number') attributes[name] = { N: String(value) };
+  }
+  return attributes;
+}
+
+function streamRecord(
+  eventName: 'INSERT' | 'MODIFY' | 'REMOVE',
+  item: Record<string, unknown>,
+  extra: Partial<DynamoDBRecord> = {},
+): DynamoDBRecord {
+  sequence++;
+  const attributes = image(item);
+  return {
+    eventID: `event-${sequence}`,
+    eventName,
+    eventSource: 'aws:dynamodb',
+    eventVersion: '1.1',
+    awsRegion: 'eu-west-2',
+    dynamodb: {
+      Keys: { pk: attributes.pk ?? { S: '' }, sk: attributes.sk ?? { S: '' } },
+      SequenceNumber: String(sequence).padStart(21, '0'),
+      StreamViewType: 'NEW_AND_OLD_IMAGES',
+      ...(eventName === 'REMOVE' ? { OldImage: attributes } : { NewImage: attributes }),
+    },
+    ...extra,
+  };
+}
+
+async function partition(contactId: string) {
+  const result = await db.send(
+    new QueryCommand({
+      TableName: tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': keys.contact(contactId).pk },
+      ConsistentRead: true,
+    }),
+  );
+  return result.Items ?? [];
+}
+
+/** The records the stream would carry for the contact's current items, as if each was just written. */
+async function recordsOf(contactId: string, eventName: 'INSERT' | 'MODIFY' = 'MODIFY') {
+  return (await partition(contactId)).map((item) => streamRecord(eventName, item));
+}
+
+function member(email: string) {
+  return emulator.listMembers().find((entry) => entry.email_address === email);
+}
+
+function activeTags(email: string) {
+  return (member(email)?.tags ?? []).map((tag) => tag.name).sort();
+}
+
+async function consentingContact(label: string) {
+  const email = uniqueEmail(label);
+  await post({
+    form: 'contact',
+    name: 'Ada',
+    email,
+    message: 'Hello',
+    marketing_consent: 'on',
+    topics: 'newsletter',
+  });
+  return { email, contactId: harness.hasher.contactId(email) };
+}
+
+/** A withdrawal from everything, as the unsubscribe link records it. */
+async function withdrawEverything(contactId: string, email: string) {
+  const contacts = createContactsRepository(db, tableName);
+  const now = harness.clock.now;
+  const state = await contacts.readContact(contactId, now);
+  const suppressionHash = harness.hasher.suppressionHash(email);
+  const snapshot = { ...state.snapshot, suppression: await contacts.readSuppression(suppressionHash) };
+  const change = decideChange(snapshot, [{ type: 'withdrawn', topic: ALL_TOPICS }], {
+    now,
+    retention: config.retention,
+    allTopics: config.topics.map((topic) => topic.id),
+    source: 'link',
+    actor: 'link',
+    newEventId: randomUUID,
+  });
+  await contacts.write({
+    contact: { now, contactId, suppressionHash, snapshot, change, source: 'link' },
+  });
+}
+
+describe('MailChimp sync from the stream', () => {
+  it('subscribes a consenting person with their topic tag', async () => {
+    const { email, contactId } = await consentingContact('sync-consent');
+
+    const result = await syncStreamBatch(deps, await recordsOf(contactId, 'INSERT'));
+
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(member(email)).toMatchObject({ status: 'subscribed' });
+    expect(activeTags(email)).toEqual(['topic:newsletter']);
+  });
+
+  it('subscribes a soft opt-in person and tags them so campaigns offer the opt-out', async () => {
+    const email = uniqueEmail('sync-soft');
+    await post({ form: 'quote', name: 'Grace', email, message: 'A quote please' });
+    const contactId = harness.hasher.contactId(email);
+    expect((await partition(contactId)).find((item) => item.sk === 'TOPIC#offers')).toMatchObject({
+      status: 'soft_opt_in',
+    });
+
+    await syncStreamBatch(deps, await recordsOf(contactId, 'INSERT'));
+
+    expect(member(email)).toMatchObject({ status: 'subscribed' });
+    expect(activeTags(email)).toEqual(['soft-opt-in', 'topic:offers']);
+  });
+
+  it('unsubscribes a person who withdrew here', async () => {
+    const { email, contactId } = await consentingContact('sync-withdraw');
+    await syncStreamBatch(deps, await recordsOf(contactId, 'INSERT'));
+
+    await withdrawEverything(contactId, email);
+    calls.length = 0;
+    await syncStreamBatch(deps, await recordsOf(contactId));
+
+    expect(member(email)).toMatchObject({ status: 'unsubscribed' });
+    // One read of the contact and one call, however many of its records the batch carried.
+    expect(calls).toEqual([expect.stringMatching(/^PATCH \/mailchimp\/3\.0\/lists\/local-list\/members\//)]);
+  });
+
+  it('archives the member when DynamoDB TTL deletes the profile, and not for any other removal', async () => {
+    const { email, contactId } = await consentingContact('sync-ttl');
+    await syncStreamBatch(deps, await recordsOf(contactId, 'INSERT'));
+    const profile = { ...keys.contact(contactId), email };
+
+    await syncStreamBatch(deps, [streamRecord('REMOVE', profile)]);
+    expect(member(email)).toMatchObject({ status: 'subscribed' });
+
+    await syncStreamBatch(deps, [streamRecord('REMOVE', profile, { userIdentity: TTL_IDENTITY })]);
+    expect(member(email)).toMatchObject({ status: 'archived' });
+  });
+
+  it("never echoes MailChimp's own changes back to it", async () => {
+    const { contactId } = await consentingContact('sync-echo');
+    const topic = (await partition(contactId)).find((item) => item.sk === 'TOPIC#newsletter') ?? {};
+
+    const result = await syncStreamBatch(deps, [
+      streamRecord('MODIFY', { ...topic, status: 'withdrawn', source: 'mailchimp' }),
+      streamRecord('INSERT', { pk: keys.contact(contactId).pk, sk: 'EVENT#x', source: 'mailchimp' }),
+    ]);
+
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(calls).toEqual([]);
+  });
+
+  it('converges on the same MailChimp state when a batch is delivered twice', async () => {
+    const first = await consentingContact('sync-twice-a');
+    const second = await consentingContact('sync-twice-b');
+    await withdrawEverything(second.contactId, second.email);
+    const batch = [...(await recordsOf(first.contactId)), ...(await recordsOf(second.contactId))];
+
+    await syncStreamBatch(deps, batch);
+    const afterFirst = emulator.listMembers();
+    const callsFirst = calls.splice(0);
+    await syncStreamBatch(deps, batch);
+
+    expect(emulator.listMembers()).toEqual(afterFirst);
+    expect(calls.sort()).toEqual(callsFirst.sort());
+    expect(member(first.email)).toMatchObject({ status: 'subscribed' });
+    // Never in MailChimp, so nothing to unsubscribe: the adapter takes "not found" as done.
+    expect(member(second.email)).toBeUndefined();
+  });
+
+  it("absorbs MailChimp's brief 503s with the adapter's retries", async () => {
+    const { email, contactId } = await consentingContact('sync-503-brief');
+    emulator.injectFault('503', 2);
+
+    const result = await syncStreamBatch(deps, await recordsOf(contactId, 'INSERT'));
+
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(member(email)).toMatchObject({ status: 'subscribed' });
+  });
+
+  it('hands back the records of a contact MailChimp cannot take yet, and a later delivery applies them', async () => {
+    const failing = await consentingContact('sync-503-long');
+    const fine = await consentingContact('sync-503-other');
+    const failingRecords = await recordsOf(failing.contactId, 'INSERT');
+    await syncStreamBatch(deps, await recordsOf(fine.contactId, 'INSERT'));
+    emulator.injectFault('503', 3);
+
+    const result = await syncStreamBatch(deps, failingRecords);
+
+    expect(result.batchItemFailures).toEqual(
+      failingRecords.map((record) => ({ itemIdentifier: record.dynamodb?.SequenceNumber })),
+    );
+    expect(member(failing.email)).toBeUndefined();
+
+    expect(await syncStreamBatch(deps, failingRecords)).toEqual({ batchItemFailures: [] });
+    expect(member(failing.email)).toMatchObject({ status: 'subscribed' });
+  });
+
+  it('withdraws and suppresses here someone MailChimp will not mail, once, without retrying', async () => {
+    const { email, contactId } = await consentingContact('sync-compliance');
+    await syncStreamBatch(deps, await recordsOf(contactId, 'INSERT'));
+    // Unsubscribed in MailChimp; the webhook never reached us, and the person then consents again here.
+    await emulator.unsubscribe(email);
+    await post({ form: 'contact', name: 'Ada', email, message: 'Again', marketing_consent: 'on' });
+
+    const result = await syncStreamBatch(deps, await recordsOf(contactId));
+
+    expect(result).toEqual({ batchItemFailures: [] });
+    const items = await partition(contactId);
+    expect(items.find((item) => item.sk === 'TOPIC#newsletter')).toMatchObject({
+      status: 'withdrawn',
+      source: 'mailchimp',
+    });
+    expect(items.filter((item) => item.reason === 'mailchimp_compliance_state')).toHaveLength(1);
+    const suppression = await db.send(
+      new GetCommand({ TableName: tableName, Key: keys.suppression(harness.hasher.suppressionHash(email)) }),
+    );
+    expect(suppression.Item).toMatchObject({ all: true, reason: 'mailchimp_compliance_state' });
+    expect(member(email)).toMatchObject({ status: 'unsubscribed' });
+
+    // What that withdrawal wrote comes back through the stream: it is not sent to MailChimp.
+    calls.length = 0;
+    const echo = (await partition(contactId)).filter((item) => item.source === 'mailchimp');
+    await syncStreamBatch(
+      deps,
+      echo.map((item) => streamRecord('MODIFY', item)),
+    );
+    expect(calls).toEqual([]);
+  });
+
+  it('withdraws here someone MailChimp has permanently forgotten', async () => {
+    const { email, contactId } = await consentingContact('sync-forgotten');
+    await syncStreamBatch(deps, await recordsOf(contactId, 'INSERT'));
+    await deps.audience.forget(email);
+
+    const result = await syncStreamBatch(deps, await recordsOf(contactId));
+
+    expect(result).toEqual({ batchItemFailures: [] });
+    const items = await partition(contactId);
+    expect(items.find((item) => item.sk === 'TOPIC#newsletter')).toMatchObject({ status: 'withdrawn' });
+    expect(items.filter((item) => item.reason === 'mailchimp_forgotten')).toHaveLength(1);
+  });
+});
