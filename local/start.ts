@@ -14,6 +14,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Context } from 'aws-lambda';
 import { FUNCTIONS, type FunctionName, ROUTES } from '../infra/routes.ts';
 import { now } from '../shared/clock.ts';
 import { type AppConfig, parseAppConfig, toRuntimeConfig } from '../shared/config/schema.ts';
@@ -117,10 +118,12 @@ async function start(
     client.destroy();
   }
 
-  setFunctionEnvironment(config, dynamoDb.endpoint, settings.persist);
-  const functions = await loadFunctions();
-
   const baseUrl = `http://127.0.0.1:${settings.port}`;
+  setFunctionEnvironment(config, dynamoDb.endpoint, settings.persist, baseUrl);
+  const functions = await loadFunctions();
+  // The stream consumer, loaded like the API's handlers once the environment is set.
+  const { handler: syncToMailchimp } = await import('../functions/mailchimp-sync/handler.ts');
+
   const context: LocalServiceContext = {
     dynamoDb: { endpoint: dynamoDb.endpoint, tableName: TABLE_NAME },
     // The clock the handlers read, which POST /__local/clock moves.
@@ -136,7 +139,10 @@ async function start(
     demoPageService(toRuntimeConfig(config)),
     outboxService(),
     // Stream consumers (what an event source mapping invokes in AWS) are registered here.
-    streamPollerService({ consumers: [], ttlDeletions }),
+    streamPollerService({
+      consumers: [{ name: 'mailchimp-sync', handle: (event) => syncToMailchimp(event, streamContext) }],
+      ttlDeletions,
+    }),
     ttlSweeper,
     clockService({ sweep: () => ttlSweeper.sweep() }),
     mailchimp,
@@ -194,7 +200,15 @@ function readConfig(path: string): AppConfig {
 }
 
 /** The environment the stack gives each function, with local stand-ins. Handlers read it at import. */
-function setFunctionEnvironment(config: AppConfig, dynamoDbEndpoint: string, persist: boolean): void {
+/** Stream consumers get a context too; nothing of ours reads more than its request id. */
+const streamContext = { awsRequestId: 'local-stream', functionName: 'mailchimp-sync' } as Context;
+
+function setFunctionEnvironment(
+  config: AppConfig,
+  dynamoDbEndpoint: string,
+  persist: boolean,
+  baseUrl: string,
+): void {
   // Settings meant for AWS would send the SDK looking for real credentials or secrets.
   for (const name of [
     'AWS_PROFILE',
@@ -203,6 +217,7 @@ function setFunctionEnvironment(config: AppConfig, dynamoDbEndpoint: string, per
     'TOKEN_SIGNING_KEYS_SECRET_ARN',
     'TURNSTILE_SECRET_ARN',
     'MAILCHIMP_WEBHOOK_SECRET_ARN',
+    'MAILCHIMP_API_KEY_SECRET_ARN',
     'MAILCHIMP_API_KEY',
   ])
     delete process.env[name];
@@ -214,6 +229,11 @@ function setFunctionEnvironment(config: AppConfig, dynamoDbEndpoint: string, per
     TOKEN_SIGNING_KEYS: tokenSigningKeys(persist),
     // The emulator's webhook is registered anew on every start, so its URL key need not persist.
     MAILCHIMP_WEBHOOK_SECRET: JSON.stringify({ urlKey: randomBytes(32).toString('base64url') }),
+    // The sync talks to the emulator, through MailChimp's own client.
+    MAILCHIMP_API_KEY: LOCAL_MAILCHIMP_API_KEY,
+    MAILCHIMP_SERVER: 'us1',
+    MAILCHIMP_LIST_ID: DEFAULT_EMULATOR_LIST_ID,
+    MAILCHIMP_BASE_PATH: mailchimpEmulatorBasePath(baseUrl),
     DYNAMODB_ENDPOINT: dynamoDbEndpoint,
     AWS_REGION: LOCAL_AWS.region,
     AWS_ACCESS_KEY_ID: LOCAL_AWS.credentials.accessKeyId,

@@ -21,6 +21,38 @@ const post = (path: string, body: URLSearchParams | string, contentType?: string
     ...(contentType ? { headers: { 'Content-Type': contentType } } : {}),
   });
 
+async function memberStatus(email: string): Promise<string | undefined> {
+  const members = (await (await fetch(`${baseUrl}/__local/mailchimp/members`)).json()) as {
+    email_address: string;
+    status: string;
+  }[];
+  return members.find((entry) => entry.email_address === email)?.status;
+}
+
+describe('our changes reach MailChimp through the stream', () => {
+  it('adds a soft opt-in customer, then shows our unsubscribe link as unsubscribed within 5 s', async () => {
+    const email = uniqueEmail('e2e-sync');
+    expect(
+      (await post('/enquiries', new URLSearchParams({ form: 'quote', name: 'Sam', email, message: 'Quote' })))
+        .status,
+    ).toBe(303);
+    await expect.poll(() => memberStatus(email), { timeout: 5_000, interval: 100 }).toBe('subscribed');
+
+    const welcome = (await emailsTo(baseUrl, email)).find((sent) => sent.subject.startsWith('Welcome'));
+    const unsubscribeUrl = welcome?.text.match(/Unsubscribe: (\S+)/)?.[1];
+    expect(unsubscribeUrl).toBeDefined();
+    const started = Date.now();
+    const response = await fetch(String(unsubscribeUrl), {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'List-Unsubscribe=One-Click',
+    });
+    expect(response.status).toBe(200);
+    await expect.poll(() => memberStatus(email), { timeout: 5_000, interval: 100 }).toBe('unsubscribed');
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+});
+
 describe('an unsubscribe made in MailChimp', () => {
   it('withdraws and suppresses our contact, and no later soft opt-in brings them back', async () => {
     const email = uniqueEmail('e2e-mailchimp');
