@@ -1,5 +1,5 @@
 /** A typical request for each function, as API Gateway delivers it. */
-import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { APIGatewayProxyEvent, DynamoDBStreamEvent } from 'aws-lambda';
 import type { FunctionName } from '../infra/routes.ts';
 import { toProxyEvent } from '../local/api-gateway.ts';
 import { parseKeyRing, signToken } from '../shared/domain/tokens.ts';
@@ -13,7 +13,10 @@ export const BENCH_KEY_RING = JSON.stringify({
 /** The MailChimp webhook secret the cold-start stub hands out. */
 export const BENCH_WEBHOOK_SECRET = JSON.stringify({ urlKey: 'bench-webhook-url-key-0123456789abcdef' });
 
-export function createBenchEvent(name: FunctionName): APIGatewayProxyEvent {
+export function createBenchEvent(name: 'mailchimpSync'): DynamoDBStreamEvent;
+export function createBenchEvent(name: Exclude<FunctionName, 'mailchimpSync'>): APIGatewayProxyEvent;
+export function createBenchEvent(name: FunctionName): APIGatewayProxyEvent | DynamoDBStreamEvent;
+export function createBenchEvent(name: FunctionName): APIGatewayProxyEvent | DynamoDBStreamEvent {
   switch (name) {
     case 'enquiry':
       // A JSON consent-form submission.
@@ -65,6 +68,31 @@ export function createBenchEvent(name: FunctionName): APIGatewayProxyEvent {
         'application/x-www-form-urlencoded',
       );
     }
+    case 'mailchimpSync':
+      // A stream record: a topic permission granted through a form.
+      return {
+        Records: [
+          {
+            eventID: 'bench-1',
+            eventName: 'INSERT',
+            eventSource: 'aws:dynamodb',
+            awsRegion: 'eu-west-2',
+            dynamodb: {
+              Keys: { pk: { S: 'CONTACT#0123456789abcdef0123456789abcdef' }, sk: { S: 'TOPIC#newsletter' } },
+              NewImage: {
+                pk: { S: 'CONTACT#0123456789abcdef0123456789abcdef' },
+                sk: { S: 'TOPIC#newsletter' },
+                status: { S: 'consent' },
+                source: { S: 'form' },
+              },
+              SequenceNumber: '100',
+              SizeBytes: 100,
+              StreamViewType: 'NEW_AND_OLD_IMAGES',
+            },
+            eventSourceARN: 'arn:aws:dynamodb:eu-west-2:123456789012:table/ConsentDeskBench/stream/bench',
+          },
+        ],
+      };
   }
 }
 

@@ -8,6 +8,7 @@ import { gzipSync } from 'node:zlib';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { buildApp } from '../infra/app.ts';
 import { loadAppConfig, REPO_ROOT, resolveConfigPath } from '../infra/config.ts';
+import type { ConsentDeskFunction } from '../infra/constructs/consent-desk-function.ts';
 import type { FunctionName } from '../infra/routes.ts';
 import type { StatelessStack } from '../infra/stacks/stateless-stack.ts';
 
@@ -40,9 +41,10 @@ export function locateBundles(stateless: StatelessStack, outdir: string): Functi
   const template = JSON.parse(readFileSync(join(outdir, stateless.templateFile), 'utf8')) as {
     Resources: Record<string, FunctionResource>;
   };
-  return (
-    Object.entries(stateless.functions) as [FunctionName, StatelessStack['functions'][FunctionName]][]
-  ).map(([name, construct]) => {
+  const deployed = Object.entries(stateless.functions).filter(
+    (entry): entry is [FunctionName, ConsentDeskFunction] => entry[1] !== undefined,
+  );
+  return deployed.map(([name, construct]) => {
     const logicalId = stateless.getLogicalId(construct.function.node.defaultChild as CfnFunction);
     const resource = template.Resources[logicalId];
     if (!resource) throw new Error(`No resource ${logicalId} in ${stateless.templateFile}`);

@@ -30,6 +30,7 @@ export function addConsentDesk(app: App, config: AppConfig): ConsentDeskApp {
     tokenSigningKey: stateful.tokenSigningKey,
     turnstileSecret: stateful.turnstileSecret,
     mailchimpWebhookSecret: stateful.mailchimpWebhookSecret,
+    mailchimpApiKey: stateful.mailchimpApiKey,
   });
   // Any finding not acknowledged with a reason fails the synth; the acknowledgements are also written into
   // the templates' metadata, so the reasons travel with what is deployed.

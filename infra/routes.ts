@@ -3,7 +3,7 @@
  * serves them, so the two cannot drift apart.
  */
 
-export type FunctionName = 'enquiry' | 'links' | 'mailchimpWebhook';
+export type FunctionName = 'enquiry' | 'links' | 'mailchimpWebhook' | 'mailchimpSync';
 
 export interface FunctionSpec {
   /** Source entry, relative to the repository root; it exports `handler`. */
@@ -33,6 +33,13 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     memorySize: 512,
     // MailChimp waits 10 s for an answer; this leaves it well inside that.
     timeoutSeconds: 8,
+  },
+  mailchimpSync: {
+    entry: 'functions/mailchimp-sync/handler.ts',
+    description: 'Keeps the MailChimp audience in step with the table stream',
+    memorySize: 512,
+    // MailChimp's rate-limit retries with back-off happen inside one invocation.
+    timeoutSeconds: 60,
   },
 };
 

@@ -41,6 +41,8 @@ export interface ConsentDeskFunctionProps {
   readonly logRetention: RetentionDays;
   /** Merged over the defaults every function gets. */
   readonly environment?: Readonly<Record<string, string>>;
+  /** Caps concurrent executions; unset, the function shares the account's unreserved pool. */
+  readonly reservedConcurrentExecutions?: number;
 }
 
 export class ConsentDeskFunction extends Construct {
@@ -80,6 +82,7 @@ export class ConsentDeskFunction extends Construct {
       architecture: Architecture.ARM_64,
       memorySize: spec.memorySize,
       timeout: Duration.seconds(spec.timeoutSeconds),
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       role: this.role,
       logGroup: this.logGroup,
       projectRoot: REPO_ROOT,

@@ -22,6 +22,7 @@ export interface StatefulStackProps extends StackProps {
 }
 
 export class StatefulStack extends Stack {
+  /** Its stream (`tableStreamArn`, new and old images) feeds the MailChimp sync. */
   public readonly table: Table;
   /** Key of the suppression-list email hashes. */
   public readonly emailHashKey: Secret;
@@ -30,6 +31,8 @@ export class StatefulStack extends Stack {
   /** Cloudflare Turnstile secret key; only when a form uses Turnstile. */
   public readonly turnstileSecret: Secret | undefined;
   public readonly mailchimpWebhookSecret: Secret;
+  /** MailChimp API key of the sync function; only when `mailchimp` is configured. */
+  public readonly mailchimpApiKey: Secret | undefined;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
@@ -132,6 +135,23 @@ export class StatefulStack extends Stack {
       new CfnOutput(this, 'TurnstileSecretArn', {
         value: this.turnstileSecret.secretArn,
         description: 'Store the Turnstile secret key here after deploy (put-secret-value)',
+      });
+    }
+
+    if (config.mailchimp) {
+      // Deployed with a random value, so the sync fails (and retries) until ops stores the real key once:
+      //   aws secretsmanager put-secret-value --secret-id <MailchimpApiKeyArn> --secret-string <key>
+      this.mailchimpApiKey = new Secret(this, 'MailchimpApiKey', {
+        description: 'Consent Desk: MailChimp API key of the audience sync (set by ops after deploy).',
+      });
+      acknowledge(
+        this.mailchimpApiKey,
+        'AwsSolutions-SMG4',
+        'Issued by MailChimp, not by AWS: API keys are created and rotated in MailChimp and stored here.',
+      );
+      new CfnOutput(this, 'MailchimpApiKeyArn', {
+        value: this.mailchimpApiKey.secretArn,
+        description: 'Store the MailChimp API key here after deploy (put-secret-value)',
       });
     }
   }

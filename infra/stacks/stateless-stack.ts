@@ -3,11 +3,15 @@
  * routes come from infra/routes.ts; each function's access to the table, secrets and SES is listed in
  * FUNCTION_ACCESS below, so a new function cannot be added without deciding what it may touch.
  */
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { FilterCriteria, FilterRule, type IFunction, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { TABLE_DEFINITION } from '../../shared/adapters/dynamodb/table.ts';
 import { type AppConfig, toRuntimeConfig } from '../../shared/config/schema.ts';
 import { logRetention } from '../config.ts';
 import { acknowledge } from '../constructs/acknowledge.ts';
@@ -20,11 +24,14 @@ export const STAGE_NAME = 'v1';
 
 export interface StatelessStackProps extends StackProps {
   readonly config: AppConfig;
+  /** Its stream (NEW_AND_OLD_IMAGES) feeds the MailChimp sync. */
   readonly table: ITable;
   readonly emailHashKey: ISecret;
   readonly tokenSigningKey: ISecret;
   readonly turnstileSecret: ISecret | undefined;
   readonly mailchimpWebhookSecret: ISecret;
+  /** Only when `mailchimp` is configured. */
+  readonly mailchimpApiKey: ISecret | undefined;
 }
 
 type FunctionAccess = (fn: ConsentDeskFunction, props: StatelessStackProps) => void;
@@ -66,12 +73,30 @@ const FUNCTION_ACCESS: Readonly<Record<FunctionName, FunctionAccess>> = {
     fn.bindSecret(emailHashKey, 'EMAIL_HASH_KEY_SECRET_ARN');
     fn.bindSecret(mailchimpWebhookSecret, 'MAILCHIMP_WEBHOOK_SECRET_ARN');
   },
+  mailchimpSync: (fn, { config, table, emailHashKey, mailchimpApiKey }) => {
+    if (!config.mailchimp || !mailchimpApiKey) throw new Error('The MailChimp sync needs config.mailchimp');
+    // Reads contacts and writes the withdrawals MailChimp reports (compliance state, forgotten members).
+    fn.bindTable(table, { actions: CONTACT_WRITER });
+    fn.bindSecret(emailHashKey, 'EMAIL_HASH_KEY_SECRET_ARN');
+    fn.bindSecret(mailchimpApiKey, 'MAILCHIMP_API_KEY_SECRET_ARN');
+    fn.function.addEnvironment('MAILCHIMP_SERVER', config.mailchimp.server);
+    fn.function.addEnvironment('MAILCHIMP_LIST_ID', config.mailchimp.listId);
+  },
 };
 
+/**
+ * One sync at a time: with the MailChimp adapter's limit of 5 requests in flight, this keeps the whole
+ * system within MailChimp's 10 simultaneous connections per account, whatever the stream's backlog.
+ */
+const RESERVED_CONCURRENCY: Readonly<Partial<Record<FunctionName, number>>> = { mailchimpSync: 1 };
+
 export class StatelessStack extends Stack {
-  public readonly functions: Readonly<Record<FunctionName, ConsentDeskFunction>>;
+  /** Every function in FUNCTIONS, except the MailChimp sync when `mailchimp` is not configured. */
+  public readonly functions: Readonly<Partial<Record<FunctionName, ConsentDeskFunction>>>;
   public readonly api: PublicApi;
   public readonly webAcl: ApiWebAcl | undefined;
+  /** Stream records the MailChimp sync gave up on; only when `mailchimp` is configured. */
+  public readonly mailchimpSyncDlq: Queue | undefined;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -79,23 +104,35 @@ export class StatelessStack extends Stack {
     const retention = logRetention(config);
     const runtimeConfig = toRuntimeConfig(config);
 
-    const names = Object.keys(FUNCTIONS) as FunctionName[];
-    this.functions = Object.fromEntries(
-      names.map((name) => {
-        const fn = new ConsentDeskFunction(this, fnId(name), {
-          spec: FUNCTIONS[name],
-          runtimeConfig,
-          logRetention: retention,
-        });
-        FUNCTION_ACCESS[name](fn, props);
-        return [name, fn];
-      }),
-    ) as Record<FunctionName, ConsentDeskFunction>;
+    const names = (Object.keys(FUNCTIONS) as FunctionName[]).filter(
+      (name) => name !== 'mailchimpSync' || config.mailchimp !== undefined,
+    );
+    const functions: Partial<Record<FunctionName, ConsentDeskFunction>> = {};
+    for (const name of names) {
+      const fn = new ConsentDeskFunction(this, fnId(name), {
+        spec: FUNCTIONS[name],
+        runtimeConfig,
+        logRetention: retention,
+        reservedConcurrentExecutions: RESERVED_CONCURRENCY[name],
+      });
+      FUNCTION_ACCESS[name](fn, props);
+      functions[name] = fn;
+    }
+    this.functions = functions;
+    this.mailchimpSyncDlq = functions.mailchimpSync
+      ? this.addMailchimpSyncSource(functions.mailchimpSync, props.table)
+      : undefined;
 
+    const routed = (name: FunctionName): IFunction => {
+      const fn = functions[name];
+      if (!fn) throw new Error(`A route uses ${name}, which is not deployed`);
+      return fn.function;
+    };
     this.api = new PublicApi(this, 'PublicApi', {
       routes: ROUTES,
+      // Only the functions that routes use: the API never invokes the others.
       functions: Object.fromEntries(
-        names.map((name): [FunctionName, IFunction] => [name, this.functions[name].function]),
+        ROUTES.map((route): [FunctionName, IFunction] => [route.function, routed(route.function)]),
       ) as Record<FunctionName, IFunction>,
       stageName: STAGE_NAME,
       stageThrottle: STAGE_THROTTLE,
@@ -124,6 +161,85 @@ export class StatelessStack extends Stack {
       value: this.api.api.urlForPath('/enquiries'),
       description: 'Where website forms POST enquiries',
     });
+  }
+
+  /**
+   * Feeds the table's stream to the MailChimp sync: contact items only, failed records retried (and the
+   * batch split to isolate them), then parked in a dead-letter queue; alarms on both ways of falling behind.
+   */
+  private addMailchimpSyncSource(sync: ConsentDeskFunction, table: ITable): Queue {
+    const dlq = new Queue(this, 'MailchimpSyncDlq', {
+      // Holds only stream positions (shard, sequence numbers), no personal data; encrypted all the same.
+      encryption: QueueEncryption.SQS_MANAGED,
+      // Refuses any request not made over TLS.
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledge(
+      dlq,
+      'AwsSolutions-SQS3',
+      'This queue is itself the dead-letter destination of the MailChimp sync stream mapping; a queue ' +
+        'behind it would only move the same failed records one step further.',
+    );
+
+    sync.function.addEventSource(
+      new DynamoEventSource(table, {
+        startingPosition: StartingPosition.LATEST,
+        batchSize: 50,
+        maxBatchingWindow: Duration.seconds(1),
+        bisectBatchOnError: true,
+        retryAttempts: 10,
+        maxRecordAge: Duration.days(1),
+        reportBatchItemFailures: true,
+        // Records of one contact stay in order: never more than one batch per shard at a time.
+        parallelizationFactor: 1,
+        onFailure: new SqsDlq(dlq),
+        // Only contact items concern MailChimp; others (enquiries, suppression entries) never invoke it.
+        filters: [
+          FilterCriteria.filter({
+            dynamodb: { Keys: { [TABLE_DEFINITION.partitionKey]: { S: FilterRule.beginsWith('CONTACT#') } } },
+          }),
+        ],
+      }),
+    );
+    // The mapping's stream grant includes dynamodb:ListStreams, which IAM only allows on "*".
+    const defaultPolicy = sync.role.node.tryFindChild('DefaultPolicy');
+    if (!defaultPolicy) throw new Error('The MailChimp sync role has no default policy');
+    acknowledge(
+      defaultPolicy,
+      'AwsSolutions-IAM5[Resource::*]',
+      'dynamodb:ListStreams has no resource-level permissions, so IAM only accepts it on "*"; every other ' +
+        'stream action is granted on the table stream ARN only.',
+    );
+
+    new Alarm(this, 'MailchimpSyncDlqAlarm', {
+      alarmDescription:
+        'Consent Desk: stream records the MailChimp sync gave up on are in its dead-letter queue',
+      metric: dlq.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: 'Maximum',
+      }),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    // MailChimp must follow the table within a minute in normal operation; this says when it does not.
+    new Alarm(this, 'MailchimpSyncIteratorAgeAlarm', {
+      alarmDescription: 'Consent Desk: the MailChimp sync is more than a minute behind the table',
+      metric: sync.function.metric('IteratorAge', { period: Duration.minutes(5), statistic: 'Maximum' }),
+      threshold: 60_000,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+
+    new CfnOutput(this, 'MailchimpSyncDlqUrl', {
+      value: dlq.queueUrl,
+      description: 'Dead-letter queue of the MailChimp sync (stream records it gave up on)',
+    });
+    new CfnOutput(this, 'MailchimpSyncDlqArn', { value: dlq.queueArn });
+    return dlq;
   }
 }
 

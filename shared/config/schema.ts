@@ -110,11 +110,19 @@ const wafSchema = z.object({
   rateLimitPer5Minutes: z._default(z.number().check(z.int(), z.gte(10)), 300),
 });
 
+const mailchimpSchema = z.object({
+  /** The data centre of the account, e.g. `us21` (the part after the dash in the API key). */
+  server: z.string().check(z.regex(/^[a-z]{2}\d{1,3}$/, 'a MailChimp data centre such as us21')),
+  listId: z.string().check(z.minLength(1)),
+});
+
 /** The whole file: the runtime part plus what only the infrastructure reads. */
 export const appConfigSchema = z.extend(runtimeConfigSchema, {
   waf: z._default(wafSchema, () => z.parse(wafSchema, {})),
   deletionProtection: z._default(z.boolean(), true),
   logRetentionDays: z._default(positiveInt, 30),
+  /** The audience kept in step with the table; absent: nothing is synced to MailChimp. */
+  mailchimp: z.optional(mailchimpSchema),
 });
 export type AppConfig = z.infer<typeof appConfigSchema>;
 
@@ -184,6 +192,12 @@ export function parseRuntimeConfig(input: unknown): RuntimeConfig {
 
 /** The subset of the file the functions receive. */
 export function toRuntimeConfig(config: AppConfig): RuntimeConfig {
-  const { waf: _waf, deletionProtection: _protection, logRetentionDays: _days, ...runtime } = config;
+  const {
+    waf: _waf,
+    deletionProtection: _protection,
+    logRetentionDays: _days,
+    mailchimp: _mailchimp,
+    ...runtime
+  } = config;
   return runtime;
 }

@@ -40,7 +40,7 @@ describe('a deployment with WAF off, Turnstile on, no deletion protection and 90
   });
 
   it('has a Turnstile secret for ops to fill in, with its ARN as an output', () => {
-    stateful.resourceCountIs('AWS::SecretsManager::Secret', 4);
+    stateful.resourceCountIs('AWS::SecretsManager::Secret', 5);
     const secretId = logicalIdOf(stateful, 'AWS::SecretsManager::Secret', 'TurnstileSecret/Resource');
     stateful.hasOutput('TurnstileSecretArn', { Value: { Ref: secretId } });
   });
@@ -75,6 +75,55 @@ describe('a deployment with WAF off, Turnstile on, no deletion protection and 90
     );
     // One log group per function plus the API access logs.
     expect(retentions).toEqual(Array(Object.keys(FUNCTIONS).length + 1).fill(90));
+  });
+});
+
+describe('a deployment without MailChimp settings', () => {
+  let stateless: Template;
+  let stateful: Template;
+  let functions: Readonly<Partial<Record<string, unknown>>>;
+
+  beforeAll(() => {
+    const synth = synthesize(
+      configWith((raw) => {
+        delete raw.mailchimp;
+      }),
+      { bundle: false },
+    );
+    stateless = synth.statelessTemplate;
+    stateful = synth.statefulTemplate;
+    functions = synth.stateless.functions;
+  });
+
+  it('deploys no sync function, stream mapping, queue or alarm', () => {
+    expect(Object.keys(functions).sort()).toEqual(['enquiry', 'links', 'mailchimpWebhook']);
+    stateless.resourceCountIs('AWS::Lambda::Function', 3);
+    stateless.resourceCountIs('AWS::Lambda::EventSourceMapping', 0);
+    stateless.resourceCountIs('AWS::SQS::Queue', 0);
+    stateless.resourceCountIs('AWS::CloudWatch::Alarm', 0);
+    expect(Object.keys(stateless.findOutputs('*'))).not.toContain('MailchimpSyncDlqUrl');
+  });
+
+  it('has no MailChimp API key secret', () => {
+    stateful.resourceCountIs('AWS::SecretsManager::Secret', 3);
+    expect(Object.keys(stateful.findOutputs('*'))).not.toContain('MailchimpApiKeyArn');
+  });
+});
+
+describe('the mailchimp settings', () => {
+  it('stay out of the runtime config compiled into the functions', () => {
+    const config = configWith(() => {});
+    expect(config.mailchimp).toEqual({ server: 'us21', listId: 'example-list-id' });
+    expect(Object.keys(toRuntimeConfig(config))).not.toContain('mailchimp');
+  });
+
+  it('need a data centre such as us21 and a list id', () => {
+    const withMailchimp = (mailchimp: unknown) =>
+      configWith((raw) => {
+        raw.mailchimp = mailchimp;
+      });
+    expect(() => withMailchimp({ server: 'https://x', listId: 'a' })).toThrow(/mailchimp\.server/);
+    expect(() => withMailchimp({ server: 'us21', listId: '' })).toThrow(/mailchimp\.listId/);
   });
 });
 
@@ -138,7 +187,7 @@ describe('the public API construct', () => {
               throttle: { rateLimit: 1, burstLimit: 1 },
             },
           ],
-          functions: { enquiry: handler, links: handler, mailchimpWebhook: handler },
+          functions: { enquiry: handler, links: handler, mailchimpWebhook: handler, mailchimpSync: handler },
           stageName: 'v1',
           stageThrottle: STAGE_THROTTLE,
           binaryMediaTypes: BINARY_MEDIA_TYPES,

@@ -99,7 +99,16 @@ describe('the secrets', () => {
   });
 
   it('has no Turnstile secret when no form uses Turnstile', () => {
-    // The email-hash key, the link-signing key ring and the MailChimp webhook secret.
-    template.resourceCountIs('AWS::SecretsManager::Secret', 3);
+    // The email-hash key, the link-signing key ring, the MailChimp webhook secret and API key.
+    template.resourceCountIs('AWS::SecretsManager::Secret', 4);
+  });
+
+  it('has a MailChimp API key secret for ops to fill in, with its ARN as an output', () => {
+    const secrets = template.findResources('AWS::SecretsManager::Secret', {
+      Properties: { Description: Match.stringLikeRegexp('MailChimp API key') },
+    });
+    const ids = Object.keys(secrets);
+    expect(ids).toHaveLength(1);
+    template.hasOutput('MailchimpApiKeyArn', { Value: { Ref: ids[0] } });
   });
 });

@@ -51,7 +51,7 @@ const bundleOf = (name: FunctionName) => {
   return found;
 };
 
-/** Item actions on the table only (no index ARN): both functions read and write single contacts. */
+/** Item actions on the table only (no index ARN): every function reads and writes single contacts. */
 const itemActionsOnTable = () => ({
   actions: [
     'dynamodb:ConditionCheckItem',
@@ -103,11 +103,19 @@ describe.each(Object.keys(FUNCTIONS) as FunctionName[])('the %s function', (name
     expect(bundle.startsWith("import { createRequire } from 'module';")).toBe(true);
     expect(readFileSync(`${file}.map`, 'utf8')).toContain('"mappings"');
   });
+});
 
-  it('never contains the MailChimp client', () => {
-    // None of these functions calls MailChimp's API: none may carry its client (its base URL, its
+describe("MailChimp's client", () => {
+  const others = (Object.keys(FUNCTIONS) as FunctionName[]).filter((name) => name !== 'mailchimpSync');
+
+  it.each(others)('is not in the %s bundle', (name) => {
+    // Only the sync calls MailChimp's API: no other function may carry its client (its base URL, its
     // package name) or superagent, the HTTP library it brings.
     expect(readFileSync(bundleOf(name).file, 'utf8')).not.toMatch(MAILCHIMP_CLIENT);
+  });
+
+  it('is in the mailchimpSync bundle', () => {
+    expect(readFileSync(bundleOf('mailchimpSync').file, 'utf8')).toMatch(MAILCHIMP_CLIENT);
   });
 });
 
@@ -225,11 +233,143 @@ describe('the links function', () => {
 });
 
 describe('IAM across both stacks', () => {
-  it('grants no wildcard action and no Resource "*"', () => {
+  it('grants no wildcard action, and Resource "*" only for dynamodb:ListStreams', () => {
     for (const statement of [...allStatements(stateless), ...allStatements(stateful)]) {
       for (const action of [statement.Action].flat()) expect(String(action)).not.toContain('*');
-      expect([statement.Resource].flat()).not.toContain('*');
+      // ListStreams has no resource-level permissions; the stream mapping needs it.
+      if ([statement.Resource].flat().includes('*')) expect(statement.Action).toBe('dynamodb:ListStreams');
     }
+  });
+});
+
+describe('the mailchimpSync function', () => {
+  const dlqId = () => logicalIdOf(stateless, 'AWS::SQS::Queue', 'MailchimpSyncDlq/Resource');
+  const apiKeyId = () => logicalIdOf(stateful, 'AWS::SecretsManager::Secret', 'MailchimpApiKey/Resource');
+  const streamArn = () => ({ 'Fn::GetAtt': [tableId(), 'StreamArn'] });
+
+  it('gets the table, the hash key, the MailChimp API key and audience through its environment', () => {
+    const variables = functionProps('mailchimpSync').Environment.Variables;
+    expect(Object.keys(variables).sort()).toEqual([
+      'EMAIL_HASH_KEY_SECRET_ARN',
+      'MAILCHIMP_API_KEY_SECRET_ARN',
+      'MAILCHIMP_LIST_ID',
+      'MAILCHIMP_SERVER',
+      'MAIL_TRANSPORT',
+      'NODE_OPTIONS',
+      'TABLE_NAME',
+    ]);
+    expect(followReference(variables.TABLE_NAME, stateful)).toEqual({ Ref: tableId() });
+    expect(followReference(variables.EMAIL_HASH_KEY_SECRET_ARN, stateful)).toEqual({ Ref: emailHashKeyId() });
+    expect(followReference(variables.MAILCHIMP_API_KEY_SECRET_ARN, stateful)).toEqual({ Ref: apiKeyId() });
+    expect(variables.MAILCHIMP_SERVER).toBe('us21');
+    expect(variables.MAILCHIMP_LIST_ID).toBe('example-list-id');
+  });
+
+  it('runs one invocation at a time', () => {
+    stateless.hasResourceProperties('AWS::Lambda::Function', {
+      Description: FUNCTIONS.mailchimpSync.description,
+      ReservedConcurrentExecutions: 1,
+    });
+    for (const name of ['enquiry', 'links', 'mailchimpWebhook'] as const) {
+      expect(functionProps(name).ReservedConcurrentExecutions).toBeUndefined();
+    }
+  });
+
+  it('may do exactly what it needs: logs, item actions, the stream, two secrets, its dead-letter queue', () => {
+    expect(statementsOf('mailchimpSync')).toEqual([
+      {
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [{ 'Fn::GetAtt': [logGroupId('mailchimpSync'), 'Arn'] }],
+      },
+      itemActionsOnTable(),
+      {
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [{ Ref: emailHashKeyId() }, { Ref: apiKeyId() }],
+      },
+      {
+        actions: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'],
+        resources: [{ 'Fn::GetAtt': [dlqId(), 'Arn'] }],
+      },
+      { actions: ['dynamodb:ListStreams'], resources: ['*'] },
+      {
+        actions: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
+        resources: [streamArn()],
+      },
+    ]);
+  });
+
+  it('reads contact items from the table stream, retrying, splitting and parking failed batches', () => {
+    const mappings = stateless.findResources('AWS::Lambda::EventSourceMapping');
+    expect(Object.keys(mappings)).toHaveLength(1);
+    const mapping = Object.values(mappings)[0]?.Properties;
+    expect(followReference(mapping.EventSourceArn, stateful)).toEqual(streamArn());
+    stateless.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: functionId('mailchimpSync') },
+      StartingPosition: 'LATEST',
+      BatchSize: 50,
+      MaximumBatchingWindowInSeconds: 1,
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: 10,
+      MaximumRecordAgeInSeconds: 86400,
+      ParallelizationFactor: 1,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [dlqId(), 'Arn'] } } },
+      FilterCriteria: {
+        Filters: [
+          { Pattern: JSON.stringify({ dynamodb: { Keys: { pk: { S: [{ prefix: 'CONTACT#' }] } } } }) },
+        ],
+      },
+    });
+  });
+
+  it('has an encrypted, TLS-only dead-letter queue keeping messages 14 days', () => {
+    stateless.resourceCountIs('AWS::SQS::Queue', 1);
+    stateless.hasResourceProperties('AWS::SQS::Queue', {
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 14 * 24 * 3600,
+    });
+    stateless.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: dlqId() }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 'sqs:*',
+            Principal: { AWS: '*' },
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
+      },
+    });
+    stateless.hasOutput('MailchimpSyncDlqUrl', { Value: { Ref: dlqId() } });
+    stateless.hasOutput('MailchimpSyncDlqArn', { Value: { 'Fn::GetAtt': [dlqId(), 'Arn'] } });
+  });
+
+  it('alarms when a record reaches the dead-letter queue', () => {
+    stateless.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlqId(), 'QueueName'] } }],
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+  });
+
+  it('alarms when MailChimp falls more than a minute behind the table', () => {
+    stateless.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Lambda',
+      MetricName: 'IteratorAge',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionId('mailchimpSync') } }],
+      Statistic: 'Maximum',
+      Period: 300,
+      Threshold: 60_000,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+    stateless.resourceCountIs('AWS::CloudWatch::Alarm', 2);
+  });
+
+  it('is invoked by no API route', () => {
+    expect(ROUTES.filter((route) => route.function === 'mailchimpSync')).toEqual([]);
   });
 });
 
