@@ -88,6 +88,20 @@ export interface ChangedMembersPage {
   readonly total: number;
 }
 
+export type WebhookEvent = 'subscribe' | 'unsubscribe' | 'profile' | 'cleaned' | 'upemail' | 'campaign';
+export type WebhookSource = 'user' | 'admin' | 'api';
+
+export interface WebhookSettings {
+  readonly url: string;
+  /** An event MailChimp does not report is taken as off. */
+  readonly events: Readonly<Record<WebhookEvent, boolean>>;
+  readonly sources: Readonly<Record<WebhookSource, boolean>>;
+}
+
+export interface AudienceWebhook extends WebhookSettings {
+  readonly id: string;
+}
+
 export interface MailchimpAudience {
   /** Creates the member with `statusIfNew`, or updates an existing one without ever subscribing them. */
   upsertMember(email: string, upsert: MemberUpsert): Promise<void>;
@@ -111,6 +125,15 @@ export interface MailchimpAudience {
   ): Promise<ChangedMembersPage>;
   /** Resolves when MailChimp answers and accepts the key. */
   ping(): Promise<void>;
+  /** Every webhook registered on the audience, ours or not. */
+  listWebhooks(): Promise<AudienceWebhook[]>;
+  /**
+   * MailChimp saves the webhook only once a GET to its URL answers 2xx. Not idempotent: after a timeout the
+   * webhook may exist, so list before creating again.
+   */
+  createWebhook(settings: WebhookSettings): Promise<AudienceWebhook>;
+  /** Succeeds when there is no such webhook. */
+  deleteWebhook(webhookId: string): Promise<void>;
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -147,6 +170,22 @@ const memberSchema = z.object({
   interests: z.record(z.string(), z.boolean()).optional(),
   tags: z.array(z.object({ name: z.string() })).optional(),
 });
+
+const flags = <K extends string>(keys: readonly [K, ...K[]]) =>
+  z
+    .partialRecord(z.enum(keys), z.boolean())
+    .transform(
+      (given) => Object.fromEntries(keys.map((key) => [key, given[key] ?? false])) as Record<K, boolean>,
+    );
+
+const webhookSchema = z.object({
+  id: z.string(),
+  url: z.string(),
+  events: flags(['subscribe', 'unsubscribe', 'profile', 'cleaned', 'upemail', 'campaign']),
+  sources: flags(['user', 'admin', 'api']),
+});
+
+const webhookListSchema = z.object({ webhooks: z.array(webhookSchema) });
 
 const changedPageSchema = z.object({
   members: z.array(
@@ -284,6 +323,17 @@ export function createMailchimpAudience(options: MailchimpAudienceOptions): Mail
     async ping() {
       await send((mc) => mc.ping());
     },
+
+    async listWebhooks() {
+      return parse(webhookListSchema, await send((mc) => mc.getListWebhooks(listId))).webhooks;
+    },
+
+    async createWebhook(settings) {
+      const body = { url: settings.url, events: settings.events, sources: settings.sources };
+      return parse(webhookSchema, await send((mc) => mc.createListWebhook(listId, body)));
+    },
+
+    deleteWebhook: (webhookId) => sendExpectingGone((mc) => mc.deleteListWebhook(listId, webhookId)),
   };
 }
 

@@ -41,6 +41,9 @@ export interface MailchimpApi {
   deleteListMemberPermanent(listId: string, hash: string): Promise<unknown>;
   getListMember(listId: string, hash: string, opts: { fields: string[] }): Promise<unknown>;
   getListMembersInfo(listId: string, opts: ListMembersQuery): Promise<unknown>;
+  getListWebhooks(listId: string): Promise<unknown>;
+  createListWebhook(listId: string, body: object): Promise<unknown>;
+  deleteListWebhook(listId: string, webhookId: string): Promise<unknown>;
   ping(): Promise<unknown>;
 }
 
@@ -103,6 +106,9 @@ export function connectMailchimp(options: MailchimpConnectionOptions): Mailchimp
     deleteListMemberPermanent(listId: string, hash: string): Promise<unknown>;
     getListMember(listId: string, hash: string, opts: object): Promise<unknown>;
     getListMembersInfo(listId: string, opts: object): Promise<unknown>;
+    getListWebhooks(listId: string): Promise<unknown>;
+    createListWebhook(listId: string, body: object): Promise<unknown>;
+    deleteListWebhook(listId: string, webhookId: string): Promise<unknown>;
   };
   return {
     setListMember: (listId, hash, body) => call(() => lists.setListMember(listId, hash, body)),
@@ -112,6 +118,9 @@ export function connectMailchimp(options: MailchimpConnectionOptions): Mailchimp
     deleteListMemberPermanent: (listId, hash) => call(() => lists.deleteListMemberPermanent(listId, hash)),
     getListMember: (listId, hash, opts) => call(() => lists.getListMember(listId, hash, opts)),
     getListMembersInfo: (listId, opts) => call(() => lists.getListMembersInfo(listId, opts)),
+    getListWebhooks: (listId) => call(() => lists.getListWebhooks(listId)),
+    createListWebhook: (listId, body) => call(() => lists.createListWebhook(listId, body)),
+    deleteListWebhook: (listId, webhookId) => call(() => lists.deleteListWebhook(listId, webhookId)),
     ping: () => call(() => client.ping.get()),
   };
 }

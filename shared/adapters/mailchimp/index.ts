@@ -4,6 +4,7 @@
  * can import `./errors.ts`, which does not load the client.
  */
 export {
+  type AudienceWebhook,
   type ChangedMember,
   type ChangedMembersPage,
   type ChangedStatus,
@@ -16,5 +17,8 @@ export {
   type MemberUpsert,
   type NewMemberStatus,
   type RetryPolicy,
+  type WebhookEvent,
+  type WebhookSettings,
+  type WebhookSource,
 } from './audience.ts';
 export { isMailchimpError, MailchimpError, type MailchimpErrorCode, toMailchimpError } from './errors.ts';
