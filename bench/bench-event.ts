@@ -1,8 +1,10 @@
 /** A typical request for each function, as API Gateway delivers it. */
-import type { APIGatewayProxyEvent, DynamoDBStreamEvent } from 'aws-lambda';
+import type { APIGatewayProxyEvent, DynamoDBStreamEvent, ScheduledEvent } from 'aws-lambda';
 import type { FunctionName } from '../infra/routes.ts';
 import { toProxyEvent } from '../local/api-gateway.ts';
 import { parseKeyRing, signToken } from '../shared/domain/tokens.ts';
+
+type BenchEvent = APIGatewayProxyEvent | DynamoDBStreamEvent | ScheduledEvent;
 
 /** The link-signing key ring the cold-start stub hands out, so benchmark links verify. */
 export const BENCH_KEY_RING = JSON.stringify({
@@ -14,9 +16,12 @@ export const BENCH_KEY_RING = JSON.stringify({
 export const BENCH_WEBHOOK_SECRET = JSON.stringify({ urlKey: 'bench-webhook-url-key-0123456789abcdef' });
 
 export function createBenchEvent(name: 'mailchimpSync'): DynamoDBStreamEvent;
-export function createBenchEvent(name: Exclude<FunctionName, 'mailchimpSync'>): APIGatewayProxyEvent;
-export function createBenchEvent(name: FunctionName): APIGatewayProxyEvent | DynamoDBStreamEvent;
-export function createBenchEvent(name: FunctionName): APIGatewayProxyEvent | DynamoDBStreamEvent {
+export function createBenchEvent(name: 'mailchimpReconcile'): ScheduledEvent;
+export function createBenchEvent(
+  name: Exclude<FunctionName, 'mailchimpSync' | 'mailchimpReconcile'>,
+): APIGatewayProxyEvent;
+export function createBenchEvent(name: FunctionName): BenchEvent;
+export function createBenchEvent(name: FunctionName): BenchEvent {
   switch (name) {
     case 'enquiry':
       // A JSON consent-form submission.
@@ -68,6 +73,19 @@ export function createBenchEvent(name: FunctionName): APIGatewayProxyEvent | Dyn
         'application/x-www-form-urlencoded',
       );
     }
+    case 'mailchimpReconcile':
+      // The quarter-hourly EventBridge schedule.
+      return {
+        version: '0',
+        id: 'bench-schedule',
+        'detail-type': 'Scheduled Event',
+        source: 'aws.events',
+        account: '123456789012',
+        time: '2026-11-22T10:00:00Z',
+        region: 'eu-west-2',
+        resources: ['arn:aws:events:eu-west-2:123456789012:rule/ConsentDeskBench-MailchimpReconcile'],
+        detail: {},
+      };
     case 'mailchimpSync':
       // A stream record: a topic permission granted through a form.
       return {

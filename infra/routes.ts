@@ -3,7 +3,7 @@
  * serves them, so the two cannot drift apart.
  */
 
-export type FunctionName = 'enquiry' | 'links' | 'mailchimpWebhook' | 'mailchimpSync';
+export type FunctionName = 'enquiry' | 'links' | 'mailchimpWebhook' | 'mailchimpSync' | 'mailchimpReconcile';
 
 export interface FunctionSpec {
   /** Source entry, relative to the repository root; it exports `handler`. */
@@ -40,6 +40,13 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     memorySize: 512,
     // MailChimp's rate-limit retries with back-off happen inside one invocation.
     timeoutSeconds: 60,
+  },
+  mailchimpReconcile: {
+    entry: 'functions/mailchimp-reconcile/handler.ts',
+    description: 'Applies MailChimp unsubscribes and cleaned addresses whose webhooks never arrived',
+    memorySize: 512,
+    // Pages of 500 members with a few DynamoDB reads each; a large backlog after an outage needs minutes.
+    timeoutSeconds: 300,
   },
 };
 

@@ -6,6 +6,8 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { FilterCriteria, FilterRule, type IFunction, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -82,16 +84,34 @@ const FUNCTION_ACCESS: Readonly<Record<FunctionName, FunctionAccess>> = {
     fn.function.addEnvironment('MAILCHIMP_SERVER', config.mailchimp.server);
     fn.function.addEnvironment('MAILCHIMP_LIST_ID', config.mailchimp.listId);
   },
+  mailchimpReconcile: (fn, { config, table, emailHashKey, mailchimpApiKey }) => {
+    if (!config.mailchimp || !mailchimpApiKey) {
+      throw new Error('The MailChimp reconciliation needs config.mailchimp');
+    }
+    // Withdrawals and suppression entries, the delivery markers, and its own cursor item.
+    fn.bindTable(table, { actions: CONTACT_WRITER });
+    fn.bindSecret(emailHashKey, 'EMAIL_HASH_KEY_SECRET_ARN');
+    fn.bindSecret(mailchimpApiKey, 'MAILCHIMP_API_KEY_SECRET_ARN');
+    fn.function.addEnvironment('MAILCHIMP_SERVER', config.mailchimp.server);
+    fn.function.addEnvironment('MAILCHIMP_LIST_ID', config.mailchimp.listId);
+  },
 };
+
+/** Functions that only make sense with a MailChimp audience configured. */
+const MAILCHIMP_FUNCTIONS: ReadonlySet<FunctionName> = new Set(['mailchimpSync', 'mailchimpReconcile']);
 
 /**
  * One sync at a time: with the MailChimp adapter's limit of 5 requests in flight, this keeps the whole
  * system within MailChimp's 10 simultaneous connections per account, whatever the stream's backlog.
  */
-const RESERVED_CONCURRENCY: Readonly<Partial<Record<FunctionName, number>>> = { mailchimpSync: 1 };
+const RESERVED_CONCURRENCY: Readonly<Partial<Record<FunctionName, number>>> = {
+  mailchimpSync: 1,
+  // Never two sweeps at once: they would apply the same members and race for the cursor.
+  mailchimpReconcile: 1,
+};
 
 export class StatelessStack extends Stack {
-  /** Every function in FUNCTIONS, except the MailChimp sync when `mailchimp` is not configured. */
+  /** Every function in FUNCTIONS, except the MailChimp ones when `mailchimp` is not configured. */
   public readonly functions: Readonly<Partial<Record<FunctionName, ConsentDeskFunction>>>;
   public readonly api: PublicApi;
   public readonly webAcl: ApiWebAcl | undefined;
@@ -105,7 +125,7 @@ export class StatelessStack extends Stack {
     const runtimeConfig = toRuntimeConfig(config);
 
     const names = (Object.keys(FUNCTIONS) as FunctionName[]).filter(
-      (name) => name !== 'mailchimpSync' || config.mailchimp !== undefined,
+      (name) => !MAILCHIMP_FUNCTIONS.has(name) || config.mailchimp !== undefined,
     );
     const functions: Partial<Record<FunctionName, ConsentDeskFunction>> = {};
     for (const name of names) {
@@ -122,6 +142,7 @@ export class StatelessStack extends Stack {
     this.mailchimpSyncDlq = functions.mailchimpSync
       ? this.addMailchimpSyncSource(functions.mailchimpSync, props.table)
       : undefined;
+    if (functions.mailchimpReconcile) this.addMailchimpReconcileSchedule(functions.mailchimpReconcile);
 
     const routed = (name: FunctionName): IFunction => {
       const fn = functions[name];
@@ -160,6 +181,19 @@ export class StatelessStack extends Stack {
     new CfnOutput(this, 'EnquiryEndpoint', {
       value: this.api.api.urlForPath('/enquiries'),
       description: 'Where website forms POST enquiries',
+    });
+  }
+
+  /**
+   * MailChimp retries a webhook for about 75 minutes; a quarter-hourly sweep catches what they missed
+   * well inside the hour a change may take to reach both sides.
+   */
+  private addMailchimpReconcileSchedule(reconcile: ConsentDeskFunction): void {
+    new Rule(this, 'MailchimpReconcileSchedule', {
+      description: 'Consent Desk: applies MailChimp unsubscribes and cleaned addresses webhooks missed',
+      schedule: Schedule.rate(Duration.minutes(15)),
+      // A missed sweep is made up by the next one, which starts from the stored cursor.
+      targets: [new LambdaFunction(reconcile.function, { retryAttempts: 0 })],
     });
   }
 

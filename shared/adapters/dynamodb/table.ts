@@ -50,6 +50,8 @@ export const keys = {
   suppression: (suppressionHash: string) => ({ pk: `SUPPRESSION#${suppressionHash}`, sk: 'SUPPRESSION' }),
   /** A webhook delivery already applied (MailChimp retries deliveries for about 75 minutes). */
   webhookDelivery: (deliveryId: string) => ({ pk: `WEBHOOK#${deliveryId}`, sk: 'WEBHOOK' }),
+  /** Where the MailChimp reconciliation resumes: the latest `last_changed` it has applied. */
+  reconcileCursor: () => ({ pk: 'MAILCHIMP#RECONCILE', sk: 'CURSOR' }),
   /** Statement texts, keyed by their SHA-256: immutable, so an identical re-put is harmless. */
   statement: (textHash: string) => ({ pk: `STATEMENT#${textHash}`, sk: 'STATEMENT' }),
 } as const;

@@ -1,0 +1,32 @@
+/**
+ * Scheduled by EventBridge: applies the unsubscribes and cleaned addresses whose webhooks never reached us.
+ * Reserved concurrency 1 keeps runs from overlapping; the cursor's version check covers it anyway.
+ */
+import { randomUUID } from 'node:crypto';
+import middy from '@middy/core';
+import type { ScheduledEvent } from 'aws-lambda';
+import { createDocumentClient } from '#shared/adapters/dynamodb/client.ts';
+import { createReconcileCursorStore } from '#shared/adapters/dynamodb/reconcile-cursor.ts';
+import { now } from '#shared/clock.ts';
+import { readFunctionConfig } from '#shared/config.ts';
+import { contactDependencies } from '#shared/dependencies.ts';
+import { mailchimpAudience } from '#shared/mailchimp-audience.ts';
+import { readMailchimpConfig } from '#shared/mailchimp-config.ts';
+import { type ReconcileResult, reconcile } from '#shared/use-cases/mailchimp-reconcile.ts';
+
+const config = readFunctionConfig();
+const audience = mailchimpAudience(readMailchimpConfig());
+const { linkKeys: _unused, ...contactDeps } = contactDependencies(config);
+const cursor = createReconcileCursorStore(
+  createDocumentClient({ endpoint: config.dynamoDbEndpoint }),
+  config.tableName,
+);
+
+async function reconcileMailchimp(_event: ScheduledEvent): Promise<ReconcileResult> {
+  return reconcile(
+    { config: config.app, ...contactDeps, audience: await audience(), cursor, clock: now, newId: randomUUID },
+    now(),
+  );
+}
+
+export const handler = middy<ScheduledEvent, ReconcileResult>().handler(reconcileMailchimp);

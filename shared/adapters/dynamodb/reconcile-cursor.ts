@@ -1,0 +1,69 @@
+/**
+ * Where the MailChimp reconciliation resumes. One item, moved only by a write conditional on the version
+ * that was read, so two overlapping runs cannot both move it (the later one would move it backwards).
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { keys } from './table.ts';
+
+export interface ReconcileCursor {
+  /** MailChimp's `last_changed` (ISO 8601) to read from next time. */
+  readonly lastChanged: string;
+  readonly version: number;
+}
+
+/** Another run moved the cursor between our read and our write. */
+export class CursorConflictError extends Error {
+  override readonly name = 'CursorConflictError';
+}
+
+export interface ReconcileCursorStore {
+  read(): Promise<ReconcileCursor | undefined>;
+  /** Writes `lastChanged` if the cursor is still at `read` (or still absent when `read` is undefined). */
+  move(read: ReconcileCursor | undefined, lastChanged: string, at: Date): Promise<void>;
+}
+
+export function createReconcileCursorStore(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+): ReconcileCursorStore {
+  const key = keys.reconcileCursor();
+  return {
+    async read() {
+      const { Item } = await db.send(
+        new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }),
+      );
+      if (!Item) return undefined;
+      return { lastChanged: String(Item.lastChanged), version: Number(Item.version) };
+    },
+
+    async move(read, lastChanged, at) {
+      const condition = read
+        ? {
+            ConditionExpression: 'version = :version',
+            ExpressionAttributeValues: { ':version': read.version },
+          }
+        : { ConditionExpression: 'attribute_not_exists(pk)' };
+      try {
+        await db.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: {
+              ...key,
+              type: 'reconcile_cursor',
+              lastChanged,
+              updatedAt: at.toISOString(),
+              version: (read?.version ?? 0) + 1,
+            },
+            ...condition,
+          }),
+        );
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) {
+          throw new CursorConflictError('Another run moved the reconciliation cursor', { cause: error });
+        }
+        throw error;
+      }
+    },
+  };
+}

@@ -1,0 +1,292 @@
+/**
+ * The reconciliation sweep against DynamoDB Local and the MailChimp emulator (through the official client
+ * on an ephemeral port). No webhook is registered, so the emulator's unsubscribes and cleans reach us only
+ * through the sweep.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { DeleteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it, vi } from 'vitest';
+import { DEFAULT_EMULATOR_LIST_ID, mailchimpEmulatorService } from '../../local/mailchimp-emulator.ts';
+import { createRequestListener } from '../../local/server.ts';
+import { createContactsRepository } from '../../shared/adapters/dynamodb/contacts-repository.ts';
+import {
+  CursorConflictError,
+  createReconcileCursorStore,
+} from '../../shared/adapters/dynamodb/reconcile-cursor.ts';
+import { keys } from '../../shared/adapters/dynamodb/table.ts';
+import { type ChangedMember, createMailchimpAudience } from '../../shared/adapters/mailchimp/index.ts';
+import { type ReconcileDeps, reconcile } from '../../shared/use-cases/mailchimp-reconcile.ts';
+import { submitEnquiry } from '../../shared/use-cases/submit-enquiry.ts';
+import { exampleConfig, runtimeConfig } from '../support/config.ts';
+import { documentClient, fields, intakeHarness, uniqueEmail } from '../support/intake.ts';
+
+const db = documentClient(inject('dynamoDbEndpoint'));
+const tableName = inject('tableName');
+const API_KEY = 'integration-emulator-key-us1';
+
+/** The contact form giving consent at once, so people are mailable straight after the intake. */
+const config = runtimeConfig({
+  forms: runtimeConfig().forms.map((form) =>
+    form.marketing.mode === 'consent'
+      ? { ...form, marketing: { ...form.marketing, confirmation: 'none' } }
+      : form,
+  ),
+});
+
+const service = mailchimpEmulatorService({ apiKey: API_KEY });
+const { emulator } = service;
+let server: Server;
+
+const harness = intakeHarness(db, tableName, config);
+let deps: ReconcileDeps;
+
+beforeAll(async () => {
+  vi.spyOn(console, 'log').mockImplementation(() => {});
+  vi.spyOn(console, 'warn').mockImplementation(() => {});
+  const listener = createRequestListener({
+    routes: [],
+    functions: {},
+    services: [service],
+    allowedOrigins: [],
+  });
+  server = createServer(listener);
+  const base = await new Promise<string>((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
+    ),
+  );
+  await service.start?.({
+    dynamoDb: { endpoint: inject('dynamoDbEndpoint'), tableName },
+    clock: { now: () => harness.clock.now },
+    config: exampleConfig,
+    baseUrl: base,
+  });
+  deps = {
+    config,
+    contacts: createContactsRepository(db, tableName),
+    audience: createMailchimpAudience({
+      apiKey: API_KEY,
+      server: 'us1',
+      listId: DEFAULT_EMULATOR_LIST_ID,
+      basePath: service.apiBaseUrl,
+      retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5 },
+    }),
+    cursor: createReconcileCursorStore(db, tableName),
+    emailHasher: harness.deps.emailHasher,
+    clock: () => harness.clock.now,
+    newId: randomUUID,
+  };
+});
+
+beforeEach(async () => {
+  emulator.reset();
+  // The cursor is one item for the whole table: each test starts from a first run.
+  await db.send(new DeleteCommand({ TableName: tableName, Key: keys.reconcileCursor() }));
+});
+
+afterAll(async () => {
+  await service.stop?.();
+  server.closeAllConnections();
+  await new Promise((done) => server.close(done));
+  db.destroy();
+  vi.restoreAllMocks();
+});
+
+function advance(ms: number): Date {
+  harness.clock.now = new Date(harness.clock.now.getTime() + ms);
+  return harness.clock.now;
+}
+
+/** Consents here and is subscribed in MailChimp, as the sync would have left them. */
+async function subscribedContact(label: string) {
+  const email = uniqueEmail(label);
+  await submitEnquiry(harness.deps, {
+    fields: fields({
+      form: 'contact',
+      name: 'Ada',
+      email,
+      message: 'Hello',
+      marketing_consent: 'on',
+      topics: 'newsletter',
+    }),
+    method: 'html_form',
+    page: 'https://www.example.co.uk/contact',
+    baseUrl: 'http://localhost:3000',
+  });
+  await deps.audience.upsertMember(email, { statusIfNew: 'subscribed' });
+  return { email, contactId: harness.hasher.contactId(email) };
+}
+
+async function partition(contactId: string) {
+  const result = await db.send(
+    new QueryCommand({
+      TableName: tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': keys.contact(contactId).pk },
+      ConsistentRead: true,
+    }),
+  );
+  return result.Items ?? [];
+}
+
+const topicOf = async (contactId: string) =>
+  (await partition(contactId)).find((item) => item.sk === 'TOPIC#newsletter');
+const eventsOf = async (contactId: string) =>
+  (await partition(contactId)).filter((item) => String(item.sk).startsWith('EVENT#'));
+
+async function suppressionOf(email: string) {
+  const { Item } = await db.send(
+    new GetCommand({
+      TableName: tableName,
+      Key: keys.suppression(harness.hasher.suppressionHash(email)),
+      ConsistentRead: true,
+    }),
+  );
+  return Item;
+}
+
+async function storedCursor() {
+  const { Item } = await db.send(
+    new GetCommand({ TableName: tableName, Key: keys.reconcileCursor(), ConsistentRead: true }),
+  );
+  return Item;
+}
+
+/** MailChimp's own time format, whole seconds. */
+const mailchimpTime = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, '+00:00');
+
+describe('MailChimp reconciliation', () => {
+  it('withdraws and suppresses here who MailChimp unsubscribed or cleaned without a webhook, once', async () => {
+    const unsubscribed = await subscribedContact('reconcile-unsub');
+    const cleaned = await subscribedContact('reconcile-cleaned');
+    const untouched = await subscribedContact('reconcile-untouched');
+    const stranger = uniqueEmail('reconcile-stranger');
+    await deps.audience.upsertMember(stranger, { statusIfNew: 'subscribed' });
+    const changedAt = advance(60_000);
+    expect((await emulator.unsubscribe(unsubscribed.email)).deliveries).toEqual([]);
+    expect((await emulator.clean(cleaned.email)).deliveries).toEqual([]);
+    await emulator.unsubscribe(stranger);
+    const runAt = advance(5 * 60_000);
+    const changedSince = vi.spyOn(deps.audience, 'changedSince');
+
+    const first = await reconcile(deps, runAt);
+
+    expect(changedSince).toHaveBeenCalledExactlyOnceWith(
+      mailchimpTime(new Date(runAt.getTime() - 24 * 3600_000)),
+      ['unsubscribed', 'cleaned'],
+      { count: 500, offset: 0 },
+    );
+    changedSince.mockRestore();
+    const cursorAt = mailchimpTime(new Date(changedAt.getTime() - 60_000));
+    expect(first).toMatchObject({ members: 3, applied: 3, unchanged: 0, ignored: 0, cursor: cursorAt });
+    expect(await topicOf(unsubscribed.contactId)).toMatchObject({ status: 'withdrawn', source: 'mailchimp' });
+    expect(await topicOf(cleaned.contactId)).toMatchObject({ status: 'withdrawn', source: 'mailchimp' });
+    expect(await suppressionOf(unsubscribed.email)).toMatchObject({
+      all: true,
+      source: 'mailchimp',
+      reason: 'mailchimp_unsubscribe',
+    });
+    expect(await suppressionOf(cleaned.email)).toMatchObject({
+      all: true,
+      source: 'mailchimp',
+      reason: 'mailchimp_cleaned',
+    });
+    expect(await topicOf(untouched.contactId)).toMatchObject({ status: 'consent', source: 'form' });
+    expect(await suppressionOf(untouched.email)).toBeUndefined();
+    // Never held here: suppressed, so a later form cannot make them mailable, but no contact is created.
+    expect(await suppressionOf(stranger)).toMatchObject({ all: true, source: 'mailchimp' });
+    expect(await partition(harness.hasher.contactId(stranger))).toEqual([]);
+    expect(await storedCursor()).toMatchObject({ lastChanged: cursorAt, version: 1 });
+
+    const eventsBefore = await eventsOf(unsubscribed.contactId);
+    const second = await reconcile(deps, advance(60_000));
+
+    expect(second).toMatchObject({ members: 3, applied: 0, unchanged: 3 });
+    expect(await eventsOf(unsubscribed.contactId)).toEqual(eventsBefore);
+    expect(await storedCursor()).toMatchObject({ lastChanged: cursorAt, version: 1 });
+  });
+
+  it('moves the cursor on to later changes, and past a quiet list', async () => {
+    const first = await subscribedContact('reconcile-later-a');
+    const second = await subscribedContact('reconcile-later-b');
+    advance(60_000);
+    await emulator.unsubscribe(first.email);
+    await reconcile(deps, advance(60_000));
+
+    const laterAt = advance(10 * 60_000);
+    await emulator.unsubscribe(second.email);
+    const later = await reconcile(deps, advance(60_000));
+
+    // The earlier change is read again (the cursor stays a minute behind it) and changes nothing.
+    expect(later).toMatchObject({ members: 2, applied: 1, unchanged: 1, cursorMoved: true });
+    expect(await topicOf(second.contactId)).toMatchObject({ status: 'withdrawn', source: 'mailchimp' });
+    expect(await storedCursor()).toMatchObject({
+      lastChanged: mailchimpTime(new Date(laterAt.getTime() - 60_000)),
+      version: 2,
+    });
+
+    emulator.reset();
+    const quietAt = advance(15 * 60_000);
+    const quiet = await reconcile(deps, quietAt);
+
+    expect(quiet).toMatchObject({ members: 0, applied: 0, cursorMoved: true });
+    expect(await storedCursor()).toMatchObject({
+      lastChanged: mailchimpTime(new Date(quietAt.getTime() - 60_000)),
+      version: 3,
+    });
+  });
+
+  it('pages through every change, overlapping pages so a member moving meanwhile is not skipped', async () => {
+    const emails = Array.from({ length: 3 }, (_, index) => uniqueEmail(`reconcile-page-${index}`));
+    const changedAt = mailchimpTime(advance(60_000));
+    const member = (email: string): ChangedMember => ({
+      email,
+      status: 'unsubscribed',
+      lastChanged: changedAt,
+    });
+    // 1,000 changed members in MailChimp, of which three are unsubscribed: one per page.
+    const pages = new Map([
+      [0, [member(emails[0] ?? '')]],
+      [450, [member(emails[1] ?? '')]],
+      [900, [member(emails[2] ?? '')]],
+    ]);
+    const changedSince = vi.fn(async (_since: string, _statuses: unknown, page: { offset: number }) => ({
+      members: pages.get(page.offset) ?? [],
+      total: 1000,
+    }));
+
+    const result = await reconcile(
+      { ...deps, audience: { ...deps.audience, changedSince } },
+      advance(60_000),
+    );
+
+    expect(changedSince.mock.calls.map(([, , page]) => page)).toEqual([
+      { count: 500, offset: 0 },
+      { count: 500, offset: 450 },
+      { count: 500, offset: 900 },
+    ]);
+    expect(result).toMatchObject({ pages: 3, members: 3, applied: 3 });
+    for (const email of emails) expect(await suppressionOf(email)).toMatchObject({ all: true });
+  });
+});
+
+describe('the reconciliation cursor', () => {
+  it('cannot be moved by a run that read it before another run moved it', async () => {
+    const store = createReconcileCursorStore(db, tableName);
+    await store.move(undefined, '2026-11-22T10:00:00+00:00', harness.clock.now);
+    const read = await store.read();
+    expect(read).toEqual({ lastChanged: '2026-11-22T10:00:00+00:00', version: 1 });
+
+    await store.move(read, '2026-11-22T10:15:00+00:00', harness.clock.now);
+
+    await expect(store.move(read, '2026-11-22T10:05:00+00:00', harness.clock.now)).rejects.toBeInstanceOf(
+      CursorConflictError,
+    );
+    await expect(
+      store.move(undefined, '2026-11-22T10:05:00+00:00', harness.clock.now),
+    ).rejects.toBeInstanceOf(CursorConflictError);
+    expect(await store.read()).toEqual({ lastChanged: '2026-11-22T10:15:00+00:00', version: 2 });
+  });
+});
