@@ -15,6 +15,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
+import { runSetup } from '../infra/commands/mailchimp-setup.ts';
 import { FUNCTIONS, type FunctionName, ROUTES } from '../infra/routes.ts';
 import { now } from '../shared/clock.ts';
 import { type AppConfig, parseAppConfig, toRuntimeConfig } from '../shared/config/schema.ts';
@@ -298,35 +299,24 @@ async function loadFunctions(): Promise<Partial<Record<FunctionName, LoadedFunct
 }
 
 /**
- * Registers our webhook with the emulator the way the setup step does with MailChimp (its validation GET
- * included), so `POST /__local/mailchimp/unsubscribe` reaches the webhook function as MailChimp would.
+ * Registers our webhook with the emulator through the same setup command ops run against MailChimp (its
+ * validation GET included), so `POST /__local/mailchimp/unsubscribe` reaches the webhook function.
  */
 async function registerMailchimpWebhook(baseUrl: string): Promise<void> {
   const { urlKey } = JSON.parse(process.env.MAILCHIMP_WEBHOOK_SECRET ?? '{}') as { urlKey: string };
-  const response = await fetch(
-    `${mailchimpEmulatorBasePath(baseUrl)}/lists/${DEFAULT_EMULATOR_LIST_ID}/webhooks`,
+  await runSetup(
     {
-      method: 'POST',
-      headers: {
-        'Content-Type': 'application/json',
-        Authorization: `Basic ${Buffer.from(`local:${LOCAL_MAILCHIMP_API_KEY}`).toString('base64')}`,
-      },
-      body: JSON.stringify({
-        url: `${baseUrl}/webhooks/mailchimp?key=${urlKey}`,
-        events: {
-          subscribe: true,
-          unsubscribe: true,
-          profile: true,
-          cleaned: true,
-          upemail: true,
-          campaign: false,
-        },
-        // Changes we make through the API are not echoed back to us.
-        sources: { user: true, admin: true, api: false },
-      }),
+      apiKey: LOCAL_MAILCHIMP_API_KEY,
+      server: 'us1',
+      listId: DEFAULT_EMULATOR_LIST_ID,
+      webhookUrl: `${baseUrl}/webhooks/mailchimp?key=${urlKey}`,
+      basePath: mailchimpEmulatorBasePath(baseUrl),
+      replace: false,
+      dryRun: false,
     },
+    // Its report is for people running the command; the banner says what matters here.
+    { out: () => {} },
   );
-  if (!response.ok) throw new Error(`Registering the local MailChimp webhook failed (${response.status})`);
 }
 
 function printBanner(baseUrl: string, dynamoDbEndpoint: string, persist: boolean): void {
