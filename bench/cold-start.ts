@@ -34,13 +34,26 @@ const stub = createServer((request, response) => {
     if (target.endsWith('.Query')) answer = { Items: [], Count: 0 };
     else if (target.endsWith('.GetSecretValue')) answer = { SecretString: body.includes('token-signing') ? process.env.BENCH_KEY_RING : body.includes('mailchimp-webhook') ? process.env.BENCH_WEBHOOK_SECRET : 'stub-email-hash-key-0123456789abcdef0123' };
     else if (request.url?.startsWith('/v2/email/outbound-emails')) answer = { MessageId: 'stub' };
-    response.writeHead(200, { 'Content-Type': 'application/x-amz-json-1.0' });
+    else if (request.url?.startsWith('/3.0/')) {
+      // MailChimp: an empty audience that accepts every write.
+      const path = request.url.split('?')[0];
+      if (request.method === 'GET' && path.endsWith('/members')) answer = { members: [], total_items: 0 };
+      else if (request.method === 'GET') {
+        response.writeHead(404, { 'Content-Type': 'application/problem+json' });
+        response.end(JSON.stringify({ title: 'Resource Not Found', status: 404 }));
+        return;
+      } else answer = { id: 'stub', email_address: 'bench@example.com', status: 'subscribed', last_changed: '2026-11-22T10:00:00+00:00' };
+    }
+    const mailchimp = request.url?.startsWith('/3.0/');
+    response.writeHead(200, { 'Content-Type': mailchimp ? 'application/json' : 'application/x-amz-json-1.0' });
     response.end(JSON.stringify(answer));
   });
 });
 await new Promise((resolve) => stub.listen(0, '127.0.0.1', resolve));
 const endpoint = 'http://127.0.0.1:' + stub.address().port;
 for (const service of ['DYNAMODB', 'SECRETS_MANAGER', 'SESV2']) process.env['AWS_ENDPOINT_URL_' + service] = endpoint;
+// MailChimp too, for the functions that call it.
+process.env.MAILCHIMP_BASE_PATH = endpoint + '/3.0';
 const [file, eventJson] = process.argv.slice(1);
 const loadStarted = performance.now();
 const module = await import(file);

@@ -22,6 +22,10 @@ const DEPLOY_TIME_ENV = {
   EMAIL_HASH_KEY_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-2:123456789012:secret:bench-email-hash-key',
   TOKEN_SIGNING_KEYS_SECRET_ARN:
     'arn:aws:secretsmanager:eu-west-2:123456789012:secret:bench-token-signing-keys',
+  MAILCHIMP_WEBHOOK_SECRET_ARN:
+    'arn:aws:secretsmanager:eu-west-2:123456789012:secret:bench-mailchimp-webhook',
+  MAILCHIMP_API_KEY_SECRET_ARN:
+    'arn:aws:secretsmanager:eu-west-2:123456789012:secret:bench-mailchimp-api-key',
 };
 
 interface BenchResults {
