@@ -4,16 +4,16 @@
  * a partial failure) converges on the same MailChimp state. MailChimp's own changes are never echoed back.
  */
 import type { DynamoDBRecord } from 'aws-lambda';
-import { ContactConflictError, type ContactsRepository } from '../adapters/dynamodb/contacts-repository.ts';
+import type { ContactsRepository } from '../adapters/dynamodb/contacts-repository.ts';
 import { keys } from '../adapters/dynamodb/table.ts';
 import type { MailchimpAudience } from '../adapters/mailchimp/audience.ts';
 import { isMailchimpError, type MailchimpErrorCode } from '../adapters/mailchimp/errors.ts';
 import type { RuntimeConfig } from '../config/schema.ts';
 import { ALL_TOPICS } from '../domain/consent.ts';
-import { type ContactSnapshot, decideChange } from '../domain/contact-change.ts';
 import type { EmailHasher } from '../domain/hashing.ts';
 import { desiredMember } from '../domain/mailchimp-member.ts';
 import { describeError, log } from '../log.ts';
+import { applyMailchimpChange } from './mailchimp-webhook.ts';
 
 export interface MailchimpSyncDeps {
   readonly config: RuntimeConfig;
@@ -40,7 +40,6 @@ type ContactOutcome =
 
 /** Contacts synced at once; the adapter's own limiter bounds the MailChimp connections. */
 const PARALLEL_CONTACTS = 5;
-const MAX_WRITE_ATTEMPTS = 3;
 /** DynamoDB's identity on the REMOVE records of TTL deletions. */
 const TTL_PRINCIPAL = 'dynamodb.amazonaws.com';
 /** MailChimp states in which it will not mail the person whatever we send it. */
@@ -155,7 +154,7 @@ async function converge(deps: MailchimpSyncDeps, contactId: string): Promise<Con
     // silently: look first, and take MailChimp's "no" as the person's withdrawal here too.
     const member = await deps.audience.getMember(contact.email);
     if (member && NOT_MAILABLE_THERE.has(member.status)) {
-      await withdrawLocally(deps, contactId, contact.email, 'complianceState');
+      await withdrawLocally(deps, contact.email, 'complianceState');
       return 'withdrawn_by_mailchimp';
     }
     await deps.audience.upsertMember(contact.email, { statusIfNew: 'subscribed' });
@@ -165,7 +164,6 @@ async function converge(deps: MailchimpSyncDeps, contactId: string): Promise<Con
     if (isMailchimpError(error, 'complianceState') || isMailchimpError(error, 'forgotten')) {
       await withdrawLocally(
         deps,
-        contactId,
         contact.email,
         error.code === 'forgotten' ? 'forgotten' : 'complianceState',
       );
@@ -181,48 +179,13 @@ async function converge(deps: MailchimpSyncDeps, contactId: string): Promise<Con
  */
 async function withdrawLocally(
   deps: MailchimpSyncDeps,
-  contactId: string,
   email: string,
   code: Extract<MailchimpErrorCode, 'complianceState' | 'forgotten'>,
 ): Promise<void> {
   const reason = code === 'forgotten' ? 'mailchimp_forgotten' : 'mailchimp_compliance_state';
-  const suppressionHash = (await deps.emailHasher()).suppressionHash(email);
-  for (let attempt = 1; ; attempt++) {
-    const now = deps.clock();
-    const [state, suppression] = await Promise.all([
-      deps.contacts.readContact(contactId, now),
-      deps.contacts.readSuppression(suppressionHash),
-    ]);
-    const snapshot: ContactSnapshot = { ...state.snapshot, suppression };
-    const change = decideChange(snapshot, [{ type: 'withdrawn', topic: ALL_TOPICS }], {
-      now,
-      retention: deps.config.retention,
-      allTopics: deps.config.topics.map((topic) => topic.id),
-      source: 'mailchimp',
-      actor: 'mailchimp',
-      reason,
-      newEventId: deps.newId,
-    });
-    if (change.events.length === 0 && !change.suppression) return;
-    try {
-      await deps.contacts.write({
-        contact: {
-          now,
-          contactId,
-          suppressionHash,
-          email: state.contact?.email,
-          name: state.contact?.name,
-          snapshot,
-          change,
-          source: 'mailchimp',
-          reason,
-        },
-      });
-      log.info('mailchimp_sync_withdrawn_locally', { reason, events: change.events.length });
-      return;
-    } catch (error) {
-      // A concurrent change: decide again on what is there now.
-      if (!(error instanceof ContactConflictError) || attempt >= MAX_WRITE_ATTEMPTS) throw error;
-    }
-  }
+  const outcome = await applyMailchimpChange(deps, email, {
+    requests: () => [{ type: 'withdrawn', topic: ALL_TOPICS }],
+    reason,
+  });
+  if (outcome === 'applied') log.info('mailchimp_sync_withdrawn_locally', { reason });
 }

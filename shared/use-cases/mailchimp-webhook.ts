@@ -39,6 +39,29 @@ export async function applyWebhook(
     log.info('mailchimp_webhook_ignored', { type: delivery.type, hasEmail: email !== '' });
     return 'ignored';
   }
+  const outcome = await applyMailchimpChange(deps, email, {
+    requests: (snapshot) => requestsFor(delivery, snapshot),
+    reason: delivery.type === 'subscribe' ? undefined : withdrawalReason(delivery),
+    deliveryId,
+  });
+  if (outcome === 'applied') log.info('mailchimp_webhook_applied', { type: delivery.type });
+  return outcome;
+}
+
+/**
+ * Applies a change that MailChimp reported (a webhook, a reconciliation, an answer to our sync) to the
+ * address's contact and suppression entry, re-deciding if the contact changed meanwhile. With a
+ * `deliveryId`, a marker written in the same transaction makes a repeat of the same news a no-op.
+ */
+export async function applyMailchimpChange(
+  deps: WebhookDeps,
+  email: string,
+  change: {
+    readonly requests: (snapshot: ContactSnapshot) => RequestedEvent[];
+    readonly reason: string | undefined;
+    readonly deliveryId?: string | undefined;
+  },
+): Promise<'applied' | 'unchanged'> {
   const hasher = await deps.emailHasher();
   const contactId = hasher.contactId(email);
   const suppressionHash = hasher.suppressionHash(email);
@@ -50,17 +73,16 @@ export async function applyWebhook(
       deps.contacts.readSuppression(suppressionHash),
     ]);
     const snapshot: ContactSnapshot = { ...state.snapshot, suppression };
-    const reason = delivery.type === 'subscribe' ? undefined : withdrawalReason(delivery);
-    const change = decideChange(snapshot, requestsFor(delivery, snapshot), {
+    const decided = decideChange(snapshot, change.requests(snapshot), {
       now,
       retention: deps.config.retention,
       allTopics: deps.config.topics.map((topic) => topic.id),
       source: 'mailchimp',
       actor: 'mailchimp',
-      reason,
+      reason: change.reason,
       newEventId: deps.newId,
     });
-    if (change.events.length === 0 && !change.suppression) return 'unchanged';
+    if (decided.events.length === 0 && !decided.suppression) return 'unchanged';
     try {
       await deps.contacts.write({
         contact: {
@@ -70,16 +92,22 @@ export async function applyWebhook(
           email: state.contact?.email,
           name: state.contact?.name,
           snapshot,
-          change,
+          change: decided,
           source: 'mailchimp',
-          reason,
+          reason: change.reason,
         },
-        delivery: { id: deliveryId, expiresAt: toEpochSeconds(addDays(now, DELIVERY_MEMORY_DAYS)) },
+        ...(change.deliveryId
+          ? {
+              delivery: {
+                id: change.deliveryId,
+                expiresAt: toEpochSeconds(addDays(now, DELIVERY_MEMORY_DAYS)),
+              },
+            }
+          : {}),
       });
-      log.info('mailchimp_webhook_applied', { type: delivery.type, events: change.events.length });
       return 'applied';
     } catch (error) {
-      // A conflict is either a concurrent change or this very delivery applied already: decide again.
+      // A conflict is a concurrent change, or this very news applied already: decide again.
       if (!(error instanceof ContactConflictError) || attempt >= MAX_ATTEMPTS) throw error;
     }
   }
