@@ -5,11 +5,10 @@
 import { randomUUID } from 'node:crypto';
 import middy from '@middy/core';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import { createMailchimpAudience, type MailchimpAudience } from '#shared/adapters/mailchimp/index.ts';
-import { secretValue } from '#shared/adapters/secrets.ts';
 import { now } from '#shared/clock.ts';
 import { readFunctionConfig } from '#shared/config.ts';
 import { contactDependencies } from '#shared/dependencies.ts';
+import { mailchimpAudience } from '#shared/mailchimp-audience.ts';
 import { readMailchimpConfig } from '#shared/mailchimp-config.ts';
 import { syncStreamBatch } from '#shared/use-cases/mailchimp-sync.ts';
 
@@ -17,15 +16,7 @@ const config = readFunctionConfig();
 const mailchimp = readMailchimpConfig();
 const { linkKeys: _unused, ...contactDeps } = contactDependencies(config);
 
-/** Built once the key is known; the key is fetched on first use and kept for the container's life. */
-const audience: () => Promise<MailchimpAudience> = secretValue(mailchimp.apiKey, (apiKey) =>
-  createMailchimpAudience({
-    apiKey,
-    server: mailchimp.server,
-    listId: mailchimp.listId,
-    basePath: mailchimp.basePath,
-  }),
-);
+const audience = mailchimpAudience(mailchimp);
 
 async function syncBatch(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
   return syncStreamBatch(

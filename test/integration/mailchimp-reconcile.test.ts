@@ -5,7 +5,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { DeleteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it, vi } from 'vitest';
 import { DEFAULT_EMULATOR_LIST_ID, mailchimpEmulatorService } from '../../local/mailchimp-emulator.ts';
@@ -21,6 +20,7 @@ import { type ReconcileDeps, reconcile } from '../../shared/use-cases/mailchimp-
 import { submitEnquiry } from '../../shared/use-cases/submit-enquiry.ts';
 import { exampleConfig, runtimeConfig } from '../support/config.ts';
 import { documentClient, fields, intakeHarness, uniqueEmail } from '../support/intake.ts';
+import { listenOnEphemeralPort } from '../support/servers.ts';
 
 const db = documentClient(inject('dynamoDbEndpoint'));
 const tableName = inject('tableName');
@@ -52,11 +52,7 @@ beforeAll(async () => {
     allowedOrigins: [],
   });
   server = createServer(listener);
-  const base = await new Promise<string>((resolve) =>
-    server.listen(0, '127.0.0.1', () =>
-      resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
-    ),
-  );
+  const base = await listenOnEphemeralPort(server);
   await service.start?.({
     dynamoDb: { endpoint: inject('dynamoDbEndpoint'), tableName },
     clock: { now: () => harness.clock.now },

@@ -4,7 +4,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it, vi } from 'vitest';
@@ -19,6 +18,7 @@ import { type MailchimpSyncDeps, syncStreamBatch } from '../../shared/use-cases/
 import { submitEnquiry } from '../../shared/use-cases/submit-enquiry.ts';
 import { exampleConfig, runtimeConfig } from '../support/config.ts';
 import { documentClient, fields, intakeHarness, uniqueEmail } from '../support/intake.ts';
+import { listenOnEphemeralPort } from '../support/servers.ts';
 
 const db = documentClient(inject('dynamoDbEndpoint'));
 const tableName = inject('tableName');
@@ -57,11 +57,7 @@ beforeAll(async () => {
     if (request.url?.startsWith('/mailchimp/')) calls.push(`${request.method} ${request.url.split('?')[0]}`);
     listener(request, response);
   });
-  const base = await new Promise<string>((resolve) =>
-    server.listen(0, '127.0.0.1', () =>
-      resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
-    ),
-  );
+  const base = await listenOnEphemeralPort(server);
   await service.start?.({
     dynamoDb: { endpoint: inject('dynamoDbEndpoint'), tableName },
     clock: { now: () => harness.clock.now },

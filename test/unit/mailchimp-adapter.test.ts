@@ -15,6 +15,7 @@ import {
   toMailchimpError,
 } from '../../shared/adapters/mailchimp/index.ts';
 import { subscriberHash } from '../../shared/domain/subscriber-hash.ts';
+import { listenOnEphemeralPort } from '../support/servers.ts';
 
 const API_KEY = '0123456789abcdef0123456789abcdef-us1';
 const LIST_ID = 'a1b2c3d4e5';
@@ -104,8 +105,7 @@ beforeAll(async () => {
       res.end(reply.status === 204 ? undefined : body);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  basePath = `http://127.0.0.1:${(server.address() as AddressInfo).port}/3.0`;
+  basePath = `${await listenOnEphemeralPort(server)}/3.0`;
 });
 
 afterAll(async () => {

@@ -4,13 +4,13 @@
  */
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import mailchimp from '@mailchimp/mailchimp_marketing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type MemberJson, mailchimpEmulatorService } from '../../local/mailchimp-emulator.ts';
 import { createRequestListener } from '../../local/server.ts';
 import { subscriberHash } from '../../shared/domain/subscriber-hash.ts';
 import { exampleConfig } from '../support/config.ts';
+import { listenOnEphemeralPort } from '../support/servers.ts';
 
 const API_KEY = '0123456789abcdef0123456789abcdef-us1';
 const LIST = 'local-list';
@@ -84,14 +84,6 @@ let apiServer: Server;
 let hookServer: Server;
 let base: string;
 let hooks: string;
-
-function listenOnEphemeralPort(server: Server): Promise<string> {
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () =>
-      resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
-    ),
-  );
-}
 
 beforeAll(async () => {
   vi.spyOn(console, 'log').mockImplementation(() => {});

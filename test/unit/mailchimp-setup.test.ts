@@ -3,7 +3,6 @@
  * in for our API so the emulator's validation GET has somewhere to go.
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   parseSetupArgs,
@@ -14,6 +13,7 @@ import {
 import { mailchimpEmulatorService } from '../../local/mailchimp-emulator.ts';
 import { createRequestListener } from '../../local/server.ts';
 import { exampleConfig } from '../support/config.ts';
+import { listenOnEphemeralPort } from '../support/servers.ts';
 
 const API_KEY = 'fedcba9876543210fedcba9876543210-us1';
 const LIST = 'local-list';
@@ -27,14 +27,6 @@ const validations: { method: string; url: string; userAgent: string | undefined 
 let apiServer: Server;
 let ourApi: Server;
 let ourApiUrl: string;
-
-function listenOnEphemeralPort(server: Server): Promise<string> {
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () =>
-      resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
-    ),
-  );
-}
 
 beforeAll(async () => {
   vi.spyOn(console, 'log').mockImplementation(() => {});
