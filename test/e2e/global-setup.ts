@@ -16,10 +16,14 @@ declare module 'vitest' {
   }
 }
 
-/** Away from the defaults (3000/8000) and from the integration tests' DynamoDB (8101). */
+/**
+ * Away from the defaults (3000/8000) and from the integration tests' DynamoDB (8101). TEST_PORT_OFFSET
+ * moves every test port, so two checkouts can run their tests side by side.
+ */
+const OFFSET = Number(process.env.TEST_PORT_OFFSET ?? 0);
 const PORTS: Record<string, { api: number; dynamoDb: number }> = {
-  e2e: { api: 3101, dynamoDb: 8201 },
-  browser: { api: 3102, dynamoDb: 8202 },
+  e2e: { api: 3101 + OFFSET, dynamoDb: 8201 + OFFSET },
+  browser: { api: 3102 + OFFSET, dynamoDb: 8202 + OFFSET },
 };
 
 const ROOT = resolve(import.meta.dirname, '../..');

@@ -10,7 +10,8 @@ declare module 'vitest' {
   }
 }
 
-const PORT = Number(process.env.TEST_DYNAMODB_PORT ?? 8101);
+/** TEST_PORT_OFFSET moves every test port, so two checkouts can run their tests side by side. */
+const PORT = Number(process.env.TEST_DYNAMODB_PORT ?? 8101) + Number(process.env.TEST_PORT_OFFSET ?? 0);
 const TABLE_NAME = 'ConsentDeskIntegration';
 
 let dynamo: DynamoDbLocal | undefined;
