@@ -33,7 +33,17 @@ export interface TopicPermission {
 
 /** What we hold for an address; expired items must already be left out. */
 export interface ContactSnapshot {
-  readonly contact: { readonly version: number; readonly epoch: number } | undefined;
+  readonly contact:
+    | {
+        readonly version: number;
+        readonly epoch: number;
+        /**
+         * Processing restricted (UK GDPR Art. 18): permissions are still recorded but none is listed or
+         * synced until the restriction is lifted.
+         */
+        readonly restricted?: boolean;
+      }
+    | undefined;
   readonly topics: ReadonlyMap<string, TopicPermission>;
   readonly suppression: (Suppression & { readonly version: number }) | undefined;
 }

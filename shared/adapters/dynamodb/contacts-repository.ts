@@ -28,6 +28,8 @@ export interface StoredContact {
   readonly contactId: string;
   readonly email: string;
   readonly name: string | undefined;
+  /** Kept but excluded from every list and from MailChimp. */
+  readonly restricted: boolean;
 }
 
 export interface StoredEnquiry {
@@ -78,6 +80,11 @@ export interface ContactsRepository {
   }): Promise<void>;
   /** A contact's consent history, oldest first. */
   readHistory(contactId: string): Promise<StoredEvent[]>;
+  /**
+   * Restricts processing of a live contact, or lifts the restriction: its permissions leave (or rejoin)
+   * the list index. `false` when there is no live contact.
+   */
+  setRestriction(contactId: string, restricted: boolean, now: Date): Promise<boolean>;
 }
 
 export type StoredEvent = Omit<ConsentEvent, 'statement'> & {
@@ -93,6 +100,7 @@ interface ProfileItem {
   readonly version: number;
   readonly epoch?: number;
   readonly expiresAt?: number;
+  readonly restricted?: boolean;
 }
 
 interface TopicItem extends Omit<TopicPermission, 'epoch'> {
@@ -140,11 +148,15 @@ export function createContactsRepository(db: DynamoDBDocumentClient, tableName: 
       }
       return {
         snapshot: {
-          contact: live ? { version: live.version, epoch: live.epoch ?? 0 } : undefined,
+          contact: live
+            ? { version: live.version, epoch: live.epoch ?? 0, restricted: live.restricted === true }
+            : undefined,
           topics,
           suppression: undefined,
         },
-        contact: live ? { contactId, email: live.email, name: live.name } : undefined,
+        contact: live
+          ? { contactId, email: live.email, name: live.name, restricted: live.restricted === true }
+          : undefined,
       };
     },
 
@@ -194,6 +206,74 @@ export function createContactsRepository(db: DynamoDBDocumentClient, tableName: 
           });
         throw error;
       }
+    },
+
+    async setRestriction(contactId, restricted, now) {
+      const contactKey = keys.contact(contactId);
+      const { Items = [] } = await db.send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: 'pk = :pk AND sk >= :profile',
+          ExpressionAttributeValues: { ':pk': contactKey.pk, ':profile': contactKey.sk },
+          ConsistentRead: true,
+        }),
+      );
+      const profile = Items.find((item) => item.sk === contactKey.sk) as ProfileItem | undefined;
+      if (!profile || isExpired(profile.expiresAt, now)) return false;
+      const topicUpdates = (Items as TopicItem[])
+        .filter((item) => item.sk.startsWith(keys.topicPrefix))
+        .map((item): TransactItem => {
+          const indexKeys = listIndexKeys(contactId, item.topic, item.status, restricted);
+          return {
+            Update: {
+              TableName: tableName,
+              Key: { pk: contactKey.pk, sk: item.sk },
+              UpdateExpression: restricted
+                ? 'SET restricted = :restricted REMOVE gsi1pk, gsi1sk'
+                : indexKeys
+                  ? 'SET gsi1pk = :gsi1pk, gsi1sk = :gsi1sk REMOVE restricted'
+                  : 'REMOVE restricted',
+              ExpressionAttributeValues: restricted
+                ? { ':restricted': true }
+                : indexKeys
+                  ? { ':gsi1pk': indexKeys.gsi1pk, ':gsi1sk': indexKeys.gsi1sk }
+                  : undefined,
+            },
+          };
+        });
+      try {
+        await db.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Update: {
+                  TableName: tableName,
+                  Key: contactKey,
+                  UpdateExpression: restricted
+                    ? 'SET restricted = :restricted, version = :next, updatedAt = :at'
+                    : 'SET version = :next, updatedAt = :at REMOVE restricted',
+                  // Optimistic locking: the topic items were read at this version.
+                  ConditionExpression: 'version = :expected',
+                  ExpressionAttributeValues: {
+                    ...(restricted ? { ':restricted': true } : {}),
+                    ':next': profile.version + 1,
+                    ':at': now.toISOString(),
+                    ':expected': profile.version,
+                  },
+                },
+              },
+              ...topicUpdates,
+            ],
+          }),
+        );
+      } catch (error) {
+        if (error instanceof TransactionCanceledException)
+          throw new ContactConflictError('The contact changed while its restriction was set', {
+            cause: error,
+          });
+        throw error;
+      }
+      return true;
     },
 
     async readHistory(contactId) {
@@ -281,19 +361,18 @@ function changeItems(tableName: string, write: ContactWrite): TransactItem[] {
   }
 
   const email = write.email;
+  const restricted = snapshot.contact?.restricted === true;
   for (const topic of change.topics) {
     items.push({
       Put: {
         TableName: tableName,
         Item: {
           ...keys.topic(contactId, topic.topic),
-          // Only mailable permissions are in the list index; a withdrawal drops out of it.
-          ...(isMailable(topic.status)
-            ? keys.mailableByTopic(topic.topic, topic.status as 'consent' | 'soft_opt_in', contactId)
-            : {}),
+          ...listIndexKeys(contactId, topic.topic, topic.status, restricted),
           type: 'topic',
           contactId,
           ...topic,
+          ...(restricted ? { restricted } : {}),
           // Where the latest change came from: the MailChimp sync does not echo MailChimp's own changes.
           source: write.source,
           // Copied here so a marketing list is one index query, not a read per person.
@@ -323,6 +402,21 @@ function changeItems(tableName: string, write: ContactWrite): TransactItem[] {
 
   items.push(...suppressionItems(tableName, write, at));
   return items;
+}
+
+/**
+ * Only mailable permissions of unrestricted contacts are in the list index: a withdrawal, a pending
+ * consent or a restriction takes the item out of every list.
+ */
+function listIndexKeys(
+  contactId: string,
+  topic: string,
+  status: TopicStatus,
+  restricted: boolean,
+): { gsi1pk: string; gsi1sk: string } | undefined {
+  return isMailable(status) && !restricted
+    ? keys.mailableByTopic(topic, status as 'consent' | 'soft_opt_in', contactId)
+    : undefined;
 }
 
 function suppressionItems(tableName: string, write: ContactWrite, at: string): TransactItem[] {
