@@ -74,6 +74,8 @@ export const retentionSchema = z.object({
   withdrawnDays: z._default(positiveInt, 30),
   /** Consent events are the proof of consent (ICO), kept after the fact for claims: 6 years by default. */
   consentRecordMonths: z._default(positiveInt, 72),
+  /** Audit items (each staff read of personal data), kept for accountability: 6 years by default. */
+  auditMonths: z._default(positiveInt, 72),
 });
 export type RetentionConfig = z.infer<typeof retentionSchema>;
 

@@ -25,7 +25,14 @@ export function isExpired(expiresAt: number | undefined, now: Date): boolean {
   return expiresAt !== undefined && expiresAt <= toEpochSeconds(now);
 }
 
-export type RetainedKind = 'enquiry' | 'consent' | 'soft_opt_in' | 'pending' | 'withdrawn' | 'consentRecord';
+export type RetainedKind =
+  | 'enquiry'
+  | 'consent'
+  | 'soft_opt_in'
+  | 'pending'
+  | 'withdrawn'
+  | 'consentRecord'
+  | 'audit';
 
 export function expiryFor(kind: RetainedKind, from: Date, retention: RetentionConfig): number {
   switch (kind) {
@@ -41,5 +48,7 @@ export function expiryFor(kind: RetainedKind, from: Date, retention: RetentionCo
       return toEpochSeconds(addDays(from, retention.withdrawnDays));
     case 'consentRecord':
       return toEpochSeconds(addMonths(from, retention.consentRecordMonths));
+    case 'audit':
+      return toEpochSeconds(addMonths(from, retention.auditMonths));
   }
 }

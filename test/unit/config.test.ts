@@ -19,6 +19,7 @@ describe('the config file', () => {
       pendingDays: 30,
       withdrawnDays: 30,
       consentRecordMonths: 72,
+      auditMonths: 72,
     });
     expect(config.waf).toEqual({ enabled: true, rateLimitPer5Minutes: 300 });
     expect(config.deletionProtection).toBe(true);

@@ -12,7 +12,7 @@ export const TABLE_DEFINITION = {
   stream: 'NEW_AND_OLD_IMAGES',
   globalSecondaryIndexes: [
     {
-      /** Overloaded, sparse: mailable contacts per topic, and enquiries by date. */
+      /** Overloaded, sparse: mailable contacts per topic, enquiries by date, and the staff audit trail. */
       indexName: 'gsi1',
       partitionKey: 'gsi1pk',
       sortKey: 'gsi1sk',
@@ -52,6 +52,10 @@ export const keys = {
   webhookDelivery: (deliveryId: string) => ({ pk: `WEBHOOK#${deliveryId}`, sk: 'WEBHOOK' }),
   /** Where the MailChimp reconciliation resumes: the latest `last_changed` it has applied. */
   reconcileCursor: () => ({ pk: 'MAILCHIMP#RECONCILE', sk: 'CURSOR' }),
+  /** A staff read of personal data: who, when, which route and filter, how many rows (never the data). */
+  audit: (auditId: string) => ({ pk: `AUDIT#${auditId}`, sk: 'AUDIT' }),
+  /** gsi1: the audit trail, newest first (`ScanIndexForward: false`). */
+  auditByDate: (at: string, auditId: string) => ({ gsi1pk: 'AUDIT', gsi1sk: `${at}#${auditId}` }),
   /** Statement texts, keyed by their SHA-256: immutable, so an identical re-put is harmless. */
   statement: (textHash: string) => ({ pk: `STATEMENT#${textHash}`, sk: 'STATEMENT' }),
 } as const;
