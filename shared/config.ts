@@ -39,7 +39,8 @@ export interface FunctionConfig {
   readonly tableName: string;
   readonly app: RuntimeConfig;
   readonly mailTransport: 'ses' | 'outbox';
-  readonly emailHashKey: SecretSource;
+  /** Every function that writes contacts needs it (see shared/dependencies.ts); staff reads do not. */
+  readonly emailHashKey: SecretSource | undefined;
   /** The key ring that signs and checks link tokens (see shared/domain/tokens.ts). */
   readonly tokenSigningKeys: SecretSource | undefined;
   readonly mailchimpWebhookSecret: SecretSource | undefined;
@@ -64,7 +65,7 @@ export function parseFunctionConfig(env: NodeJS.ProcessEnv): FunctionConfig {
     tableName: vars.TABLE_NAME,
     app: parseRuntimeConfig(appJson),
     mailTransport: vars.MAIL_TRANSPORT,
-    emailHashKey: oneSecret('EMAIL_HASH_KEY', vars.EMAIL_HASH_KEY_SECRET_ARN, vars.EMAIL_HASH_KEY, true),
+    emailHashKey: oneSecret('EMAIL_HASH_KEY', vars.EMAIL_HASH_KEY_SECRET_ARN, vars.EMAIL_HASH_KEY, false),
     tokenSigningKeys: oneSecret(
       'TOKEN_SIGNING_KEYS',
       vars.TOKEN_SIGNING_KEYS_SECRET_ARN,

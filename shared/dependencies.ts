@@ -16,7 +16,10 @@ export interface ContactDependencies {
   readonly linkKeys: (() => Promise<KeyRing>) | undefined;
 }
 
+/** Throws during INIT when the email-hashing key is not configured: no contact can be found without it. */
 export function contactDependencies(config: FunctionConfig): ContactDependencies {
+  if (!config.emailHashKey)
+    throw new Error('Set EMAIL_HASH_KEY_SECRET_ARN (AWS) or EMAIL_HASH_KEY (local mode)');
   return {
     contacts: createContactsRepository(
       createDocumentClient({ endpoint: config.dynamoDbEndpoint }),

@@ -12,6 +12,8 @@ import { escapeHtml, htmlPage, jsonResponse } from './responses.ts';
 
 export function httpResponses(options: {
   readonly allowedOrigins: readonly string[];
+  /** API clients rather than browsers: errors are always JSON, whatever the request accepts. */
+  readonly jsonOnly?: boolean;
 }): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> {
   const allowed = new Set(options.allowedOrigins);
   const addCors = (event: APIGatewayProxyEvent, response: APIGatewayProxyResult | null) => {
@@ -22,13 +24,17 @@ export function httpResponses(options: {
   return {
     after: (request) => addCors(request.event, request.response),
     onError: (request) => {
-      request.response = errorResponse(request.event, request.error);
+      request.response = errorResponse(request.event, request.error, options.jsonOnly);
       addCors(request.event, request.response);
     },
   };
 }
 
-export function errorResponse(event: APIGatewayProxyEvent, error: unknown): APIGatewayProxyResult {
+export function errorResponse(
+  event: APIGatewayProxyEvent,
+  error: unknown,
+  jsonOnly = false,
+): APIGatewayProxyResult {
   const shown = error instanceof HttpError && error.expose ? error : undefined;
   const status = shown?.statusCode ?? 500;
   const code = shown?.code ?? 'internal_error';
@@ -41,7 +47,8 @@ export function errorResponse(event: APIGatewayProxyEvent, error: unknown): APIG
   }
   const fields = error instanceof InvalidRequestError ? error.fields : undefined;
 
-  if (wantsJson(event)) return jsonResponse(status, fields ? { error: code, fields } : { error: code });
+  if (jsonOnly || wantsJson(event))
+    return jsonResponse(status, fields ? { error: code, fields } : { error: code });
   if (fields) {
     const items = Object.entries(fields)
       .map(

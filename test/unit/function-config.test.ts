@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseFunctionConfig } from '../../shared/config.ts';
+import { contactDependencies } from '../../shared/dependencies.ts';
 import { runtimeConfig, TEST_HASH_KEY } from '../support/config.ts';
 
 const base = {
@@ -30,11 +31,6 @@ describe('a function environment', () => {
     ['an unknown mail transport', { MAIL_TRANSPORT: 'smtp' }, 'MAIL_TRANSPORT'],
     ['config that is not JSON', { APP_CONFIG: '{nope' }, 'APP_CONFIG is not valid JSON'],
     ['config that fails the schema', { APP_CONFIG: '{"forms": []}' }, 'Invalid Consent Desk runtime config'],
-    [
-      'no email-hashing key',
-      { EMAIL_HASH_KEY_SECRET_ARN: undefined },
-      'Set EMAIL_HASH_KEY_SECRET_ARN (AWS) or EMAIL_HASH_KEY',
-    ],
     ['two email-hashing keys', { EMAIL_HASH_KEY: TEST_HASH_KEY }, 'not both'],
     [
       'a remote DynamoDB endpoint',
@@ -43,6 +39,16 @@ describe('a function environment', () => {
     ],
   ])('fails at start-up on %s', (_label, change, message) => {
     expect(() => parseFunctionConfig({ ...base, ...change })).toThrow(message);
+  });
+});
+
+describe('the email-hashing key', () => {
+  it('is optional for reading, and required by every function that works on contacts', () => {
+    const config = parseFunctionConfig({ ...base, EMAIL_HASH_KEY_SECRET_ARN: undefined });
+    expect(config.emailHashKey).toBeUndefined();
+    expect(() => contactDependencies(config)).toThrow(
+      'Set EMAIL_HASH_KEY_SECRET_ARN (AWS) or EMAIL_HASH_KEY',
+    );
   });
 });
 
