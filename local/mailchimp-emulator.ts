@@ -740,10 +740,11 @@ export class MailchimpEmulator {
     if (this.forgotten.has(hash)) throw forgottenEmail(input.email_address);
     const existing = this.members.get(hash);
 
-    if (!existing || existing.status === 'archived') {
+    // An archived contact stays archived unless the body names a status: `status_if_new` does not apply.
+    if (!existing || (existing.status === 'archived' && input.status !== undefined)) {
       const status = input.status ?? input.status_if_new;
       if (status === undefined) {
-        throw invalidResource([{ field: 'status_if_new', message: 'Required for a new or archived member' }]);
+        throw invalidResource([{ field: 'status_if_new', message: 'Required for a new member' }]);
       }
       checkTransition(existing?.statusBeforeArchive, status, input.email_address);
       this.checkRequiredMergeFields(existing?.mergeFields ?? {}, input.merge_fields ?? {});
@@ -757,7 +758,11 @@ export class MailchimpEmulator {
       return member;
     }
 
-    if (input.status !== undefined) checkTransition(existing.status, input.status, input.email_address);
+    // Here the member is archived only when no status was given.
+    const { status } = input;
+    if (status !== undefined && existing.status !== 'archived') {
+      checkTransition(existing.status, status, input.email_address);
+    }
     return this.update(existing, () => {
       existing.emailAddress = input.email_address;
       this.applyFields(existing, input);
@@ -1257,19 +1262,32 @@ export function mailchimpEmulatorService(options: MailchimpEmulatorOptions): Mai
         handle: helper(
           z.object({
             email,
+            // Shorthands for the FNAME and LNAME merge fields every audience starts with.
+            firstName: z.string().optional(),
+            lastName: z.string().optional(),
             mergeFields: z.record(z.string(), z.unknown()).optional(),
             interests: z.record(z.string(), z.boolean()).optional(),
           }),
-          ({ email, ...changes }) => emulator.updateProfile(email, changes),
+          ({ email, firstName, lastName, mergeFields, interests }) =>
+            emulator.updateProfile(email, {
+              mergeFields: {
+                ...mergeFields,
+                ...(firstName === undefined ? {} : { FNAME: firstName }),
+                ...(lastName === undefined ? {} : { LNAME: lastName }),
+              },
+              interests,
+            }),
         ),
       },
-      {
-        method: 'POST',
-        path: '/__local/mailchimp/upemail',
-        handle: helper(z.object({ email, newEmail: email }), ({ email, newEmail }) =>
-          emulator.changeEmail(email, newEmail),
-        ),
-      },
+      ...['/__local/mailchimp/change-email', '/__local/mailchimp/upemail'].map(
+        (path): LocalRoute => ({
+          method: 'POST',
+          path,
+          handle: helper(z.object({ email, newEmail: email }), ({ email, newEmail }) =>
+            emulator.changeEmail(email, newEmail),
+          ),
+        }),
+      ),
       {
         method: 'POST',
         path: '/__local/mailchimp/faults',

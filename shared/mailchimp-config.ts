@@ -19,6 +19,18 @@ const envSchema = z.object({
   ),
 });
 
+const syncEnvSchema = z.object({
+  /** The merge field that carries each member's preferences link (`mailchimp.preferencesMergeTag`). */
+  MAILCHIMP_PREFERENCES_MERGE_TAG: z.string().check(z.regex(/^[A-Z][A-Z0-9_]{0,9}$/)),
+  /**
+   * The API's own URL, for links when the config has no `publicBaseUrl`: https in AWS, or this machine in
+   * local mode.
+   */
+  API_BASE_URL: z.optional(
+    z.string().check(z.regex(/^(https:\/\/[^\s/?#]+|http:\/\/(127\.0\.0\.1|localhost):\d+)(\/[^\s?#]*)?$/)),
+  ),
+});
+
 export interface MailchimpConfig {
   readonly apiKey: SecretSource;
   readonly server: string;
@@ -47,4 +59,26 @@ export function parseMailchimpConfig(env: NodeJS.ProcessEnv): MailchimpConfig {
 
 export function readMailchimpConfig(): MailchimpConfig {
   return parseMailchimpConfig(process.env);
+}
+
+/** What the sync needs to put each member's signed preferences link into MailChimp. */
+export interface MemberLinkConfig {
+  readonly mergeTag: string;
+  /** Where links point, without a trailing slash. */
+  readonly baseUrl: string;
+}
+
+/** `publicBaseUrl` from the config wins over the API's own URL, as in the emails we send. */
+export function parseMemberLinkConfig(
+  env: NodeJS.ProcessEnv,
+  publicBaseUrl: string | undefined,
+): MemberLinkConfig {
+  const result = z.safeParse(syncEnvSchema, env);
+  if (!result.success)
+    throw new Error(`Invalid MailChimp sync environment:\n${z.prettifyError(result.error)}`);
+  const baseUrl = publicBaseUrl ?? result.data.API_BASE_URL;
+  if (baseUrl === undefined) {
+    throw new Error('Set API_BASE_URL (or publicBaseUrl in the config): preferences links need a base URL');
+  }
+  return { mergeTag: result.data.MAILCHIMP_PREFERENCES_MERGE_TAG, baseUrl: baseUrl.replace(/\/+$/, '') };
 }

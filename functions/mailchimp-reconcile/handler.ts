@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import middy from '@middy/core';
-import type { ScheduledEvent } from 'aws-lambda';
+import type { Context, ScheduledEvent } from 'aws-lambda';
 import { createDocumentClient } from '#shared/adapters/dynamodb/client.ts';
 import { createReconcileCursorStore } from '#shared/adapters/dynamodb/reconcile-cursor.ts';
 import { now } from '#shared/clock.ts';
@@ -22,10 +22,12 @@ const cursor = createReconcileCursorStore(
   config.tableName,
 );
 
-async function reconcileMailchimp(_event: ScheduledEvent): Promise<ReconcileResult> {
+async function reconcileMailchimp(_event: ScheduledEvent, context: Context): Promise<ReconcileResult> {
   return reconcile(
     { config: config.app, ...contactDeps, audience: await audience(), cursor, clock: now, newId: randomUUID },
     now(),
+    // A backlog after an outage may take more than one run: it stops in time to save its cursor.
+    () => context.getRemainingTimeInMillis(),
   );
 }
 

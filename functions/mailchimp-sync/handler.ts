@@ -9,18 +9,29 @@ import { now } from '#shared/clock.ts';
 import { readFunctionConfig } from '#shared/config.ts';
 import { contactDependencies } from '#shared/dependencies.ts';
 import { mailchimpAudience } from '#shared/mailchimp-audience.ts';
-import { readMailchimpConfig } from '#shared/mailchimp-config.ts';
+import { parseMemberLinkConfig, readMailchimpConfig } from '#shared/mailchimp-config.ts';
 import { syncStreamBatch } from '#shared/use-cases/mailchimp-sync.ts';
 
 const config = readFunctionConfig();
 const mailchimp = readMailchimpConfig();
-const { linkKeys: _unused, ...contactDeps } = contactDependencies(config);
+const memberLinkConfig = parseMemberLinkConfig(process.env, config.app.publicBaseUrl);
+const { linkKeys, ...contactDeps } = contactDependencies(config);
+// Members carry a signed preferences link, so the sync signs with the same key ring as our emails.
+if (!linkKeys) throw new Error('Set TOKEN_SIGNING_KEYS_SECRET_ARN (AWS) or TOKEN_SIGNING_KEYS (local mode)');
+const memberLinks = { ...memberLinkConfig, ring: linkKeys };
 
 const audience = mailchimpAudience(mailchimp);
 
 async function syncBatch(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
   return syncStreamBatch(
-    { config: config.app, ...contactDeps, audience: await audience(), clock: now, newId: randomUUID },
+    {
+      config: config.app,
+      ...contactDeps,
+      audience: await audience(),
+      clock: now,
+      newId: randomUUID,
+      memberLinks,
+    },
     event.Records,
   );
 }

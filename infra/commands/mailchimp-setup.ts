@@ -1,6 +1,7 @@
 /**
  * `npm run mailchimp:setup`: prepares the MailChimp audience for Consent Desk after a deploy. It checks the
- * API key, then registers our webhook once: re-running finds it and changes nothing.
+ * API key, creates the merge field for each member's preferences link if it is missing, then registers our
+ * webhook once: re-running finds both and changes nothing.
  *
  * The webhook URL carries the `urlKey` from the `MailchimpWebhookSecret` secret, because MailChimp does not
  * sign its deliveries and offers no signing to turn on. So neither the API key nor that key is ever printed.
@@ -15,6 +16,7 @@ import {
   createMailchimpAudience,
   isMailchimpError,
   type MailchimpAudience,
+  type MergeField,
   type RetryPolicy,
   type WebhookSettings,
 } from '../../shared/adapters/mailchimp/index.ts';
@@ -22,11 +24,14 @@ import { SOFT_OPT_IN_TAG, topicTag } from '../../shared/domain/mailchimp-member.
 
 export const USAGE = `Usage: npm run mailchimp:setup -- --webhook-url <url> [options]
 
-Checks the MailChimp API key, then registers Consent Desk's webhook on the audience (once: running it
-again changes nothing).
+Checks the MailChimp API key, creates the merge field that carries each member's preferences link
+(mailchimp.preferencesMergeTag, default PREFSURL) if it is missing, then registers Consent Desk's webhook
+on the audience (once: running it again changes nothing).
 
   --webhook-url <url>  <api url>/webhooks/mailchimp?key=<urlKey>, urlKey from the MailchimpWebhookSecret
                        secret (required; https, or http on a loopback address for the local emulator)
+  --skip-webhook       instead of --webhook-url: check the key and the merge field only (local mode with
+                       real MailChimp, whose webhooks cannot reach this machine)
   --api-key <key>      or MAILCHIMP_API_KEY (prefer the variable: arguments show up in the process list)
   --server <dc>        or MAILCHIMP_SERVER; default mailchimp.server from the config, else the key's suffix
   --list <id>          or MAILCHIMP_LIST_ID; default mailchimp.listId from the config
@@ -38,6 +43,17 @@ again changes nothing).
 The config is consent-desk.config.json, or the file CONSENT_DESK_CONFIG names.`;
 
 const WEBHOOK_PATH = '/webhooks/mailchimp';
+
+export const DEFAULT_PREFERENCES_MERGE_TAG = 'PREFSURL';
+
+/** The merge field the sync fills with each member's signed preferences link. */
+export function preferencesMergeField(tag: string): MergeField {
+  // Not required, so members added in MailChimp's own forms need no value; hidden from those forms.
+  return { tag, name: 'Preferences link', type: 'url', required: false, public: false };
+}
+
+/** Types that hold a link as it is; any other type would reject or mangle it. */
+const LINK_FIELD_TYPES: ReadonlySet<string> = new Set(['url', 'text']);
 
 /** What the webhook handler acts on; `campaign` is not. */
 export const WEBHOOK_SETTINGS: Omit<WebhookSettings, 'url'> = {
@@ -60,12 +76,15 @@ export interface SetupOptions {
   readonly apiKey: string;
   readonly server: string;
   readonly listId: string;
-  readonly webhookUrl: string;
+  /** Undefined: leave webhooks alone (`--skip-webhook`). */
+  readonly webhookUrl: string | undefined;
   readonly basePath?: string | undefined;
   readonly replace: boolean;
   readonly dryRun: boolean;
   /** Topic ids from the config, to name the tags the sync will use. */
   readonly topicIds?: readonly string[];
+  /** `mailchimp.preferencesMergeTag` from the config; default PREFSURL. */
+  readonly preferencesMergeTag?: string;
   readonly retry?: RetryPolicy;
   readonly timeoutMs?: number;
 }
@@ -74,7 +93,7 @@ export interface SetupIo {
   readonly out: (line: string) => void;
 }
 
-export type SetupOutcome = 'unchanged' | 'registered' | 'replaced' | 'dry-run';
+export type SetupOutcome = 'unchanged' | 'registered' | 'replaced' | 'dry-run' | 'webhook-skipped';
 
 /** A failure the person running the command can act on; the message is safe to print. */
 export class SetupError extends Error {
@@ -82,8 +101,7 @@ export class SetupError extends Error {
 }
 
 export async function runSetup(options: SetupOptions, io: SetupIo): Promise<SetupOutcome> {
-  const wanted = webhookUrl(options.webhookUrl);
-  const shown = maskedUrl(wanted);
+  const wanted = options.webhookUrl === undefined ? undefined : webhookUrl(options.webhookUrl);
   const audience = createMailchimpAudience({
     apiKey: options.apiKey,
     server: options.server,
@@ -96,6 +114,64 @@ export async function runSetup(options: SetupOptions, io: SetupIo): Promise<Setu
   await step('check the API key', () => audience.ping());
   io.out('API key: accepted by MailChimp.');
 
+  await ensureMergeField(audience, options.preferencesMergeTag ?? DEFAULT_PREFERENCES_MERGE_TAG, options, io);
+
+  let outcome: SetupOutcome;
+  if (wanted === undefined) {
+    io.out('Webhook: not checked (--skip-webhook); reconciliation still applies MailChimp unsubscribes.');
+    outcome = 'webhook-skipped';
+  } else {
+    outcome = await ensureWebhook(audience, wanted, options, io);
+  }
+
+  const tags = [...(options.topicIds ?? ['<id>']).map(topicTag), SOFT_OPT_IN_TAG].join(', ');
+  io.out(`Groups: none needed. The sync uses tags (${tags}), which MailChimp creates on first use.`);
+  return outcome;
+}
+
+/**
+ * The merge field campaigns use to link to our preference centre (`*|PREFSURL|*`). Created when missing;
+ * one of the same tag but another type is left alone and reported, as changing it could break campaigns.
+ */
+async function ensureMergeField(
+  audience: MailchimpAudience,
+  tag: string,
+  options: SetupOptions,
+  io: SetupIo,
+): Promise<void> {
+  const wanted = preferencesMergeField(tag);
+  const fields = await step(`read the merge fields of audience ${options.listId}`, () =>
+    audience.listMergeFields(),
+  );
+  const existing = fields.find((field) => field.tag.toUpperCase() === tag);
+  if (existing !== undefined) {
+    if (!LINK_FIELD_TYPES.has(existing.type)) {
+      throw new SetupError(
+        `Merge field ${tag} exists as a ${existing.type} field; the preferences link needs a url or text ` +
+          'field. Choose another tag with mailchimp.preferencesMergeTag in the config.',
+      );
+    }
+    io.out(`Merge field ${tag}: present (${existing.type}); the sync fills it with each preferences link.`);
+    return;
+  }
+  if (options.dryRun) {
+    io.out(`Merge field ${tag}: would create it (url, not required, hidden from signup forms).`);
+    return;
+  }
+  await step(`create merge field ${tag}`, () => audience.createMergeField(wanted));
+  io.out(
+    `Merge field ${tag}: created (url, not required, hidden from signup forms); campaigns can link to ` +
+      `*|${tag}|*, each member's preference centre.`,
+  );
+}
+
+async function ensureWebhook(
+  audience: MailchimpAudience,
+  wanted: URL,
+  options: SetupOptions,
+  io: SetupIo,
+): Promise<SetupOutcome> {
+  const shown = maskedUrl(wanted);
   const webhooks = await step(`read the webhooks of audience ${options.listId}`, () =>
     audience.listWebhooks(),
   );
@@ -140,10 +216,6 @@ export async function runSetup(options: SetupOptions, io: SetupIo): Promise<Setu
   );
   io.out(
     'Signing: MailChimp does not sign webhooks and has no option for it; the key in the URL is the check.',
-  );
-  const tags = [...(options.topicIds ?? ['<id>']).map(topicTag), SOFT_OPT_IN_TAG].join(', ');
-  io.out(
-    `Merge fields and groups: none needed. The sync uses tags (${tags}), which MailChimp creates on first use.`,
   );
   return outcome;
 }
@@ -281,7 +353,13 @@ function failure(what: string, error: unknown): Error {
 
 const configSchema = z.object({
   topics: z.array(z.object({ id: z.string() })).optional(),
-  mailchimp: z.object({ server: z.string().optional(), listId: z.string().optional() }).optional(),
+  mailchimp: z
+    .object({
+      server: z.string().optional(),
+      listId: z.string().optional(),
+      preferencesMergeTag: z.string().optional(),
+    })
+    .optional(),
 });
 
 type ConfigDefaults = z.infer<typeof configSchema>;
@@ -321,6 +399,7 @@ function flags(argv: readonly string[]) {
         server: { type: 'string' },
         list: { type: 'string' },
         'base-path': { type: 'string' },
+        'skip-webhook': { type: 'boolean', default: false },
         replace: { type: 'boolean', default: false },
         'dry-run': { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
@@ -360,9 +439,13 @@ export function parseSetupArgs(
     );
   }
   const url = values['webhook-url'];
-  if (url === undefined) {
+  if (url !== undefined && values['skip-webhook']) {
+    throw new SetupError('Give either --webhook-url or --skip-webhook, not both');
+  }
+  if (url === undefined && !values['skip-webhook']) {
     throw new SetupError(`Give --webhook-url <api url>${WEBHOOK_PATH}?key=<urlKey>\n\n${USAGE}`);
   }
+  const mergeTag = config.mailchimp?.preferencesMergeTag;
   return {
     apiKey,
     server: server ?? '',
@@ -372,6 +455,7 @@ export function parseSetupArgs(
     replace: values.replace,
     dryRun: values['dry-run'],
     ...(config.topics === undefined ? {} : { topicIds: config.topics.map((topic) => topic.id) }),
+    ...(mergeTag === undefined ? {} : { preferencesMergeTag: mergeTag }),
   };
 }
 

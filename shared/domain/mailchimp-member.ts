@@ -2,7 +2,9 @@
  * What MailChimp should hold for a person, derived from their topic permissions alone, so the sync can
  * converge on it however many times a change is replayed.
  */
-import { isMailable, type TopicStatus } from './consent.ts';
+import type { RetentionConfig } from '../config/schema.ts';
+import { type EventSource, type HistoryEventType, isMailable, type TopicStatus } from './consent.ts';
+import { addMonths } from './retention.ts';
 
 export interface MemberTagState {
   readonly name: string;
@@ -45,4 +47,63 @@ export function desiredMember(
       { name: SOFT_OPT_IN_TAG, active: mailable.every((topic) => topic.status === 'soft_opt_in') },
     ],
   };
+}
+
+export interface MemberPermission {
+  readonly status: TopicStatus;
+  /** When the current status began (ISO). */
+  readonly since: string;
+  /** Epoch seconds; moved forward by every grant or renewal. */
+  readonly expiresAt: number;
+}
+
+/**
+ * The issue time of the preferences link a member carries: the person's latest grant or renewal of a mailable
+ * permission, read back from its expiry, never the time of the sync. The same permissions therefore always
+ * give the same link (a replayed stream batch sends an identical body), and a renewal issues a fresh link,
+ * so it keeps working as long as the permission does. Undefined when nothing is mailable.
+ */
+export function preferencesLinkIssuedAt(
+  topics: ReadonlyMap<string, MemberPermission>,
+  retention: Pick<RetentionConfig, 'consentMonths' | 'softOptInMonths'>,
+  now: Date,
+): Date | undefined {
+  let latest: number | undefined;
+  for (const permission of topics.values()) {
+    if (!isMailable(permission.status)) continue;
+    const months = permission.status === 'consent' ? retention.consentMonths : retention.softOptInMonths;
+    // Month arithmetic clamps the day, so going back lands on or just before the grant: never after it.
+    const granted = addMonths(new Date(permission.expiresAt * 1000), -months).getTime();
+    const since = Date.parse(permission.since);
+    const at = Math.max(granted, Number.isFinite(since) ? since : granted);
+    latest = Math.max(latest ?? at, at);
+  }
+  // A retention shortened since the grant would point past today, and a token issued in the future is refused.
+  return latest === undefined ? undefined : new Date(Math.min(latest, now.getTime()));
+}
+
+/** Express consent: a positive action by the person, the only thing that may re-subscribe them. */
+const EXPRESS_CONSENT: ReadonlySet<HistoryEventType> = new Set(['consent_given', 'consent_confirmed']);
+
+export interface RecordedConsent {
+  readonly type: HistoryEventType;
+  readonly at: string;
+  readonly source: EventSource;
+}
+
+/**
+ * Whether the person gave express consent here after MailChimp last changed them (`lastChanged`, whole
+ * seconds), e.g. ticked our form's box again after unsubscribing in a MailChimp email. MailChimp's time has
+ * whole seconds, so a consent within the same second does not count: when in doubt, the refusal wins.
+ * A soft opt-in never counts.
+ */
+export function expressConsentSince(events: readonly RecordedConsent[], lastChanged: string): boolean {
+  const changedAt = Date.parse(lastChanged);
+  if (!Number.isFinite(changedAt)) return false;
+  return events.some(
+    (event) =>
+      EXPRESS_CONSENT.has(event.type) &&
+      event.source !== 'mailchimp' &&
+      Date.parse(event.at) >= changedAt + 1000,
+  );
 }

@@ -15,25 +15,30 @@ export interface ContactLinks {
   readonly confirmUrl: string;
 }
 
-export function contactLinks(input: {
+export interface LinkInput {
   readonly ring: KeyRing;
   readonly baseUrl: string;
   readonly contactId: string;
   readonly epoch: number;
+  /** The issue time the token carries; its lifetime runs from here. */
   readonly now: Date;
-}): ContactLinks {
-  const url = (purpose: TokenPurpose) => {
-    const token = signToken(input.ring, {
-      contactId: input.contactId,
-      purpose,
-      epoch: input.epoch,
-      issuedAt: toEpochSeconds(input.now),
-    });
-    return `${input.baseUrl}${LINK_PATHS[purpose]}?token=${token}`;
-  };
+}
+
+export function contactLinks(input: LinkInput): ContactLinks {
   return {
-    unsubscribeUrl: url('unsubscribe'),
-    preferencesUrl: url('preferences'),
-    confirmUrl: url('confirm'),
+    unsubscribeUrl: signedLink(input, 'unsubscribe'),
+    preferencesUrl: signedLink(input, 'preferences'),
+    confirmUrl: signedLink(input, 'confirm'),
   };
+}
+
+/** One signed link: the same input always gives the same URL. */
+export function signedLink(input: LinkInput, purpose: TokenPurpose): string {
+  const token = signToken(input.ring, {
+    contactId: input.contactId,
+    purpose,
+    epoch: input.epoch,
+    issuedAt: toEpochSeconds(input.now),
+  });
+  return `${input.baseUrl}${LINK_PATHS[purpose]}?token=${token}`;
 }

@@ -21,6 +21,8 @@ export interface ReconcileResult {
   /** Where the next run starts; unchanged when another run moved the cursor first. */
   readonly cursor: string;
   readonly cursorMoved: boolean;
+  /** False when the run stopped for time: the next run continues from the cursor. */
+  readonly complete: boolean;
   readonly pages: number;
   readonly members: number;
   readonly applied: number;
@@ -44,22 +46,46 @@ export const PAGE_SIZE = 500;
  * boundary would be skipped.
  */
 const PAGE_OVERLAP = 50;
+/**
+ * A run stops paging when less than this is left of its invocation: enough for one more page in the
+ * worst case (the adapter's 4 tries of 10 s with back-off) and the cursor write, so the cursor is always
+ * saved and the next scheduled run continues from it.
+ */
+export const RECONCILE_SAFETY_MARGIN_MS = 60_000;
 
-export async function reconcile(deps: ReconcileDeps, now: Date): Promise<ReconcileResult> {
+/** How long the invocation has left, as Lambda's `context.getRemainingTimeInMillis`. */
+export type RemainingTime = () => number;
+
+export async function reconcile(
+  deps: ReconcileDeps,
+  now: Date,
+  remainingMs: RemainingTime = () => Number.POSITIVE_INFINITY,
+): Promise<ReconcileResult> {
   const stored = await deps.cursor.read();
   const since = stored?.lastChanged ?? mailchimpTime(now.getTime() - FIRST_RUN_LOOKBACK_MS);
   const counts: Record<WebhookOutcome, number> = { applied: 0, unchanged: 0, ignored: 0 };
+  const outOfTime = () => remainingMs() < RECONCILE_SAFETY_MARGIN_MS;
   let newest: number | undefined;
   let pages = 0;
   let members = 0;
+  let complete = true;
 
-  for (let offset = 0; ; offset += PAGE_SIZE - PAGE_OVERLAP) {
+  // Members come oldest change first, so stopping anywhere leaves everything before `newest` applied.
+  paging: for (let offset = 0; ; offset += PAGE_SIZE - PAGE_OVERLAP) {
+    if (outOfTime()) {
+      complete = false;
+      break;
+    }
     const page = await deps.audience.changedSince(since, ['unsubscribed', 'cleaned'], {
       count: PAGE_SIZE,
       offset,
     });
     pages++;
     for (const member of page.members) {
+      if (outOfTime()) {
+        complete = false;
+        break paging;
+      }
       members++;
       counts[await applyMemberChange(deps, member)]++;
       const changedAt = Date.parse(member.lastChanged);
@@ -67,8 +93,10 @@ export async function reconcile(deps: ReconcileDeps, now: Date): Promise<Reconci
     }
     if (offset + PAGE_SIZE >= page.total) break;
   }
+  if (!complete) log.warn('mailchimp_reconcile_out_of_time', { pages, members });
 
-  const next = nextCursor(since, newest, now);
+  // A run cut short may only move the cursor to what it applied: a quiet list's "now" would skip the rest.
+  const next = complete || newest !== undefined ? nextCursor(since, newest, now) : since;
   let cursorMoved = false;
   if (next !== since) {
     try {
@@ -80,7 +108,15 @@ export async function reconcile(deps: ReconcileDeps, now: Date): Promise<Reconci
       log.warn('mailchimp_reconcile_cursor_conflict');
     }
   }
-  const result = { since, cursor: cursorMoved ? next : since, cursorMoved, pages, members, ...counts };
+  const result = {
+    since,
+    cursor: cursorMoved ? next : since,
+    cursorMoved,
+    complete,
+    pages,
+    members,
+    ...counts,
+  };
   log.info('mailchimp_reconcile_done', result);
   return result;
 }

@@ -6,12 +6,15 @@
 import type { DynamoDBRecord } from 'aws-lambda';
 import type { ContactsRepository } from '../adapters/dynamodb/contacts-repository.ts';
 import { keys } from '../adapters/dynamodb/table.ts';
-import type { MailchimpAudience } from '../adapters/mailchimp/audience.ts';
+import type { MailchimpAudience, MailchimpMember, MemberUpsert } from '../adapters/mailchimp/audience.ts';
 import { isMailchimpError, type MailchimpErrorCode } from '../adapters/mailchimp/errors.ts';
 import type { RuntimeConfig } from '../config/schema.ts';
 import { ALL_TOPICS } from '../domain/consent.ts';
+import type { ContactSnapshot } from '../domain/contact-change.ts';
 import type { EmailHasher } from '../domain/hashing.ts';
-import { desiredMember } from '../domain/mailchimp-member.ts';
+import { desiredMember, expressConsentSince, preferencesLinkIssuedAt } from '../domain/mailchimp-member.ts';
+import type { KeyRing } from '../domain/tokens.ts';
+import { signedLink } from '../email/links.ts';
 import { describeError, log } from '../log.ts';
 import { applyMailchimpChange } from './mailchimp-webhook.ts';
 
@@ -22,6 +25,12 @@ export interface MailchimpSyncDeps {
   readonly emailHasher: () => Promise<EmailHasher>;
   readonly clock: () => Date;
   readonly newId: () => string;
+  /** Each member carries their signed preferences link in this merge field. */
+  readonly memberLinks: {
+    readonly mergeTag: string;
+    readonly baseUrl: string;
+    readonly ring: () => Promise<KeyRing>;
+  };
 }
 
 export interface SyncResult {
@@ -31,8 +40,10 @@ export interface SyncResult {
 
 type ContactOutcome =
   | 'subscribed'
+  | 'confirmation_requested'
   | 'unsubscribed'
   | 'archived'
+  | 'forgotten'
   | 'absent'
   | 'withdrawn_by_mailchimp'
   | 'rejected'
@@ -53,6 +64,8 @@ interface ContactWork {
   readonly records: DynamoDBRecord[];
   /** The address of a profile that DynamoDB's TTL deleted: its member is archived. */
   expiredEmail: string | undefined;
+  /** The address of a contact being erased: its member is permanently deleted, and nothing else is done. */
+  erasedEmail: string | undefined;
   /** Some record calls for reading the contact and converging MailChimp on it. */
   converge: boolean;
 }
@@ -94,21 +107,36 @@ function groupByContact(records: readonly DynamoDBRecord[]): Map<string, Contact
     const contactId = pk.slice(CONTACT_PREFIX.length);
     let contact = work.get(contactId);
     if (!contact) {
-      contact = { contactId, records: [], expiredEmail: undefined, converge: false };
+      contact = {
+        contactId,
+        records: [],
+        expiredEmail: undefined,
+        erasedEmail: undefined,
+        converge: false,
+      };
       work.set(contactId, contact);
     }
     contact.records.push(record);
     if (sk === PROFILE_SK) {
+      const before = record.dynamodb?.OldImage;
+      const after = record.dynamodb?.NewImage;
       if (record.eventName === 'REMOVE' && record.userIdentity?.principalId === TTL_PRINCIPAL) {
-        contact.expiredEmail = record.dynamodb?.OldImage?.email?.S ?? contact.expiredEmail;
+        // Expiry is not erasure, even for a profile marked erased: the member is archived, not forgotten.
+        contact.expiredEmail = before?.email?.S ?? contact.expiredEmail;
+      } else if (record.eventName === 'REMOVE') {
+        // The erasure deletes the profile it marked; any other removal (a contact moved to a new address)
+        // leaves MailChimp to the records of the new contact.
+        if (before?.erasedAt !== undefined) contact.erasedEmail = before.email?.S ?? contact.erasedEmail;
+      } else if (after?.erasedAt !== undefined) {
+        if (before?.erasedAt === undefined) contact.erasedEmail = after.email?.S ?? contact.erasedEmail;
       } else if (
-        record.eventName !== 'REMOVE' &&
-        record.dynamodb?.OldImage?.email?.S !== record.dynamodb?.NewImage?.email?.S
+        // A contact MailChimp itself created or moved (a signup in its form, an address change) is there.
+        (before?.email?.S !== after?.email?.S && after?.source?.S !== 'mailchimp') ||
+        (before?.restricted?.BOOL === true) !== (after?.restricted?.BOOL === true)
       ) {
         contact.converge = true;
       }
-      // Other profile updates come with the topic changes that matter; any other removal is an erasure,
-      // which deals with MailChimp itself.
+      // Other profile updates come with the topic changes that matter.
     } else if (sk.startsWith(keys.topicPrefix)) {
       // A change MailChimp told us about is already true there.
       if (record.dynamodb?.NewImage?.source?.S !== 'mailchimp') contact.converge = true;
@@ -120,6 +148,11 @@ function groupByContact(records: readonly DynamoDBRecord[]): Map<string, Contact
 
 async function syncContact(deps: MailchimpSyncDeps, work: ContactWork): Promise<ContactOutcome> {
   try {
+    if (work.erasedEmail !== undefined) {
+      // Erasure wins over anything else the batch says about the person: nothing may re-add them.
+      await deps.audience.forget(work.erasedEmail);
+      return 'forgotten';
+    }
     let outcome: ContactOutcome = 'absent';
     if (work.expiredEmail !== undefined) {
       await deps.audience.archive(work.expiredEmail);
@@ -142,25 +175,49 @@ async function syncContact(deps: MailchimpSyncDeps, work: ContactWork): Promise<
 }
 
 async function converge(deps: MailchimpSyncDeps, contactId: string): Promise<ContactOutcome | undefined> {
-  const { contact, snapshot } = await deps.contacts.readContact(contactId, deps.clock());
+  const now = deps.clock();
+  const { contact, snapshot } = await deps.contacts.readContact(contactId, now);
   if (!contact) return undefined;
+  if (contact.restricted) {
+    // Restricted processing is out of MailChimp until lifted. Archived, not unsubscribed: an unsubscribe
+    // would put the member in MailChimp's compliance state, and lifting the restriction could then not
+    // subscribe them again without MailChimp emailing them for a confirmation they never asked for.
+    await deps.audience.archive(contact.email);
+    return 'archived';
+  }
   const desired = desiredMember(snapshot.topics, deps.config);
   if (desired.kind === 'unsubscribed') {
     await deps.audience.unsubscribe(contact.email);
     return 'unsubscribed';
   }
-  try {
-    // An upsert never subscribes an existing member, so an unsubscribe made in MailChimp would pass
-    // silently: look first, and take MailChimp's "no" as the person's withdrawal here too.
-    const member = await deps.audience.getMember(contact.email);
-    if (member && NOT_MAILABLE_THERE.has(member.status)) {
-      await withdrawLocally(deps, contact.email, 'complianceState');
-      return 'withdrawn_by_mailchimp';
-    }
-    await deps.audience.upsertMember(contact.email, { statusIfNew: 'subscribed' });
+  const mergeFields = await memberMergeFields(deps, contactId, snapshot, now);
+  const subscribe = async (status?: MemberUpsert['status']) => {
+    await deps.audience.upsertMember(contact.email, {
+      statusIfNew: 'subscribed',
+      ...(status === undefined ? {} : { status }),
+      mergeFields,
+    });
     await deps.audience.setTags(contact.email, desired.tags);
+  };
+  // An upsert never subscribes an existing member, so an unsubscribe made in MailChimp would pass silently:
+  // look first.
+  const member = await deps.audience.getMember(contact.email);
+  try {
+    if (member?.status === 'archived') {
+      // Archived by an expiry or a restriction: restoring it is the only way back (the upsert alone leaves
+      // it archived), and MailChimp refuses it if the person had unsubscribed before.
+      await subscribe('restoreArchived');
+      return 'subscribed';
+    }
+    if (member && NOT_MAILABLE_THERE.has(member.status)) {
+      return await resubscribeOrWithdraw(deps, contactId, contact.email, member, subscribe);
+    }
+    await subscribe();
     return 'subscribed';
   } catch (error) {
+    if (isMailchimpError(error, 'complianceState') && member?.status === 'archived') {
+      return await resubscribeOrWithdraw(deps, contactId, contact.email, member, subscribe);
+    }
     if (isMailchimpError(error, 'complianceState') || isMailchimpError(error, 'forgotten')) {
       await withdrawLocally(
         deps,
@@ -171,6 +228,58 @@ async function converge(deps: MailchimpSyncDeps, contactId: string): Promise<Con
     }
     throw error;
   }
+}
+
+/**
+ * MailChimp has the person as unsubscribed (or cleaned). If they gave us express consent after that change,
+ * they are re-subscribed the only way MailChimp allows: as `pending`, so MailChimp emails them its own
+ * confirmation and mails them once they confirm. Otherwise MailChimp's "no" is newer than anything they
+ * told us, and it becomes their withdrawal here too. A soft opt-in never re-subscribes anyone, and an
+ * address MailChimp cleaned (it bounced) is never sent a confirmation.
+ */
+async function resubscribeOrWithdraw(
+  deps: MailchimpSyncDeps,
+  contactId: string,
+  email: string,
+  member: MailchimpMember,
+  subscribe: (status: MemberUpsert['status']) => Promise<void>,
+): Promise<ContactOutcome> {
+  if (member.status !== 'cleaned') {
+    const history = await deps.contacts.readHistory(contactId);
+    if (expressConsentSince(history, member.lastChanged)) {
+      try {
+        await subscribe('pending');
+        log.info('mailchimp_sync_confirmation_requested');
+        return 'confirmation_requested';
+      } catch (error) {
+        // Cleaned before it was archived, or under compliance review: MailChimp will not even ask.
+        if (!isMailchimpError(error, 'complianceState')) throw error;
+      }
+    }
+  }
+  await withdrawLocally(deps, email, 'complianceState');
+  return 'withdrawn_by_mailchimp';
+}
+
+/** The member's preferences link, signed as of their latest grant so the same state gives the same body. */
+async function memberMergeFields(
+  deps: MailchimpSyncDeps,
+  contactId: string,
+  snapshot: ContactSnapshot,
+  now: Date,
+): Promise<Record<string, string>> {
+  const issuedAt = preferencesLinkIssuedAt(snapshot.topics, deps.config.retention, now) ?? now;
+  const url = signedLink(
+    {
+      ring: await deps.memberLinks.ring(),
+      baseUrl: deps.memberLinks.baseUrl,
+      contactId,
+      epoch: snapshot.contact?.epoch ?? 0,
+      now: issuedAt,
+    },
+    'preferences',
+  );
+  return { [deps.memberLinks.mergeTag]: url };
 }
 
 /**

@@ -91,6 +91,23 @@ describe('the mailchimpReconcile function', () => {
     ]);
   });
 
+  it('alarms, through the alarm topic, when two sweeps in a row fail', () => {
+    const topicId = logicalIdOf(stateless, 'AWS::SNS::Topic', 'Alarms/Topic/Resource');
+    stateless.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionId() } }],
+      Statistic: 'Sum',
+      Period: 900,
+      EvaluationPeriods: 2,
+      DatapointsToAlarm: 2,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [{ Ref: topicId }],
+    });
+  });
+
   it('is invoked every 15 minutes by one EventBridge rule, and only by it', () => {
     const rules = stateless.findResources('AWS::Events::Rule');
     expect(Object.values(rules).map((rule) => rule.Properties)).toEqual([

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { DeleteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { Context, ScheduledEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it, vi } from 'vitest';
 import { DEFAULT_EMULATOR_LIST_ID, mailchimpEmulatorService } from '../../local/mailchimp-emulator.ts';
 import { createRequestListener } from '../../local/server.ts';
@@ -16,9 +17,13 @@ import {
 } from '../../shared/adapters/dynamodb/reconcile-cursor.ts';
 import { keys } from '../../shared/adapters/dynamodb/table.ts';
 import { type ChangedMember, createMailchimpAudience } from '../../shared/adapters/mailchimp/index.ts';
-import { type ReconcileDeps, reconcile } from '../../shared/use-cases/mailchimp-reconcile.ts';
+import {
+  RECONCILE_SAFETY_MARGIN_MS,
+  type ReconcileDeps,
+  reconcile,
+} from '../../shared/use-cases/mailchimp-reconcile.ts';
 import { submitEnquiry } from '../../shared/use-cases/submit-enquiry.ts';
-import { exampleConfig, runtimeConfig } from '../support/config.ts';
+import { exampleConfig, runtimeConfig, TEST_HASH_KEY } from '../support/config.ts';
 import { documentClient, fields, intakeHarness, uniqueEmail } from '../support/intake.ts';
 import { listenOnEphemeralPort } from '../support/servers.ts';
 
@@ -265,6 +270,99 @@ describe('MailChimp reconciliation', () => {
     ]);
     expect(result).toMatchObject({ pages: 3, members: 3, applied: 3 });
     for (const email of emails) expect(await suppressionOf(email)).toMatchObject({ all: true });
+  });
+});
+
+describe('a reconciliation short of time', () => {
+  /** What the use case reads from Lambda's context: a fake that loses a minute on each reading. */
+  const clockedContext = (startMs: number) => {
+    let left = startMs;
+    const readings: number[] = [];
+    return {
+      readings,
+      getRemainingTimeInMillis: () => {
+        readings.push(left);
+        const now = left;
+        left -= 60_000;
+        return now;
+      },
+    };
+  };
+
+  it('stops paging once less than the safety margin is left, and the next run continues from its cursor', async () => {
+    const emails = Array.from({ length: 3 }, (_, index) => uniqueEmail(`reconcile-budget-${index}`));
+    const times = [advance(60_000), advance(60_000), advance(60_000)].map(mailchimpTime);
+    const pages = new Map(
+      [0, 450, 900].map((offset, index): [number, ChangedMember[]] => [
+        offset,
+        [{ email: emails[index] ?? '', status: 'unsubscribed', lastChanged: times[index] ?? '' }],
+      ]),
+    );
+    const changedSince = vi.fn(async (_since: string, _statuses: unknown, page: { offset: number }) => ({
+      members: pages.get(page.offset) ?? [],
+      total: 1000,
+    }));
+    const short = { ...deps, audience: { ...deps.audience, changedSince } };
+    // Readings: 2.5 min before page one, 1.5 min before its member, then half a minute: below the margin.
+    const context = clockedContext(RECONCILE_SAFETY_MARGIN_MS + 90_000);
+
+    const cut = await reconcile(short, advance(60_000), context.getRemainingTimeInMillis);
+
+    expect(cut).toMatchObject({ complete: false, pages: 1, members: 1, applied: 1, cursorMoved: true });
+    expect(changedSince).toHaveBeenCalledTimes(1);
+    expect(context.readings).toHaveLength(3);
+    const cursorAt = mailchimpTime(new Date(Date.parse(times[0] ?? '') - 60_000));
+    expect(await storedCursor()).toMatchObject({ lastChanged: cursorAt });
+    expect(await suppressionOf(emails[1] ?? '')).toBeUndefined();
+
+    changedSince.mockClear();
+    const next = await reconcile(short, advance(60_000), () => 300_000);
+
+    expect(changedSince.mock.calls[0]?.[0]).toBe(cursorAt);
+    expect(next).toMatchObject({ complete: true, pages: 3, applied: 2, unchanged: 1 });
+    for (const email of emails) expect(await suppressionOf(email)).toMatchObject({ all: true });
+  });
+
+  it('leaves the cursor where it was when there was no time for a single page', async () => {
+    await reconcile(deps, advance(60_000));
+    const before = await storedCursor();
+    const changedSince = vi.spyOn(deps.audience, 'changedSince');
+
+    const result = await reconcile(deps, advance(15 * 60_000), () => RECONCILE_SAFETY_MARGIN_MS - 1);
+
+    expect(changedSince).not.toHaveBeenCalled();
+    changedSince.mockRestore();
+    expect(result).toMatchObject({ complete: false, pages: 0, cursorMoved: false });
+    expect(await storedCursor()).toEqual(before);
+  });
+});
+
+describe('the reconcile handler', () => {
+  it("reads the time left from Lambda's context", async () => {
+    vi.stubEnv('TABLE_NAME', tableName);
+    vi.stubEnv('APP_CONFIG', JSON.stringify(config));
+    vi.stubEnv('MAIL_TRANSPORT', 'outbox');
+    vi.stubEnv('EMAIL_HASH_KEY', TEST_HASH_KEY);
+    vi.stubEnv('DYNAMODB_ENDPOINT', inject('dynamoDbEndpoint'));
+    vi.stubEnv('AWS_REGION', 'eu-west-2');
+    vi.stubEnv('AWS_ACCESS_KEY_ID', 'local');
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'local');
+    vi.stubEnv('MAILCHIMP_API_KEY', API_KEY);
+    vi.stubEnv('MAILCHIMP_SERVER', 'us1');
+    vi.stubEnv('MAILCHIMP_LIST_ID', DEFAULT_EMULATOR_LIST_ID);
+    vi.stubEnv('MAILCHIMP_BASE_PATH', service.apiBaseUrl);
+    try {
+      const { handler } = await import('../../functions/mailchimp-reconcile/handler.ts');
+      const before = await storedCursor();
+      const context = { getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
+
+      const result = await handler({} as ScheduledEvent, context);
+
+      expect(result).toMatchObject({ complete: false, pages: 0, cursorMoved: false });
+      expect(await storedCursor()).toEqual(before);
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 });
 

@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:http';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it, vi } from 'vitest';
+import { preferencesMergeField } from '../../infra/commands/mailchimp-setup.ts';
 import { DEFAULT_EMULATOR_LIST_ID, mailchimpEmulatorService } from '../../local/mailchimp-emulator.ts';
 import { createRequestListener } from '../../local/server.ts';
 import { createContactsRepository } from '../../shared/adapters/dynamodb/contacts-repository.ts';
@@ -14,9 +15,10 @@ import { keys } from '../../shared/adapters/dynamodb/table.ts';
 import { createMailchimpAudience } from '../../shared/adapters/mailchimp/index.ts';
 import { ALL_TOPICS } from '../../shared/domain/consent.ts';
 import { decideChange } from '../../shared/domain/contact-change.ts';
+import { parseKeyRing, verifyToken } from '../../shared/domain/tokens.ts';
 import { type MailchimpSyncDeps, syncStreamBatch } from '../../shared/use-cases/mailchimp-sync.ts';
 import { submitEnquiry } from '../../shared/use-cases/submit-enquiry.ts';
-import { exampleConfig, runtimeConfig } from '../support/config.ts';
+import { exampleConfig, runtimeConfig, TEST_KEY_RING } from '../support/config.ts';
 import { documentClient, fields, intakeHarness, uniqueEmail } from '../support/intake.ts';
 import { listenOnEphemeralPort } from '../support/servers.ts';
 
@@ -24,6 +26,9 @@ const db = documentClient(inject('dynamoDbEndpoint'));
 const tableName = inject('tableName');
 const API_KEY = 'integration-emulator-key-us1';
 const TTL_IDENTITY = { type: 'Service', principalId: 'dynamodb.amazonaws.com' };
+const ring = parseKeyRing(TEST_KEY_RING);
+const LINK_BASE = 'https://consent.example.co.uk';
+const MERGE_TAG = 'PREFSURL';
 
 /** The contact form giving consent at once, so people are mailable straight after the intake. */
 const config = runtimeConfig({
@@ -77,11 +82,14 @@ beforeAll(async () => {
     emailHasher: harness.deps.emailHasher,
     clock: () => harness.clock.now,
     newId: randomUUID,
+    memberLinks: { mergeTag: MERGE_TAG, baseUrl: LINK_BASE, ring: async () => ring },
   };
 });
 
-beforeEach(() => {
+beforeEach(async () => {
   emulator.reset();
+  // As `npm run mailchimp:setup` leaves the audience.
+  await deps.audience.createMergeField(preferencesMergeField(MERGE_TAG));
   calls.length = 0;
 });
 
@@ -108,6 +116,7 @@ function image(item: Record<string, unknown>): Record<string, AttributeValue> {
   for (const [name, value] of Object.entries(item)) {
     if (typeof value === 'string') attributes[name] = { S: value };
     else if (typeof value === 'number') attributes[name] = { N: String(value) };
+    else if (typeof value === 'boolean') attributes[name] = { BOOL: value };
   }
   return attributes;
 }
@@ -133,6 +142,17 @@ function streamRecord(
     },
     ...extra,
   };
+}
+
+/** A MODIFY with both images, as the table's NEW_AND_OLD_IMAGES stream carries it. */
+function modifyRecord(before: Record<string, unknown>, after: Record<string, unknown>): DynamoDBRecord {
+  const record = streamRecord('MODIFY', after);
+  return { ...record, dynamodb: { ...record.dynamodb, OldImage: image(before) } };
+}
+
+/** Moves the shared clock on, so what happens next is later than what happened before. */
+function advance(ms: number) {
+  harness.clock.now = new Date(harness.clock.now.getTime() + ms);
 }
 
 async function partition(contactId: string) {
@@ -302,12 +322,16 @@ describe('MailChimp sync from the stream', () => {
     expect(member(failing.email)).toMatchObject({ status: 'subscribed' });
   });
 
-  it('withdraws and suppresses here someone MailChimp will not mail, once, without retrying', async () => {
+  it('withdraws and suppresses here someone who unsubscribed in MailChimp after consenting here, once, without retrying', async () => {
     const { email, contactId } = await consentingContact('sync-compliance');
     await syncStreamBatch(deps, await recordsOf(contactId, 'INSERT'));
-    // Unsubscribed in MailChimp; the webhook never reached us, and the person then consents again here.
+    advance(60_000);
+    // Unsubscribed in MailChimp; the webhook never reached us. A sales enquiry then grants a soft opt-in,
+    // which never re-subscribes anyone.
     await emulator.unsubscribe(email);
-    await post({ form: 'contact', name: 'Ada', email, message: 'Again', marketing_consent: 'on' });
+    advance(60_000);
+    await post({ form: 'quote', name: 'Ada', email, message: 'A quote please' });
+    calls.length = 0;
 
     const result = await syncStreamBatch(deps, await recordsOf(contactId));
 
@@ -317,12 +341,14 @@ describe('MailChimp sync from the stream', () => {
       status: 'withdrawn',
       source: 'mailchimp',
     });
+    expect(items.find((item) => item.sk === 'TOPIC#offers')).toMatchObject({ status: 'withdrawn' });
     expect(items.filter((item) => item.reason === 'mailchimp_compliance_state')).toHaveLength(1);
     const suppression = await db.send(
       new GetCommand({ TableName: tableName, Key: keys.suppression(harness.hasher.suppressionHash(email)) }),
     );
     expect(suppression.Item).toMatchObject({ all: true, reason: 'mailchimp_compliance_state' });
     expect(member(email)).toMatchObject({ status: 'unsubscribed' });
+    expect(calls.filter((call) => call.startsWith('PUT'))).toEqual([]);
 
     // What that withdrawal wrote comes back through the stream: it is not sent to MailChimp.
     calls.length = 0;
@@ -332,6 +358,43 @@ describe('MailChimp sync from the stream', () => {
       echo.map((item) => streamRecord('MODIFY', item)),
     );
     expect(calls).toEqual([]);
+  });
+
+  it('re-subscribes as pending, never as subscribed, someone who consents here again after unsubscribing in MailChimp', async () => {
+    const { email, contactId } = await consentingContact('sync-resubscribe');
+    await syncStreamBatch(deps, await recordsOf(contactId, 'INSERT'));
+    advance(60_000);
+    await emulator.unsubscribe(email);
+    advance(60_000);
+    await post({ form: 'contact', name: 'Ada', email, message: 'Again', marketing_consent: 'on' });
+
+    const result = await syncStreamBatch(deps, await recordsOf(contactId));
+
+    expect(result).toEqual({ batchItemFailures: [] });
+    // MailChimp emails its own confirmation and mails the person once they confirm.
+    expect(member(email)).toMatchObject({ status: 'pending' });
+    expect(activeTags(email)).toEqual(['topic:newsletter']);
+    const items = await partition(contactId);
+    expect(items.find((item) => item.sk === 'TOPIC#newsletter')).toMatchObject({ status: 'consent' });
+    expect(items.filter((item) => item.reason === 'mailchimp_compliance_state')).toEqual([]);
+
+    // Delivered again, the member stays pending: MailChimp's confirmation is not asked for twice.
+    await syncStreamBatch(deps, await recordsOf(contactId));
+    expect(member(email)).toMatchObject({ status: 'pending' });
+  });
+
+  it('withdraws here an unsubscribe in MailChimp made in the same second as the consent: the refusal wins', async () => {
+    const { email, contactId } = await consentingContact('sync-same-second');
+    await syncStreamBatch(deps, await recordsOf(contactId, 'INSERT'));
+    await emulator.unsubscribe(email);
+    await post({ form: 'contact', name: 'Ada', email, message: 'Again', marketing_consent: 'on' });
+
+    await syncStreamBatch(deps, await recordsOf(contactId));
+
+    expect((await partition(contactId)).find((item) => item.sk === 'TOPIC#newsletter')).toMatchObject({
+      status: 'withdrawn',
+    });
+    expect(member(email)).toMatchObject({ status: 'unsubscribed' });
   });
 
   it('withdraws here someone MailChimp has permanently forgotten', async () => {
@@ -345,5 +408,102 @@ describe('MailChimp sync from the stream', () => {
     const items = await partition(contactId);
     expect(items.find((item) => item.sk === 'TOPIC#newsletter')).toMatchObject({ status: 'withdrawn' });
     expect(items.filter((item) => item.reason === 'mailchimp_forgotten')).toHaveLength(1);
+  });
+
+  it('gives each member their signed preferences link, the same on every delivery of the same state', async () => {
+    const { email, contactId } = await consentingContact('sync-prefs-link');
+    const records = await recordsOf(contactId, 'INSERT');
+
+    await syncStreamBatch(deps, records);
+    const link = String(member(email)?.merge_fields[MERGE_TAG]);
+    const url = new URL(link);
+    expect(`${url.origin}${url.pathname}`).toBe(`${LINK_BASE}/preferences`);
+    const check = verifyToken(ring, url.searchParams.get('token'), 'preferences', harness.clock.now);
+    expect(check).toMatchObject({ ok: true, claims: { contactId, purpose: 'preferences', epoch: 1 } });
+
+    advance(3_600_000);
+    await syncStreamBatch(deps, records);
+    expect(member(email)?.merge_fields[MERGE_TAG]).toBe(link);
+  });
+
+  it('archives the member while the contact is restricted, and subscribes it again when that is lifted', async () => {
+    const { email, contactId } = await consentingContact('sync-restricted');
+    await syncStreamBatch(deps, await recordsOf(contactId, 'INSERT'));
+    const contacts = createContactsRepository(db, tableName);
+    const profileOf = async () => (await partition(contactId)).find((item) => item.sk === 'PROFILE') ?? {};
+
+    const unrestricted = await profileOf();
+    expect(await contacts.setRestriction(contactId, true, harness.clock.now)).toBe(true);
+    const restricted = await profileOf();
+    await syncStreamBatch(deps, [modifyRecord(unrestricted, restricted)]);
+    expect(member(email)).toMatchObject({ status: 'archived' });
+
+    // Any other change while restricted leaves the member archived.
+    await syncStreamBatch(deps, await recordsOf(contactId));
+    expect(member(email)).toMatchObject({ status: 'archived' });
+
+    expect(await contacts.setRestriction(contactId, false, harness.clock.now)).toBe(true);
+    await syncStreamBatch(deps, [modifyRecord(restricted, await profileOf())]);
+    expect(member(email)).toMatchObject({ status: 'subscribed' });
+    expect(activeTags(email)).toEqual(['topic:newsletter']);
+  });
+
+  it('brings an archived member back as subscribed when the person is mailable here', async () => {
+    const { email, contactId } = await consentingContact('sync-unarchive');
+    await syncStreamBatch(deps, await recordsOf(contactId, 'INSERT'));
+    await syncStreamBatch(deps, [
+      streamRecord('REMOVE', { ...keys.contact(contactId), email }, { userIdentity: TTL_IDENTITY }),
+    ]);
+    expect(member(email)).toMatchObject({ status: 'archived' });
+
+    await syncStreamBatch(deps, await recordsOf(contactId));
+
+    expect(member(email)).toMatchObject({ status: 'subscribed' });
+  });
+
+  it('forgets the member when the profile is marked erased, whatever else the batch carries', async () => {
+    const { email, contactId } = await consentingContact('sync-erased');
+    await syncStreamBatch(deps, await recordsOf(contactId, 'INSERT'));
+    const items = await partition(contactId);
+    const profile = items.find((item) => item.sk === 'PROFILE') ?? {};
+    const erasedAt = harness.clock.now.toISOString();
+    calls.length = 0;
+
+    const result = await syncStreamBatch(deps, [
+      modifyRecord(profile, { ...profile, erasedAt }),
+      ...items.filter((item) => item.sk !== 'PROFILE').map((item) => streamRecord('REMOVE', item)),
+    ]);
+
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(calls).toEqual([
+      expect.stringMatching(
+        /^POST \/mailchimp\/3\.0\/lists\/local-list\/members\/\w+\/actions\/delete-permanent$/,
+      ),
+    ]);
+    expect(member(email)).toBeUndefined();
+
+    // The profile's own deletion comes next: forgetting again is harmless.
+    const removal = await syncStreamBatch(deps, [streamRecord('REMOVE', { ...profile, erasedAt })]);
+    expect(removal).toEqual({ batchItemFailures: [] });
+    expect(calls).toHaveLength(2);
+  });
+
+  it('forgets on the removal of an erased profile, but only archives when DynamoDB TTL removes it', async () => {
+    const first = await consentingContact('sync-erased-remove');
+    const second = await consentingContact('sync-erased-ttl');
+    await syncStreamBatch(deps, [
+      ...(await recordsOf(first.contactId, 'INSERT')),
+      ...(await recordsOf(second.contactId, 'INSERT')),
+    ]);
+    const erasedAt = harness.clock.now.toISOString();
+    const erased = (contactId: string, email: string) => ({ ...keys.contact(contactId), email, erasedAt });
+
+    await syncStreamBatch(deps, [
+      streamRecord('REMOVE', erased(first.contactId, first.email)),
+      streamRecord('REMOVE', erased(second.contactId, second.email), { userIdentity: TTL_IDENTITY }),
+    ]);
+
+    expect(member(first.email)).toBeUndefined();
+    expect(member(second.email)).toMatchObject({ status: 'archived' });
   });
 });

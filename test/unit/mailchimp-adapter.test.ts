@@ -204,22 +204,42 @@ describe('MailChimp audience: what is sent', () => {
     });
   });
 
-  it('never sends status "subscribed", whatever an untyped caller passes', async () => {
+  it('re-subscribes with status pending, and restores an archived member with status subscribed', async () => {
+    const mailchimp = audience();
+    await mailchimp.upsertMember(EMAIL, { statusIfNew: 'subscribed', status: 'pending' });
+    expect(onlyRequest().body).toEqual({
+      email_address: EMAIL,
+      status_if_new: 'subscribed',
+      status: 'pending',
+    });
+    requests = [];
+    await mailchimp.upsertMember(EMAIL, { statusIfNew: 'subscribed', status: 'restoreArchived' });
+    expect(onlyRequest().body).toEqual({
+      email_address: EMAIL,
+      status_if_new: 'subscribed',
+      status: 'subscribed',
+    });
+  });
+
+  it('sends status "subscribed" only to restore an archived member, whatever an untyped caller passes', async () => {
     const mailchimp = audience();
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom('subscribed', 'pending', 'unsubscribed'),
-        fc.constantFrom(undefined, 'unsubscribed', 'subscribed', 'pending', 'SUBSCRIBED'),
+        fc.oneof(
+          fc.constantFrom(undefined, 'unsubscribed', 'subscribed', 'pending', 'SUBSCRIBED', 'toString'),
+          fc.string(),
+        ),
         async (statusIfNew, status) => {
           requests = [];
           await mailchimp.upsertMember(EMAIL, { statusIfNew, status } as MemberUpsert);
           const body = onlyRequest().body as Record<string, unknown>;
           expect(body.status_if_new).toBe(statusIfNew);
-          expect(body.status === undefined || body.status === 'unsubscribed').toBe(true);
+          expect([undefined, 'unsubscribed', 'pending']).toContain(body.status);
           expect(JSON.stringify(body)).not.toMatch(/"status":"subscribed"/i);
         },
       ),
-      { numRuns: 20 },
+      { numRuns: 40 },
     );
   });
 
@@ -262,6 +282,33 @@ describe('MailChimp audience: what is sent', () => {
     expect(requests.map((request) => [request.method, request.path])).toEqual([
       ['DELETE', MEMBER_PATH],
       ['POST', `${MEMBER_PATH}/actions/delete-permanent`],
+    ]);
+  });
+
+  it('lists merge fields in one page with only the fields it reads, and creates one with POST .../merge-fields', async () => {
+    const field = { tag: 'PREFSURL', name: 'Preferences link', type: 'url', required: false, public: false };
+    responder = (request) =>
+      request.method === 'GET'
+        ? ok({ merge_fields: [{ ...field, merge_id: 3 }], total_items: 1 })
+        : ok(field);
+    const mailchimp = audience();
+
+    await expect(mailchimp.listMergeFields()).resolves.toEqual([field]);
+    await expect(mailchimp.createMergeField(field)).resolves.toEqual(field);
+
+    const [list, create] = requests;
+    expect([list?.method, list?.path, list?.query.get('count')]).toEqual([
+      'GET',
+      `/3.0/lists/${LIST_ID}/merge-fields`,
+      '1000',
+    ]);
+    expect(list?.query.get('fields')).toBe(
+      'merge_fields.tag,merge_fields.name,merge_fields.type,merge_fields.required,merge_fields.public',
+    );
+    expect([create?.method, create?.path, create?.body]).toEqual([
+      'POST',
+      `/3.0/lists/${LIST_ID}/merge-fields`,
+      field,
     ]);
   });
 

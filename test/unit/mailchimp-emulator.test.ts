@@ -254,7 +254,7 @@ describe('members', () => {
     }
   });
 
-  it('archives on DELETE and restores on a later PUT with status_if_new', async () => {
+  it('archives on DELETE, keeps the member archived on a PUT with status_if_new only, and restores it on a PUT with status', async () => {
     await subscribeAda();
     expect(await client.lists.deleteListMember(LIST, adaHash)).toBeNull();
 
@@ -262,18 +262,33 @@ describe('members', () => {
     expect((await client.lists.getListMembersInfo(LIST)).total_items).toBe(0);
     expect((await client.lists.getListMembersInfo(LIST, { status: 'archived' })).total_items).toBe(1);
 
-    const restored = await subscribeAda();
+    expect(await subscribeAda({ merge_fields: { FNAME: 'Ada L' } })).toMatchObject({
+      status: 'archived',
+      merge_fields: { FNAME: 'Ada L' },
+    });
+    const restored = await subscribeAda({ status: 'subscribed' });
     expect(restored).toMatchObject({ status: 'subscribed', merge_fields: { FNAME: 'Ada' } });
   });
 
-  it('keeps an unsubscribe through archiving: restoring as subscribed is a compliance error', async () => {
+  it('keeps an unsubscribe through archiving: restoring as subscribed is a compliance error, as pending it is not', async () => {
     await subscribeAda();
     await client.lists.updateListMember(LIST, adaHash, { status: 'unsubscribed' });
     await client.lists.deleteListMember(LIST, adaHash);
 
-    const error = await rejectionOf(subscribeAda());
+    const error = await rejectionOf(subscribeAda({ status: 'subscribed' }));
 
     expect(problem(error)).toMatchObject({ title: 'Member In Compliance State' });
+    expect(await subscribeAda({ status: 'pending' })).toMatchObject({ status: 'pending' });
+  });
+
+  it('re-subscribes an unsubscribed member only as pending: MailChimp then asks the person to confirm', async () => {
+    await subscribeAda();
+    await client.lists.updateListMember(LIST, adaHash, { status: 'unsubscribed' });
+
+    expect(problem(await rejectionOf(subscribeAda({ status: 'subscribed' })))).toMatchObject({
+      title: 'Member In Compliance State',
+    });
+    expect(await subscribeAda({ status: 'pending' })).toMatchObject({ status: 'pending' });
   });
 
   it('forgets a permanently deleted member and refuses to add it again: 400 Forgotten Email Not Subscribed', async () => {
@@ -570,6 +585,29 @@ describe('webhooks', () => {
       (await client.lists.getListMember(LIST, subscriberHash('ada@example.org'))).merge_fields,
     ).toMatchObject({
       LNAME: 'King',
+    });
+  });
+
+  it('takes a first and last name, and fires upemail from /change-email too', async () => {
+    await client.lists.createListWebhook(LIST, { url: `${hooks}/mailchimp` });
+    await subscribeAda();
+    captured.length = 0;
+
+    expect((await local('profile', { email: ada, firstName: 'Ada', lastName: 'Lovelace' })).status).toBe(200);
+    expect((await local('change-email', { email: ada, newEmail: 'ada@example.net' })).status).toBe(200);
+
+    const [profile, upemail] = captured.map((request) =>
+      Object.fromEntries(new URLSearchParams(request.body)),
+    );
+    expect(profile).toMatchObject({
+      type: 'profile',
+      'data[merges][FNAME]': 'Ada',
+      'data[merges][LNAME]': 'Lovelace',
+    });
+    expect(upemail).toMatchObject({
+      type: 'upemail',
+      'data[old_email]': ada,
+      'data[new_email]': 'ada@example.net',
     });
   });
 

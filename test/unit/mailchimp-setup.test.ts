@@ -101,6 +101,17 @@ const webhooks = async () => {
   ).webhooks;
 };
 
+const mergeFields = async () => {
+  const response = await fetch(`${service.apiBaseUrl}/lists/${LIST}/merge-fields`, {
+    headers: { Authorization: `Basic ${Buffer.from(`any:${API_KEY}`).toString('base64')}` },
+  });
+  return (
+    (await response.json()) as {
+      merge_fields: { tag: string; type: string; required: boolean; public: boolean }[];
+    }
+  ).merge_fields;
+};
+
 const expectNoSecrets = (output: string) => {
   expect(output).not.toContain(API_KEY);
   expect(output).not.toContain(URL_KEY);
@@ -152,6 +163,54 @@ describe('runSetup', () => {
     expect(output).toContain('MailChimp does not sign webhooks');
     expect(output).toContain('topic:newsletter, topic:offers, soft-opt-in');
     expectNoSecrets(output);
+  });
+
+  it('creates the preferences link merge field once: url, not required, hidden from signup forms', async () => {
+    const first = await setup({ preferencesMergeTag: 'PREFLINK' });
+
+    expect(first.output).toContain('Merge field PREFLINK: created');
+    expect(first.output).toContain('*|PREFLINK|*');
+    expect((await mergeFields()).filter((field) => field.tag === 'PREFLINK')).toEqual([
+      expect.objectContaining({ tag: 'PREFLINK', type: 'url', required: false, public: false }),
+    ]);
+
+    const again = await setup({ preferencesMergeTag: 'PREFLINK' });
+    expect(again.output).toContain('Merge field PREFLINK: present (url)');
+    expect((await mergeFields()).filter((field) => field.tag === 'PREFLINK')).toHaveLength(1);
+  });
+
+  it('uses PREFSURL when the config names no merge tag', async () => {
+    const { output } = await setup();
+
+    expect(output).toContain('Merge field PREFSURL: created');
+    expect((await mergeFields()).map((field) => field.tag)).toContain('PREFSURL');
+  });
+
+  it('refuses a merge field of the same tag that cannot hold a link, and changes nothing', async () => {
+    await fetch(`${service.apiBaseUrl}/lists/${LIST}/merge-fields`, {
+      method: 'POST',
+      headers: {
+        Authorization: `Basic ${Buffer.from(`any:${API_KEY}`).toString('base64')}`,
+        'Content-Type': 'application/json',
+      },
+      body: JSON.stringify({ tag: 'PREFSURL', name: 'Score', type: 'number' }),
+    });
+
+    const { error } = await setup();
+
+    expect(error).toBeInstanceOf(SetupError);
+    expect(error?.message).toMatch(/PREFSURL exists as a number field.*mailchimp\.preferencesMergeTag/);
+    expect(await webhooks()).toEqual([]);
+  });
+
+  it('with skipWebhook checks the key and the merge field and leaves webhooks alone', async () => {
+    const { outcome, output } = await setup({ webhookUrl: undefined });
+
+    expect(outcome).toBe('webhook-skipped');
+    expect(output).toContain('Merge field PREFSURL: created');
+    expect(output).toContain('--skip-webhook');
+    expect(await webhooks()).toEqual([]);
+    expect(validations).toEqual([]);
   });
 
   it('finds its webhook when run again and does not add a second one', async () => {
@@ -219,10 +278,13 @@ describe('runSetup', () => {
   });
 
   it('with --dry-run reports what it would do and changes nothing', async () => {
+    const fieldsBefore = await mergeFields();
     const first = await setup({ dryRun: true });
     expect(first.outcome).toBe('dry-run');
     expect(first.output).toContain('Webhook: would register');
+    expect(first.output).toContain('Merge field PREFSURL: would create it');
     expect(await webhooks()).toEqual([]);
+    expect(await mergeFields()).toEqual(fieldsBefore);
 
     await setup();
     const [old] = await webhooks();
@@ -276,6 +338,25 @@ describe('parseSetupArgs', () => {
       dryRun: false,
       topicIds: ['newsletter'],
     });
+  });
+
+  it('takes the merge tag from the config, and --skip-webhook instead of a webhook URL', () => {
+    const parsed = parseSetupArgs(
+      ['--skip-webhook'],
+      { MAILCHIMP_API_KEY: 'abc-us9' },
+      { mailchimp: { listId: 'l', preferencesMergeTag: 'PREFLINK' } },
+    );
+
+    expect(parsed).toMatchObject({ webhookUrl: undefined, preferencesMergeTag: 'PREFLINK' });
+    expect(() =>
+      parseSetupArgs(
+        ['--skip-webhook', '--webhook-url', url],
+        { MAILCHIMP_API_KEY: 'k-us1' },
+        {
+          mailchimp: { listId: 'l' },
+        },
+      ),
+    ).toThrow(/not both/);
   });
 
   it('falls back to the config, then to the data centre in the key', () => {

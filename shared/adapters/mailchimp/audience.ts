@@ -9,7 +9,9 @@
  * back-off between them: the function's own timeout must be longer.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { z } from 'zod';
+// zod/mini, as in shared/config: the sync and reconcile functions load this, and full zod costs ~50 ms of
+// cold start.
+import * as z from 'zod/mini';
 import { subscriberHash } from '../../domain/subscriber-hash.ts';
 import { connectMailchimp, type MailchimpApi } from './client.ts';
 import { MailchimpError, type MailchimpErrorCode, toMailchimpError } from './errors.ts';
@@ -43,10 +45,15 @@ export interface MemberUpsert {
   /** Applies only when MailChimp creates the member. */
   readonly statusIfNew: NewMemberStatus;
   /**
-   * Changes an existing member's status. Only ever `unsubscribed`: sending `subscribed` to someone who
-   * unsubscribed would either subscribe them again against their wishes or fail in compliance state.
+   * Changes an existing member's status. Never `subscribed` as such: sending it to someone who unsubscribed
+   * would either subscribe them again against their wishes or fail in compliance state.
+   * - `unsubscribed`;
+   * - `pending`: MailChimp's way back for someone it has as unsubscribed: it emails them its own
+   *   confirmation, and only their click subscribes them;
+   * - `restoreArchived`: for a member the caller has just read as archived, back to subscribed. MailChimp
+   *   keeps the status from before the archive and refuses (compliance state) if that was an unsubscribe.
    */
-  readonly status?: 'unsubscribed';
+  readonly status?: 'unsubscribed' | 'pending' | 'restoreArchived';
   readonly mergeFields?: Readonly<Record<string, string>>;
   readonly interests?: Readonly<Record<string, boolean>>;
 }
@@ -102,6 +109,16 @@ export interface AudienceWebhook extends WebhookSettings {
   readonly id: string;
 }
 
+/** A merge field (MailChimp's custom contact field), by its tag. */
+export interface MergeField {
+  readonly tag: string;
+  readonly name: string;
+  readonly type: string;
+  readonly required: boolean;
+  /** Shown on MailChimp's signup and profile forms. */
+  readonly public: boolean;
+}
+
 export interface MailchimpAudience {
   /** Creates the member with `statusIfNew`, or updates an existing one without ever subscribing them. */
   upsertMember(email: string, upsert: MemberUpsert): Promise<void>;
@@ -134,12 +151,23 @@ export interface MailchimpAudience {
   createWebhook(settings: WebhookSettings): Promise<AudienceWebhook>;
   /** Succeeds when there is no such webhook. */
   deleteWebhook(webhookId: string): Promise<void>;
+  /** Every merge field of the audience. */
+  listMergeFields(): Promise<MergeField[]>;
+  createMergeField(field: MergeField): Promise<MergeField>;
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 200, maxDelayMs: 5_000 };
 const DEFAULT_MAX_CONCURRENT = 5;
 const MAX_PAGE_SIZE = 1_000;
+
+const UPSERT_STATUS: Readonly<Record<NonNullable<MemberUpsert['status']>, string>> = {
+  unsubscribed: 'unsubscribed',
+  pending: 'pending',
+  restoreArchived: 'subscribed',
+};
+/** MailChimp allows 80 merge fields to an audience; one page of this size holds them all. */
+const MERGE_FIELD_PAGE = 1_000;
 
 // Failures that mean the member is already gone, which is what these calls wanted.
 const GONE: ReadonlySet<MailchimpErrorCode> = new Set(['notFound', 'forgotten']);
@@ -165,18 +193,19 @@ const memberSchema = z.object({
   email_address: z.string(),
   status: z.enum(['subscribed', 'unsubscribed', 'cleaned', 'pending', 'transactional', 'archived']),
   last_changed: z.string(),
-  unsubscribe_reason: z.string().optional(),
-  merge_fields: z.record(z.string(), z.unknown()).optional(),
-  interests: z.record(z.string(), z.boolean()).optional(),
-  tags: z.array(z.object({ name: z.string() })).optional(),
+  unsubscribe_reason: z.optional(z.string()),
+  merge_fields: z.optional(z.record(z.string(), z.unknown())),
+  interests: z.optional(z.record(z.string(), z.boolean())),
+  tags: z.optional(z.array(z.object({ name: z.string() }))),
 });
 
 const flags = <K extends string>(keys: readonly [K, ...K[]]) =>
-  z
-    .partialRecord(z.enum(keys), z.boolean())
-    .transform(
+  z.pipe(
+    z.partialRecord(z.enum(keys), z.boolean()),
+    z.transform(
       (given) => Object.fromEntries(keys.map((key) => [key, given[key] ?? false])) as Record<K, boolean>,
-    );
+    ),
+  );
 
 const webhookSchema = z.object({
   id: z.string(),
@@ -187,9 +216,27 @@ const webhookSchema = z.object({
 
 const webhookListSchema = z.object({ webhooks: z.array(webhookSchema) });
 
+const MERGE_FIELD_FIELDS = [
+  'merge_fields.tag',
+  'merge_fields.name',
+  'merge_fields.type',
+  'merge_fields.required',
+  'merge_fields.public',
+];
+
+const mergeFieldSchema = z.object({
+  tag: z.string(),
+  name: z.string(),
+  type: z.string(),
+  required: z.boolean(),
+  public: z.boolean(),
+});
+
+const mergeFieldListSchema = z.object({ merge_fields: z.array(mergeFieldSchema) });
+
 const changedPageSchema = z.object({
   members: z.array(
-    memberSchema.pick({ email_address: true, status: true, last_changed: true, unsubscribe_reason: true }),
+    z.pick(memberSchema, { email_address: true, status: true, last_changed: true, unsubscribe_reason: true }),
   ),
   total_items: z.number(),
 });
@@ -237,11 +284,15 @@ export function createMailchimpAudience(options: MailchimpAudienceOptions): Mail
 
   return {
     async upsertMember(email, upsert) {
+      // Mapped one by one, so no other value an untyped caller passes can reach MailChimp as a status.
+      const status =
+        upsert.status !== undefined && Object.hasOwn(UPSERT_STATUS, upsert.status)
+          ? UPSERT_STATUS[upsert.status]
+          : undefined;
       const body = {
         email_address: email,
         status_if_new: upsert.statusIfNew,
-        // Checked at runtime too, so no caller can ever send `subscribed` to an existing member.
-        ...(upsert.status === 'unsubscribed' ? { status: 'unsubscribed' } : {}),
+        ...(status === undefined ? {} : { status }),
         ...(upsert.mergeFields === undefined ? {} : { merge_fields: upsert.mergeFields }),
         ...(upsert.interests === undefined ? {} : { interests: upsert.interests }),
       };
@@ -334,6 +385,24 @@ export function createMailchimpAudience(options: MailchimpAudienceOptions): Mail
     },
 
     deleteWebhook: (webhookId) => sendExpectingGone((mc) => mc.deleteListWebhook(listId, webhookId)),
+
+    async listMergeFields() {
+      const data = await send((mc) =>
+        mc.getListMergeFields(listId, { count: MERGE_FIELD_PAGE, fields: MERGE_FIELD_FIELDS }),
+      );
+      return parse(mergeFieldListSchema, data).merge_fields;
+    },
+
+    async createMergeField(field) {
+      const body = {
+        tag: field.tag,
+        name: field.name,
+        type: field.type,
+        required: field.required,
+        public: field.public,
+      };
+      return parse(mergeFieldSchema, await send((mc) => mc.addListMergeField(listId, body)));
+    },
   };
 }
 
@@ -381,8 +450,8 @@ function concurrencyLimit(max: number): <T>(task: () => Promise<T>) => Promise<T
   };
 }
 
-function parse<T>(schema: z.ZodType<T>, data: unknown): T {
-  const result = schema.safeParse(data);
+function parse<T>(schema: z.ZodMiniType<T>, data: unknown): T {
+  const result = z.safeParse(schema, data);
   // The validation issues are dropped: they can quote the values, which may be personal data.
   if (!result.success) throw new MailchimpError('server', { cause: new Error('Unexpected response shape') });
   return result.data;

@@ -44,6 +44,8 @@ export interface MailchimpApi {
   getListWebhooks(listId: string): Promise<unknown>;
   createListWebhook(listId: string, body: object): Promise<unknown>;
   deleteListWebhook(listId: string, webhookId: string): Promise<unknown>;
+  getListMergeFields(listId: string, opts: { count: number; fields: string[] }): Promise<unknown>;
+  addListMergeField(listId: string, body: object): Promise<unknown>;
   ping(): Promise<unknown>;
 }
 
@@ -109,6 +111,8 @@ export function connectMailchimp(options: MailchimpConnectionOptions): Mailchimp
     getListWebhooks(listId: string): Promise<unknown>;
     createListWebhook(listId: string, body: object): Promise<unknown>;
     deleteListWebhook(listId: string, webhookId: string): Promise<unknown>;
+    getListMergeFields(listId: string, opts: object): Promise<unknown>;
+    addListMergeField(listId: string, body: object): Promise<unknown>;
   };
   return {
     setListMember: (listId, hash, body) => call(() => lists.setListMember(listId, hash, body)),
@@ -121,6 +125,8 @@ export function connectMailchimp(options: MailchimpConnectionOptions): Mailchimp
     getListWebhooks: (listId) => call(() => lists.getListWebhooks(listId)),
     createListWebhook: (listId, body) => call(() => lists.createListWebhook(listId, body)),
     deleteListWebhook: (listId, webhookId) => call(() => lists.deleteListWebhook(listId, webhookId)),
+    getListMergeFields: (listId, opts) => call(() => lists.getListMergeFields(listId, opts)),
+    addListMergeField: (listId, body) => call(() => lists.addListMergeField(listId, body)),
     ping: () => call(() => client.ping.get()),
   };
 }

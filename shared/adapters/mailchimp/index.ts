@@ -15,6 +15,7 @@ export {
   type MemberStatus,
   type MemberTag,
   type MemberUpsert,
+  type MergeField,
   type NewMemberStatus,
   type RetryPolicy,
   type WebhookEvent,
