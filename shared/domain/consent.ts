@@ -162,8 +162,14 @@ export interface ConsentState {
 /** The topic of a withdrawal from everything: one event for every topic, present and future. */
 export const ALL_TOPICS = '*';
 
+/**
+ * What a contact's history holds: the transitions above, and `address_changed` (the contact moved to a new
+ * address, MailChimp's `upemail`), which is recorded but changes no permission.
+ */
+export type HistoryEventType = ConsentEventType | 'address_changed';
+
 export interface RecordedEvent {
-  readonly type: ConsentEventType;
+  readonly type: HistoryEventType;
   /** A topic id, or `ALL_TOPICS` for a withdrawal from everything. */
   readonly topic: string;
 }
@@ -177,6 +183,7 @@ export function apply(
   allTopics: readonly string[],
 ): ConsentState | undefined {
   if (event.topic === ALL_TOPICS) return event.type === 'withdrawn' ? withdrawEverything(state) : undefined;
+  if (event.type === 'address_changed') return undefined;
   const status = state.topics.get(event.topic) ?? 'none';
   const outcome = outcomeOf(status, event.type, isSuppressed(state.suppression, event.topic));
   if (outcome.kind !== 'moves') return undefined;

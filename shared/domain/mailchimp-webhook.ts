@@ -3,9 +3,13 @@
  * `application/x-www-form-urlencoded` with `type`, `fired_at` and `data[...]` keys. MailChimp does not
  * sign them: its protection is an unguessable secret in the webhook URL, which every delivery must carry.
  * Where a signing relay sits in front (`X-Mailchimp-Signature: t=<unix>,v1=<hex HMAC-SHA256 of
- * "{t}.{raw body}">`), the signature is checked as well. Pure: node:crypto only.
+ * "{t}.{raw body}">`), the signature is checked as well. Then what each delivery asks of us. Pure: no I/O.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import type { MarketingStatement, RuntimeConfig } from '../config/schema.ts';
+import { isMailable, isSuppressed, NO_SUPPRESSION } from './consent.ts';
+import type { ContactSnapshot, RequestedEvent } from './contact-change.ts';
+import { isValidEmail, normaliseEmail } from './email.ts';
 
 export const SIGNATURE_TOLERANCE_SECONDS = 300;
 
@@ -113,4 +117,74 @@ export function field(delivery: WebhookDelivery, ...path: string[]): string | un
 /** A stable id for a delivery, so MailChimp's retries of the same one have a single effect. */
 export function deliveryId(rawBody: Buffer): string {
   return createHash('sha256').update(rawBody).digest('hex');
+}
+
+/** The longest name kept from MailChimp's `FNAME` and `LNAME`. */
+export const MAX_NAME_LENGTH = 100;
+
+/**
+ * Recorded with express consent given in MailChimp's own signup form. Its wording is set in MailChimp and
+ * we never see it, so the record says exactly that instead of pretending to know the text.
+ */
+export const MAILCHIMP_SIGNUP_STATEMENT: MarketingStatement = {
+  version: 'mailchimp-signup-form',
+  text: "Given in MailChimp's own signup form. Its wording is kept in MailChimp and is not known here.",
+};
+export const MAILCHIMP_SIGNUP_METHOD = 'mailchimp_form';
+
+/** An `upemail` delivery's old and new address, normalised; `undefined` unless both are valid. */
+export function emailChange(delivery: WebhookDelivery): { from: string; to: string } | undefined {
+  const from = normaliseEmail(field(delivery, 'old_email') ?? '');
+  const to = normaliseEmail(field(delivery, 'new_email') ?? '');
+  return isValidEmail(from) && isValidEmail(to) ? { from, to } : undefined;
+}
+
+/**
+ * The name a delivery gives (`FNAME` and `LNAME` joined, trimmed, at most 100 characters): `''` when both
+ * are blank, `undefined` when the delivery has neither field.
+ */
+export function mergedName(delivery: WebhookDelivery): string | undefined {
+  const first = field(delivery, 'merges', 'FNAME');
+  const last = field(delivery, 'merges', 'LNAME');
+  if (first === undefined && last === undefined) return undefined;
+  const joined = [first, last]
+    .map((part) => (part ?? '').replace(/[\p{Cc}\s]+/gu, ' ').trim())
+    .filter((part) => part !== '')
+    .join(' ');
+  // By code point, so a character outside the BMP is never cut in half.
+  return Array.from(joined).slice(0, MAX_NAME_LENGTH).join('').trim();
+}
+
+/** The topics MailChimp's signup form stands for: configured, or else those of every consent-mode form. */
+export function signupTopics(config: Pick<RuntimeConfig, 'forms' | 'mailchimpSignupTopics'>): string[] {
+  if (config.mailchimpSignupTopics) return [...config.mailchimpSignupTopics];
+  const topics = config.forms.flatMap((form) =>
+    form.marketing.mode === 'consent' ? form.marketing.topics : [],
+  );
+  return [...new Set(topics)];
+}
+
+/**
+ * What a `subscribe` asks of a contact. It confirms a double opt-in we started; otherwise it is express
+ * consent given in MailChimp's signup form, for the signup topics only, and never for a suppressed topic or
+ * one the person withdrew (a withdrawal is not undone by MailChimp). Someone who already holds a mailable
+ * permission is on the audience through our own sync: a subscribe then is that sync's echo (deliveries do
+ * not say who made the change), and records nothing.
+ */
+export function subscribeRequests(snapshot: ContactSnapshot, topics: readonly string[]): RequestedEvent[] {
+  const suppression = snapshot.suppression ?? NO_SUPPRESSION;
+  const held = [...snapshot.topics.values()];
+  const pending = held.filter(
+    (topic) => topic.status === 'pending' && !isSuppressed(suppression, topic.topic),
+  );
+  if (pending.length > 0) {
+    return pending.map((topic): RequestedEvent => ({ type: 'consent_confirmed', topic: topic.topic }));
+  }
+  if (held.some((topic) => isMailable(topic.status))) return [];
+  return topics
+    .filter(
+      (topic) =>
+        !isSuppressed(suppression, topic) && (snapshot.topics.get(topic)?.status ?? 'none') === 'none',
+    )
+    .map((topic): RequestedEvent => ({ type: 'consent_given', topic }));
 }

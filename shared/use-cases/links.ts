@@ -56,7 +56,7 @@ export type PreferencesView =
 
 /** The preference centre's current view for the link holder (a read, no write). */
 export async function viewPreferences(deps: LinkDeps, claims: TokenClaims): Promise<PreferencesView> {
-  const state = await deps.contacts.readContact(claims.contactId, deps.clock());
+  const { state } = await readLinkedContact(deps, claims.contactId, deps.clock());
   if (!state.contact) return { kind: 'none' };
   return { kind: 'topics', topics: choices(deps.config, state, claims) };
 }
@@ -142,7 +142,7 @@ async function applyChange(
 ): Promise<LinkResult> {
   for (let attempt = 1; ; attempt++) {
     const now = deps.clock();
-    const state = await deps.contacts.readContact(claims.contactId, now);
+    const { contactId, state } = await readLinkedContact(deps, claims.contactId, now);
     // Gone (expired or erased): nothing is held, so nothing can be sent. Answered as a success.
     if (!state.contact) return 'unchanged';
     const hasher = await deps.emailHasher();
@@ -164,7 +164,7 @@ async function applyChange(
       await deps.contacts.write({
         contact: {
           now,
-          contactId: claims.contactId,
+          contactId,
           suppressionHash,
           // Unchanged, but copied onto every topic item written so lists need no second read.
           email: state.contact.email,
@@ -181,4 +181,20 @@ async function applyChange(
       if (!(error instanceof ContactConflictError) || attempt >= MAX_ATTEMPTS) throw error;
     }
   }
+}
+
+/**
+ * The contact a link names. If it moved to a new address after the email was sent (MailChimp's address
+ * change), the link follows it: it carried its epoch along, so the link still acts only on what it covered.
+ */
+async function readLinkedContact(
+  deps: LinkDeps,
+  contactId: string,
+  now: Date,
+): Promise<{ readonly contactId: string; readonly state: ContactState }> {
+  const state = await deps.contacts.readContact(contactId, now);
+  if (state.contact) return { contactId, state };
+  const current = await deps.contacts.currentContactId(contactId, now);
+  if (current === contactId) return { contactId, state };
+  return { contactId: current, state: await deps.contacts.readContact(current, now) };
 }

@@ -1,16 +1,33 @@
 /**
- * Applying what MailChimp tells us. Only news that moves a person towards "do not mail" can reduce their
- * permission (unsubscribe, cleaned); a subscribe can only confirm a double opt-in we started, and never
- * for a suppressed topic. No webhook can make a suppressed or withdrawn person mailable.
+ * Applying what MailChimp tells us. Unsubscribes and cleaned addresses withdraw and suppress. A subscribe
+ * confirms a double opt-in we started, or records express consent given in MailChimp's own signup form,
+ * never for a suppressed or withdrawn topic. A profile change renames the contact; an address change moves
+ * it, with its history, to the new address. No webhook can make a suppressed or withdrawn topic mailable.
  */
 import { ContactConflictError, type ContactsRepository } from '../adapters/dynamodb/contacts-repository.ts';
-import type { RuntimeConfig } from '../config/schema.ts';
-import { ALL_TOPICS, isSuppressed } from '../domain/consent.ts';
-import { type ContactSnapshot, decideChange, type RequestedEvent } from '../domain/contact-change.ts';
+import type { MarketingStatement, RuntimeConfig } from '../config/schema.ts';
+import { ALL_TOPICS } from '../domain/consent.ts';
+import {
+  type ContactChange,
+  type ContactSnapshot,
+  decideChange,
+  type RequestedEvent,
+} from '../domain/contact-change.ts';
+import { decideEmailChange } from '../domain/contact-move.ts';
 import { isValidEmail, normaliseEmail } from '../domain/email.ts';
 import type { EmailHasher } from '../domain/hashing.ts';
-import { field, type WebhookDelivery } from '../domain/mailchimp-webhook.ts';
+import {
+  emailChange,
+  field,
+  MAILCHIMP_SIGNUP_METHOD,
+  MAILCHIMP_SIGNUP_STATEMENT,
+  mergedName,
+  signupTopics,
+  subscribeRequests,
+  type WebhookDelivery,
+} from '../domain/mailchimp-webhook.ts';
 import { addDays, toEpochSeconds } from '../domain/retention.ts';
+import { TOKEN_LIFETIME_SECONDS } from '../domain/tokens.ts';
 import { log } from '../log.ts';
 
 export interface WebhookDeps {
@@ -26,26 +43,62 @@ export type WebhookOutcome = 'applied' | 'unchanged' | 'ignored';
 /** MailChimp retries a delivery for about 75 minutes; a week of memory covers it with room to spare. */
 const DELIVERY_MEMORY_DAYS = 7;
 const MAX_ATTEMPTS = 3;
+/** Links already sent name a moved contact's old id; it forwards for as long as the longest link lives. */
+const FORWARD_SECONDS = Math.max(...Object.values(TOKEN_LIFETIME_SECONDS));
 
 export async function applyWebhook(
   deps: WebhookDeps,
   delivery: WebhookDelivery,
   deliveryId: string,
 ): Promise<WebhookOutcome> {
-  const email = normaliseEmail(field(delivery, 'email') ?? '');
-  const handled =
-    delivery.type === 'unsubscribe' || delivery.type === 'cleaned' || delivery.type === 'subscribe';
-  if (!handled || !isValidEmail(email)) {
-    log.info('mailchimp_webhook_ignored', { type: delivery.type, hasEmail: email !== '' });
-    return 'ignored';
-  }
-  const outcome = await applyMailchimpChange(deps, email, {
-    requests: (snapshot) => requestsFor(delivery, snapshot),
-    reason: delivery.type === 'subscribe' ? undefined : withdrawalReason(delivery),
-    deliveryId,
-  });
+  const outcome = await dispatch(deps, delivery, deliveryId);
   if (outcome === 'applied') log.info('mailchimp_webhook_applied', { type: delivery.type });
   return outcome;
+}
+
+async function dispatch(
+  deps: WebhookDeps,
+  delivery: WebhookDelivery,
+  deliveryId: string,
+): Promise<WebhookOutcome> {
+  if (delivery.type === 'upemail') {
+    const change = emailChange(delivery);
+    if (!change) return ignored(delivery, false);
+    return change.from === change.to ? 'unchanged' : changeEmail(deps, change, deliveryId);
+  }
+  const email = normaliseEmail(field(delivery, 'email') ?? '');
+  if (!isValidEmail(email)) return ignored(delivery, email !== '');
+  switch (delivery.type) {
+    case 'unsubscribe':
+    case 'cleaned':
+      return applyMailchimpChange(deps, email, {
+        requests: () => [{ type: 'withdrawn', topic: ALL_TOPICS }],
+        reason: withdrawalReason(delivery),
+        deliveryId,
+      });
+    case 'subscribe': {
+      const topics = signupTopics(deps.config);
+      return applyMailchimpChange(deps, email, {
+        requests: (snapshot) => subscribeRequests(snapshot, topics),
+        reason: undefined,
+        deliveryId,
+        consentGiven: { statement: MAILCHIMP_SIGNUP_STATEMENT, method: MAILCHIMP_SIGNUP_METHOD },
+        name: mergedName(delivery) || undefined,
+      });
+    }
+    case 'profile': {
+      const name = mergedName(delivery);
+      if (name === undefined) return ignored(delivery, true);
+      return rename(deps, email, name, deliveryId);
+    }
+    default:
+      return ignored(delivery, true);
+  }
+}
+
+function ignored(delivery: WebhookDelivery, hasEmail: boolean): WebhookOutcome {
+  log.info('mailchimp_webhook_ignored', { type: delivery.type, hasEmail });
+  return 'ignored';
 }
 
 /**
@@ -60,6 +113,10 @@ export async function applyMailchimpChange(
     readonly requests: (snapshot: ContactSnapshot) => RequestedEvent[];
     readonly reason: string | undefined;
     readonly deliveryId?: string | undefined;
+    /** How express consent in this change was collected; recorded only with `consent_given`. */
+    readonly consentGiven?: { readonly statement: MarketingStatement; readonly method: string } | undefined;
+    /** The name of a contact this change creates; an existing contact keeps its own. */
+    readonly name?: string | undefined;
   },
 ): Promise<'applied' | 'unchanged'> {
   const hasher = await deps.emailHasher();
@@ -73,13 +130,19 @@ export async function applyMailchimpChange(
       deps.contacts.readSuppression(suppressionHash),
     ]);
     const snapshot: ContactSnapshot = { ...state.snapshot, suppression };
-    const decided = decideChange(snapshot, change.requests(snapshot), {
+    const requests = change.requests(snapshot);
+    const given = requests.some((request) => request.type === 'consent_given')
+      ? change.consentGiven
+      : undefined;
+    const decided = decideChange(snapshot, requests, {
       now,
       retention: deps.config.retention,
       allTopics: deps.config.topics.map((topic) => topic.id),
       source: 'mailchimp',
       actor: 'mailchimp',
       reason: change.reason,
+      method: given?.method,
+      statement: given?.statement,
       newEventId: deps.newId,
     });
     if (decided.events.length === 0 && !decided.suppression) return 'unchanged';
@@ -89,21 +152,15 @@ export async function applyMailchimpChange(
           now,
           contactId,
           suppressionHash,
-          email: state.contact?.email,
-          name: state.contact?.name,
+          // The address itself for a contact this change creates (a signup in MailChimp's form).
+          email: state.contact?.email ?? email,
+          name: state.contact?.name ?? change.name,
           snapshot,
           change: decided,
           source: 'mailchimp',
           reason: change.reason,
         },
-        ...(change.deliveryId
-          ? {
-              delivery: {
-                id: change.deliveryId,
-                expiresAt: toEpochSeconds(addDays(now, DELIVERY_MEMORY_DAYS)),
-              },
-            }
-          : {}),
+        ...(change.deliveryId ? { delivery: deliveryMarker(change.deliveryId, now) } : {}),
       });
       return 'applied';
     } catch (error) {
@@ -113,12 +170,142 @@ export async function applyMailchimpChange(
   }
 }
 
-function requestsFor(delivery: WebhookDelivery, snapshot: ContactSnapshot): RequestedEvent[] {
-  if (delivery.type !== 'subscribe') return [{ type: 'withdrawn', topic: ALL_TOPICS }];
-  const suppression = snapshot.suppression ?? { all: false, topics: new Set<string>() };
-  return [...snapshot.topics.values()]
-    .filter((topic) => topic.status === 'pending' && !isSuppressed(suppression, topic.topic))
-    .map((topic): RequestedEvent => ({ type: 'consent_confirmed', topic: topic.topic }));
+/** A name changed in MailChimp's profile page; an address we hold nothing for changes nothing. */
+async function rename(
+  deps: WebhookDeps,
+  email: string,
+  name: string,
+  deliveryId: string,
+): Promise<'applied' | 'unchanged'> {
+  const contactId = (await deps.emailHasher()).contactId(email);
+  for (let attempt = 1; ; attempt++) {
+    const now = deps.clock();
+    const { contact, snapshot } = await deps.contacts.readContact(contactId, now);
+    if (!contact || !snapshot.contact || (contact.name ?? '') === name) return 'unchanged';
+    try {
+      await deps.contacts.setName({
+        now,
+        contactId,
+        version: snapshot.contact.version,
+        topics: [...snapshot.topics.keys()],
+        name: name === '' ? undefined : name,
+        source: 'mailchimp',
+        delivery: deliveryMarker(deliveryId, now),
+      });
+      return 'applied';
+    } catch (error) {
+      // A concurrent change, or a retry of this delivery: read again (the name then matches).
+      if (!(error instanceof ContactConflictError) || attempt >= MAX_ATTEMPTS) throw error;
+      if (await deps.contacts.hasDelivery(deliveryId, deps.clock())) return 'unchanged';
+    }
+  }
+}
+
+/**
+ * The subscriber changed their address in MailChimp. The contact moves to the new address's id with its
+ * history (see `decideEmailChange` for the rules, the repository for how a long history moves safely).
+ */
+async function changeEmail(
+  deps: WebhookDeps,
+  change: { readonly from: string; readonly to: string },
+  deliveryId: string,
+): Promise<WebhookOutcome> {
+  const hasher = await deps.emailHasher();
+  const from = {
+    contactId: hasher.contactId(change.from),
+    suppressionHash: hasher.suppressionHash(change.from),
+  };
+  const to = { contactId: hasher.contactId(change.to), suppressionHash: hasher.suppressionHash(change.to) };
+  // A retry after a crash half-way: carry the rest of the history before anything else.
+  if (await deps.contacts.finishMove(from.contactId, deps.clock())) log.info('mailchimp_upemail_resumed');
+  if (await deps.contacts.hasDelivery(deliveryId, deps.clock())) return 'unchanged';
+
+  for (let attempt = 1; ; attempt++) {
+    const now = deps.clock();
+    const [fromState, fromSuppression, toState, toSuppression] = await Promise.all([
+      deps.contacts.readContact(from.contactId, now),
+      deps.contacts.readSuppression(from.suppressionHash),
+      deps.contacts.readContact(to.contactId, now),
+      deps.contacts.readSuppression(to.suppressionHash),
+    ]);
+    const toSnapshot: ContactSnapshot = { ...toState.snapshot, suppression: toSuppression };
+    const decision = decideEmailChange({ ...fromState.snapshot, suppression: fromSuppression }, toSnapshot, {
+      now,
+      retention: deps.config.retention,
+      reason: 'mailchimp_upemail:suppressed',
+      newEventId: deps.newId,
+    });
+    try {
+      switch (decision.kind) {
+        case 'nothing':
+          return 'unchanged';
+        case 'address_in_use':
+          // Two people's records are never merged blindly: see decideEmailChange.
+          log.warn('mailchimp_upemail_address_in_use');
+          return await applyMailchimpChange(deps, change.from, {
+            requests: () => [{ type: 'withdrawn', topic: ALL_TOPICS }],
+            reason: 'mailchimp_upemail:address_in_use',
+            deliveryId,
+          });
+        case 'suppress':
+          await deps.contacts.write({
+            contact: {
+              now,
+              contactId: to.contactId,
+              suppressionHash: to.suppressionHash,
+              snapshot: toSnapshot,
+              change: suppressionOnly(decision.suppression, now),
+              source: 'mailchimp',
+              reason: 'mailchimp_upemail',
+            },
+            delivery: deliveryMarker(deliveryId, now),
+          });
+          return 'applied';
+        case 'move': {
+          const version = fromState.snapshot.contact?.version ?? 0;
+          await deps.contacts.moveContact({
+            now,
+            from: { contactId: from.contactId, version },
+            to: { ...to, email: change.to, suppression: toSuppression },
+            plan: decision.plan,
+            source: 'mailchimp',
+            withdrawalSource: 'suppression',
+            reason: 'mailchimp_upemail',
+            forwardUntil: toEpochSeconds(now) + FORWARD_SECONDS,
+            delivery: deliveryMarker(deliveryId, now),
+          });
+          log.info('mailchimp_upemail_moved', {
+            topics: decision.plan.topics.length,
+            withdrawn: decision.plan.topics.filter((topic) => topic.withdrawnByMove).length,
+          });
+          return 'applied';
+        }
+      }
+    } catch (error) {
+      if (!(error instanceof ContactConflictError) || attempt >= MAX_ATTEMPTS) throw error;
+      // The same delivery applied meanwhile (a concurrent retry): done.
+      if (await deps.contacts.hasDelivery(deliveryId, deps.clock())) return 'unchanged';
+    }
+  }
+}
+
+/** Writes only the suppression entry: no contact is created or touched. */
+function suppressionOnly(suppression: ContactChange['suppression'], now: Date): ContactChange {
+  return {
+    topics: [],
+    events: [],
+    suppression,
+    writesContact: false,
+    contactEpoch: 0,
+    contactExpiresAt: toEpochSeconds(now),
+    statement: undefined,
+    refused: 0,
+    requiresUnchangedSuppression: false,
+  };
+}
+
+function deliveryMarker(id: string, now: Date): { id: string; expiresAt: number } {
+  return { id, expiresAt: toEpochSeconds(addDays(now, DELIVERY_MEMORY_DAYS)) };
 }
 
 /** e.g. `mailchimp_unsubscribe:manual`, `mailchimp_cleaned:hard`; MailChimp's reason is a short code. */

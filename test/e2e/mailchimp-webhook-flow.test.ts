@@ -21,12 +21,17 @@ const post = (path: string, body: URLSearchParams | string, contentType?: string
     ...(contentType ? { headers: { 'Content-Type': contentType } } : {}),
   });
 
-async function memberStatus(email: string): Promise<string | undefined> {
+async function localMember(email: string) {
   const members = (await (await fetch(`${baseUrl}/__local/mailchimp/members`)).json()) as {
     email_address: string;
     status: string;
+    merge_fields: Record<string, unknown>;
   }[];
-  return members.find((entry) => entry.email_address === email)?.status;
+  return members.find((entry) => entry.email_address === email);
+}
+
+async function memberStatus(email: string): Promise<string | undefined> {
+  return (await localMember(email))?.status;
 }
 
 describe('our changes reach MailChimp through the stream', () => {
@@ -37,6 +42,12 @@ describe('our changes reach MailChimp through the stream', () => {
         .status,
     ).toBe(303);
     await expect.poll(() => memberStatus(email), { timeout: 5_000, interval: 100 }).toBe('subscribed');
+    // Campaigns link to the person's preference centre through the merge field the sync fills.
+    const preferencesUrl = String((await localMember(email))?.merge_fields.PREFSURL);
+    expect(preferencesUrl.startsWith(`${baseUrl}/preferences?token=`)).toBe(true);
+    const page = await fetch(preferencesUrl);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('Unsubscribe from everything');
 
     const welcome = (await emailsTo(baseUrl, email)).find((sent) => sent.subject.startsWith('Welcome'));
     const unsubscribeUrl = welcome?.text.match(/Unsubscribe: (\S+)/)?.[1];
@@ -115,5 +126,62 @@ describe('an unsubscribe made in MailChimp', () => {
       new URLSearchParams({ type: 'unsubscribe', 'data[email]': 'someone@example.com' }),
     );
     expect(response.status).toBe(401);
+  });
+});
+
+describe('an address and a name changed in MailChimp', () => {
+  const members = async () =>
+    (await (await fetch(`${baseUrl}/__local/mailchimp/members`)).json()) as {
+      email_address: string;
+      status: string;
+    }[];
+
+  it('moves our contact to the new address and renames it, and MailChimp is left as it is', async () => {
+    const email = uniqueEmail('e2e-move-from');
+    const newEmail = uniqueEmail('e2e-move-to');
+    expect(
+      (await post('/enquiries', new URLSearchParams({ form: 'quote', name: 'Mo', email, message: 'Quote' })))
+        .status,
+    ).toBe(303);
+    await expect.poll(() => memberStatus(email), { timeout: 5_000, interval: 100 }).toBe('subscribed');
+    const oldId = await contactIdOf(db, tableName, email);
+
+    const changed = await post(
+      '/__local/mailchimp/change-email',
+      JSON.stringify({ email, newEmail }),
+      'application/json',
+    );
+    expect(changed.status).toBe(200);
+    expect(((await changed.json()) as { deliveries: { status?: number }[] }).deliveries).toEqual([
+      expect.objectContaining({ status: 200 }),
+    ]);
+
+    const newId = await contactIdOf(db, tableName, newEmail);
+    const moved = await contactPartition(db, tableName, newId);
+    expect(moved.find((item) => item.sk === 'TOPIC#offers')).toMatchObject({
+      status: 'soft_opt_in',
+      email: newEmail,
+      source: 'mailchimp',
+    });
+    expect(moved.filter((item) => item.eventType === 'address_changed')).toHaveLength(1);
+    expect(await contactPartition(db, tableName, oldId)).toEqual([
+      expect.objectContaining({ sk: 'MOVED', movedTo: newId }),
+    ]);
+
+    const renamed = await post(
+      '/__local/mailchimp/profile',
+      JSON.stringify({ email: newEmail, firstName: 'Mo', lastName: 'Farah' }),
+      'application/json',
+    );
+    expect(renamed.status).toBe(200);
+    const after = await contactPartition(db, tableName, newId);
+    expect(after.find((item) => item.sk === 'PROFILE')).toMatchObject({ name: 'Mo Farah' });
+    expect(after.find((item) => item.sk === 'TOPIC#offers')).toMatchObject({ name: 'Mo Farah' });
+
+    // Give the stream poller time to run the sync over all of that: nothing may bring the old address back.
+    await new Promise((done) => setTimeout(done, 2_000));
+    const audience = await members();
+    expect(audience.filter((member) => member.email_address === email)).toEqual([]);
+    expect(audience.find((member) => member.email_address === newEmail)?.status).toBe('subscribed');
   });
 });

@@ -1,13 +1,39 @@
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import * as z from 'zod/mini';
+import { parseRuntimeConfig, retentionSchema } from '../../shared/config/schema.ts';
+import {
+  ALL_TOPICS,
+  isMailable,
+  isSuppressed,
+  NO_SUPPRESSION,
+  type Suppression,
+  type TopicStatus,
+} from '../../shared/domain/consent.ts';
+import {
+  type ContactChange,
+  type ContactSnapshot,
+  decideChange,
+  type TopicPermission,
+} from '../../shared/domain/contact-change.ts';
+import { decideEmailChange } from '../../shared/domain/contact-move.ts';
 import {
   deliveryId,
+  emailChange,
   field,
+  MAILCHIMP_SIGNUP_METHOD,
+  MAILCHIMP_SIGNUP_STATEMENT,
+  MAX_NAME_LENGTH,
+  mergedName,
   parseDelivery,
+  signupTopics,
+  subscribeRequests,
   urlKeyMatches,
   verifySignature,
 } from '../../shared/domain/mailchimp-webhook.ts';
+import { expiryFor } from '../../shared/domain/retention.ts';
+import { runtimeConfig } from '../support/config.ts';
 
 const KEY = 'webhook-signing-key-0123456789abcdef';
 const NOW = new Date('2026-11-22T10:00:00Z');
@@ -23,6 +49,57 @@ const fieldsOf = (body: Buffer) => {
     map.set(name, [...(map.get(name) ?? []), value]);
   return map;
 };
+
+const RETENTION = z.parse(retentionSchema, {});
+const TOPICS = ['newsletter', 'offers'] as const;
+const SIGNUP = [...TOPICS];
+const EMPTY: ContactSnapshot = { contact: undefined, topics: new Map(), suppression: undefined };
+
+const permission = (topic: string, status: TopicStatus): TopicPermission => ({
+  topic,
+  status,
+  since: '2026-01-10T09:00:00.000Z',
+  formId: 'contact',
+  statementVersion: '2026-01',
+  epoch: 1,
+  expiresAt: status === 'withdrawn' ? 0 : expiryFor(status === 'none' ? 'withdrawn' : status, NOW, RETENTION),
+});
+
+const holding = (permissions: readonly TopicPermission[], suppression?: Suppression): ContactSnapshot => ({
+  contact: { version: 1, epoch: 1 },
+  topics: new Map(permissions.map((item) => [item.topic, item])),
+  suppression: suppression && { ...suppression, version: 1 },
+});
+
+/** The snapshot after a change is written, as the repository would store it. */
+function written(snapshot: ContactSnapshot, change: ContactChange): ContactSnapshot {
+  const topics = new Map(snapshot.topics);
+  for (const item of change.topics) topics.set(item.topic, item);
+  const next = change.suppression;
+  return {
+    contact: change.writesContact
+      ? { version: (snapshot.contact?.version ?? 0) + 1, epoch: change.contactEpoch }
+      : snapshot.contact,
+    topics,
+    suppression:
+      next === undefined
+        ? snapshot.suppression
+        : next.all || next.topics.size > 0
+          ? { ...next, version: (snapshot.suppression?.version ?? 0) + 1 }
+          : undefined,
+  };
+}
+
+function withdrawEverything(snapshot: ContactSnapshot, newEventId: () => string): ContactChange {
+  return decideChange(snapshot, [{ type: 'withdrawn', topic: ALL_TOPICS }], {
+    now: NOW,
+    retention: RETENTION,
+    allTopics: TOPICS,
+    source: 'mailchimp',
+    actor: 'mailchimp',
+    newEventId,
+  });
+}
 
 describe('verifySignature', () => {
   it('accepts a signature over the exact raw body within five minutes', () => {
@@ -102,5 +179,257 @@ describe('deliveryId', () => {
   it('is the same for the same delivery and differs otherwise', () => {
     expect(deliveryId(BODY)).toBe(deliveryId(Buffer.from(BODY)));
     expect(deliveryId(BODY)).not.toBe(deliveryId(Buffer.concat([BODY, Buffer.from('&')])));
+  });
+});
+
+const delivery = (type: string, data: Record<string, string>) =>
+  parseDelivery(
+    fieldsOf(
+      Buffer.from(
+        new URLSearchParams({
+          type,
+          fired_at: '2026-11-22 10:00:00',
+          ...Object.fromEntries(Object.entries(data).map(([name, value]) => [`data${name}`, value])),
+        }).toString(),
+      ),
+    ),
+  );
+
+describe('emailChange', () => {
+  it("reads upemail's old and new address, normalised", () => {
+    const upemail = delivery('upemail', {
+      '[list_id]': 'abc',
+      '[new_id]': '51aa6e2b3a',
+      '[new_email]': ' Ada@Example.org ',
+      '[old_email]': 'ada@example.com',
+    });
+    expect(upemail && emailChange(upemail)).toEqual({ from: 'ada@example.com', to: 'ada@example.org' });
+  });
+
+  it('is undefined unless both addresses are valid', () => {
+    const deliveries: Record<string, string>[] = [
+      { '[old_email]': 'ada@example.com' },
+      { '[new_email]': 'ada@example.org' },
+      { '[old_email]': 'ada@example.com', '[new_email]': 'not an address' },
+    ];
+    for (const data of deliveries) {
+      const upemail = delivery('upemail', data);
+      expect(upemail && emailChange(upemail)).toBeUndefined();
+    }
+  });
+});
+
+describe('mergedName', () => {
+  const profile = (merges: Record<string, string>) => {
+    const parsed = delivery(
+      'profile',
+      Object.fromEntries(Object.entries(merges).map(([tag, value]) => [`[merges][${tag}]`, value])),
+    );
+    if (!parsed) throw new Error('unparsed');
+    return mergedName(parsed);
+  };
+
+  it('joins FNAME and LNAME, trimmed', () => {
+    expect(profile({ FNAME: '  Ada ', LNAME: ' King ' })).toBe('Ada King');
+    expect(profile({ FNAME: 'Ada', LNAME: '' })).toBe('Ada');
+    expect(profile({ LNAME: 'Lovelace' })).toBe('Lovelace');
+    expect(profile({ FNAME: 'Ada\n\tMary', LNAME: 'King' })).toBe('Ada Mary King');
+  });
+
+  it("is '' when both are blank and undefined when neither is sent", () => {
+    expect(profile({ FNAME: ' ', LNAME: '' })).toBe('');
+    expect(profile({ EMAIL: 'ada@example.com' })).toBeUndefined();
+  });
+
+  it('keeps at most 100 characters, never splitting a character', () => {
+    expect(profile({ FNAME: 'A'.repeat(80), LNAME: 'B'.repeat(80) })).toBe(
+      `${'A'.repeat(80)} ${'B'.repeat(19)}`,
+    );
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'grapheme', maxLength: 120 }),
+        fc.string({ maxLength: 120 }),
+        (first, last) => {
+          const name = profile({ FNAME: first, LNAME: last }) ?? '';
+          expect(Array.from(name).length).toBeLessThanOrEqual(MAX_NAME_LENGTH);
+          expect(name).toBe(name.trim());
+          expect(name.isWellFormed()).toBe(true);
+        },
+      ),
+    );
+  });
+});
+
+describe('signupTopics', () => {
+  it('defaults to the topics of consent-mode forms, and follows the setting when given', () => {
+    const config = runtimeConfig();
+    expect(signupTopics(config)).toEqual(['newsletter']);
+    expect(signupTopics({ ...config, mailchimpSignupTopics: ['offers'] })).toEqual(['offers']);
+    expect(signupTopics({ ...config, mailchimpSignupTopics: [] })).toEqual([]);
+  });
+
+  it('must name configured topics', () => {
+    expect(() => parseRuntimeConfig({ ...runtimeConfig(), mailchimpSignupTopics: ['sweets'] })).toThrow(
+      /unknown topic sweets[\s\S]*mailchimpSignupTopics/,
+    );
+  });
+});
+
+describe('subscribeRequests', () => {
+  it('confirms a pending double opt-in, and records nothing else', () => {
+    const snapshot = holding([permission('newsletter', 'pending'), permission('offers', 'withdrawn')]);
+    expect(subscribeRequests(snapshot, SIGNUP)).toEqual([{ type: 'consent_confirmed', topic: 'newsletter' }]);
+  });
+
+  it("records express consent in MailChimp's form for the signup topics of someone new", () => {
+    expect(subscribeRequests(EMPTY, SIGNUP)).toEqual([
+      { type: 'consent_given', topic: 'newsletter' },
+      { type: 'consent_given', topic: 'offers' },
+    ]);
+  });
+
+  it('never grants a withdrawn or suppressed topic, nor anything to a suppressed address', () => {
+    expect(subscribeRequests(holding([permission('newsletter', 'withdrawn')]), SIGNUP)).toEqual([
+      { type: 'consent_given', topic: 'offers' },
+    ]);
+    expect(subscribeRequests(holding([], { all: false, topics: new Set(['offers']) }), SIGNUP)).toEqual([
+      { type: 'consent_given', topic: 'newsletter' },
+    ]);
+    expect(subscribeRequests(holding([], { all: true, topics: new Set() }), SIGNUP)).toEqual([]);
+    expect(
+      subscribeRequests(
+        holding([permission('newsletter', 'pending')], { all: true, topics: new Set() }),
+        SIGNUP,
+      ),
+    ).toEqual([]);
+  });
+
+  it('takes a subscribe for someone already mailable as our own sync’s echo', () => {
+    expect(subscribeRequests(holding([permission('offers', 'soft_opt_in')]), SIGNUP)).toEqual([]);
+  });
+});
+
+describe('no sequence of webhooks makes a withdrawn or suppressed topic mailable', () => {
+  const ADDRESSES = ['a', 'b', 'c'] as const;
+  type Address = (typeof ADDRESSES)[number];
+  type World = Map<Address, ContactSnapshot>;
+
+  const arbitraryStatus = fc.constantFrom<TopicStatus>('pending', 'consent', 'soft_opt_in', 'withdrawn');
+  /**
+   * A consistent starting point, as the rules leave it: every withdrawal suppressed its topic, nothing
+   * mailable is suppressed, and `all` only where nothing is live.
+   */
+  const arbitrarySnapshot: fc.Arbitrary<ContactSnapshot> = fc
+    .record({
+      contact: fc.boolean(),
+      statuses: fc.dictionary(fc.constantFrom(...TOPICS), arbitraryStatus),
+      suppressed: fc.subarray([...TOPICS]),
+      all: fc.boolean(),
+    })
+    .map(({ contact, statuses, suppressed, all }) => {
+      const topics = contact
+        ? new Map(Object.entries(statuses).map(([topic, status]) => [topic, permission(topic, status)]))
+        : new Map<string, TopicPermission>();
+      const mailable = [...topics.values()]
+        .filter((item) => isMailable(item.status))
+        .map((item) => item.topic);
+      const live = [...topics.values()].some((item) => item.status !== 'withdrawn');
+      const withdrawn = [...topics.values()]
+        .filter((item) => item.status === 'withdrawn')
+        .map((item) => item.topic);
+      const suppressedTopics = [...new Set([...suppressed, ...withdrawn])].filter(
+        (topic) => !mailable.includes(topic),
+      );
+      const suppression =
+        all && !live
+          ? { all: true, topics: new Set<string>(), version: 1 }
+          : suppressedTopics.length > 0
+            ? { all: false, topics: new Set(suppressedTopics), version: 1 }
+            : undefined;
+      return { contact: contact ? { version: 1, epoch: 1 } : undefined, topics, suppression };
+    });
+  const address = fc.constantFrom(...ADDRESSES);
+  const arbitraryDelivery = fc.oneof(
+    fc.record({ type: fc.constantFrom('subscribe', 'unsubscribe', 'cleaned', 'profile'), at: address }),
+    fc.record({ type: fc.constant('upemail'), at: address, to: address }),
+  );
+
+  const forbiddenIn = (snapshot: ContactSnapshot): Set<string> => {
+    const suppression = snapshot.suppression ?? NO_SUPPRESSION;
+    return new Set([
+      ...TOPICS.filter((topic) => isSuppressed(suppression, topic)),
+      ...[...snapshot.topics.values()]
+        .filter((item) => item.status === 'withdrawn')
+        .map((item) => item.topic),
+    ]);
+  };
+
+  it('holds for every address and wherever its contact moves', () => {
+    fc.assert(
+      fc.property(
+        fc.tuple(arbitrarySnapshot, arbitrarySnapshot, arbitrarySnapshot),
+        fc.array(arbitraryDelivery, { maxLength: 15 }),
+        (initial, deliveries) => {
+          const world: World = new Map(ADDRESSES.map((name, index) => [name, initial[index] ?? EMPTY]));
+          const forbidden = new Map(ADDRESSES.map((name) => [name, forbiddenIn(world.get(name) ?? EMPTY)]));
+          let next = 0;
+          const newEventId = () => `event-${++next}`;
+
+          for (const step of deliveries) {
+            const at = world.get(step.at) ?? EMPTY;
+            if (step.type === 'upemail' && 'to' in step && step.to !== step.at) {
+              const target = world.get(step.to) ?? EMPTY;
+              const decision = decideEmailChange(at, target, {
+                now: NOW,
+                retention: RETENTION,
+                reason: 'mailchimp_upemail:suppressed',
+                newEventId,
+              });
+              if (decision.kind === 'suppress') {
+                world.set(step.to, { ...target, suppression: { ...decision.suppression, version: 2 } });
+              } else if (decision.kind === 'address_in_use') {
+                world.set(step.at, written(at, withdrawEverything(at, newEventId)));
+              } else if (decision.kind === 'move') {
+                world.set(step.to, {
+                  contact: at.contact,
+                  topics: new Map(decision.plan.topics.map(({ permission: item }) => [item.topic, item])),
+                  suppression: decision.plan.suppression
+                    ? { ...decision.plan.suppression, version: 2 }
+                    : target.suppression,
+                });
+                world.set(step.at, { contact: undefined, topics: new Map(), suppression: at.suppression });
+                const carried = forbidden.get(step.at) ?? new Set();
+                forbidden.set(step.to, new Set([...(forbidden.get(step.to) ?? []), ...carried]));
+              }
+            } else if (step.type === 'unsubscribe' || step.type === 'cleaned') {
+              world.set(step.at, written(at, withdrawEverything(at, newEventId)));
+            } else if (step.type === 'subscribe') {
+              const requests = subscribeRequests(at, SIGNUP);
+              const change = decideChange(at, requests, {
+                now: NOW,
+                retention: RETENTION,
+                allTopics: TOPICS,
+                source: 'mailchimp',
+                actor: 'mailchimp',
+                method: MAILCHIMP_SIGNUP_METHOD,
+                statement: MAILCHIMP_SIGNUP_STATEMENT,
+                newEventId,
+              });
+              world.set(step.at, written(at, change));
+            }
+
+            for (const name of ADDRESSES) {
+              const snapshot = world.get(name) ?? EMPTY;
+              const banned = forbidden.get(name) ?? new Set();
+              for (const item of snapshot.topics.values()) {
+                if (banned.has(item.topic)) expect(isMailable(item.status)).toBe(false);
+              }
+              forbidden.set(name, new Set([...banned, ...forbiddenIn(snapshot)]));
+            }
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });
