@@ -73,6 +73,14 @@ export function createBenchEvent(name: FunctionName): BenchEvent {
         'application/x-www-form-urlencoded',
       );
     }
+    case 'staff': {
+      // A marketing list query, with the claims the Cognito authorizer passes on.
+      const event = request('GET', '/contacts?topic=newsletter', '/contacts', '', 'application/json');
+      event.requestContext.authorizer = {
+        claims: { sub: 'bench-staff', 'cognito:username': 'bench', 'cognito:groups': 'marketing' },
+      };
+      return event;
+    }
     case 'mailchimpReconcile':
       // The quarter-hourly EventBridge schedule.
       return {

@@ -1,6 +1,7 @@
 /**
- * The CDK app: the stateful stack (table, keys) and the stateless stack (API, WAF, functions), checked by
- * cdk-nag's AwsSolutions rules during synth. Environment-agnostic, so `cdk synth` needs no credentials.
+ * The CDK app: the stateful stack (table, keys, staff user pool) and the stateless stack (API, WAF,
+ * functions), checked by cdk-nag's AwsSolutions rules during synth. Environment-agnostic, so `cdk synth`
+ * needs no credentials.
  */
 import { App, type AppProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -20,7 +21,7 @@ export function addConsentDesk(app: App, config: AppConfig): ConsentDeskApp {
   checkInfraConfig(config);
   const stateful = new StatefulStack(app, 'ConsentDesk-Stateful', {
     config,
-    description: 'Consent Desk: table and keys',
+    description: 'Consent Desk: table, keys and staff user pool',
   });
   const stateless = new StatelessStack(app, 'ConsentDesk-Stateless', {
     config,
@@ -31,6 +32,7 @@ export function addConsentDesk(app: App, config: AppConfig): ConsentDeskApp {
     turnstileSecret: stateful.turnstileSecret,
     mailchimpWebhookSecret: stateful.mailchimpWebhookSecret,
     mailchimpApiKey: stateful.mailchimpApiKey,
+    staffUserPool: stateful.staff.userPool,
   });
   // Any finding not acknowledged with a reason fails the synth; the acknowledgements are also written into
   // the templates' metadata, so the reasons travel with what is deployed.

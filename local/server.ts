@@ -11,6 +11,7 @@ import {
   type FunctionName,
   type FunctionSpec,
   type RouteSpec,
+  STAFF_CORS_ALLOW_HEADERS,
 } from '../infra/routes.ts';
 import { describeError, log } from '../shared/log.ts';
 import {
@@ -20,7 +21,7 @@ import {
   type RawResponse,
   toProxyEvent,
 } from './api-gateway.ts';
-import { findRoute, methodsForPath } from './routing.ts';
+import { findRoute, matchPath, methodsForPath } from './routing.ts';
 import type { LocalResponse, LocalRoute, LocalService } from './services.ts';
 
 export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<unknown>;
@@ -59,7 +60,14 @@ export function createRequestListener(options: LocalServerOptions): RequestListe
     if (method === 'OPTIONS') {
       const methods = methodsForPath(options.routes, pathname);
       if (methods.length === 0) return { route: '-', ...json(404, { message: 'Not Found' }) };
-      return { route: 'preflight', ...preflight(request.headers.origin, methods, options.allowedOrigins) };
+      const staff = options.routes.some(
+        (route) => route.access === 'staff' && matchPath(route.path, pathname) !== undefined,
+      );
+      const allowHeaders = staff ? STAFF_CORS_ALLOW_HEADERS : CORS_ALLOW_HEADERS;
+      return {
+        route: 'preflight',
+        ...preflight(request.headers.origin, methods, allowHeaders, options.allowedOrigins),
+      };
     }
 
     const api = findRoute(options.routes, method, pathname);
@@ -108,7 +116,9 @@ export function createRequestListener(options: LocalServerOptions): RequestListe
     if (route.access === 'staff') {
       // Fail closed, as a Cognito authorizer does: no authorizer running means no staff access.
       const claims = authorizer ? await authorizer(event) : undefined;
-      if (claims === undefined) return withRequestId(json(401, { message: 'Unauthorized' }), requestId);
+      if (claims === undefined) {
+        return withRequestId(refusedByAuthorizer(event, options.allowedOrigins), requestId);
+      }
       event.requestContext.authorizer = claims;
     }
     const functionName = `consent-desk-${route.function}`;
@@ -147,9 +157,24 @@ export function createRequestListener(options: LocalServerOptions): RequestListe
   };
 }
 
+/**
+ * API Gateway's UNAUTHORIZED gateway response as the stack configures it: CORS headers for the caller's
+ * origin, so a browser-based staff tool can see the 401 and sign in again.
+ */
+function refusedByAuthorizer(event: APIGatewayProxyEvent, allowedOrigins: readonly string[]): RawResponse {
+  const response = json(401, { message: 'Unauthorized' });
+  const origin = Object.entries(event.headers).find(([name]) => name.toLowerCase() === 'origin')?.[1];
+  if (allowedOrigins.length === 0 || !origin) return response;
+  return {
+    ...response,
+    headers: [...response.headers, ['Access-Control-Allow-Origin', origin], ['Vary', 'Origin']],
+  };
+}
+
 function preflight(
   origin: string | undefined,
   methods: string[],
+  allowHeaders: readonly string[],
   allowedOrigins: readonly string[],
 ): RawResponse {
   const headers: [string, string][] = [['Vary', 'Origin']];
@@ -158,7 +183,7 @@ function preflight(
     headers.push(
       ['Access-Control-Allow-Origin', origin],
       ['Access-Control-Allow-Methods', [...methods, 'OPTIONS'].join(',')],
-      ['Access-Control-Allow-Headers', CORS_ALLOW_HEADERS.join(',')],
+      ['Access-Control-Allow-Headers', allowHeaders.join(',')],
       ['Access-Control-Max-Age', String(CORS_MAX_AGE_SECONDS)],
     );
   }

@@ -34,6 +34,12 @@ export interface TableAccess {
   readonly indexes?: readonly string[];
 }
 
+export interface PartitionAccess {
+  readonly actions: readonly DynamoDbAction[];
+  /** The partition key of every item the actions touch must start with one of these, e.g. `AUDIT#`. */
+  readonly partitionKeyPrefixes: readonly string[];
+}
+
 export interface ConsentDeskFunctionProps {
   readonly spec: FunctionSpec;
   /** The runtime part of the config file, compiled into the bundle. */
@@ -124,6 +130,30 @@ export class ConsentDeskFunction extends Construct {
         effect: Effect.ALLOW,
         actions: [...new Set(access.actions)],
         resources: [table.tableArn, ...indexArns],
+      }),
+    );
+    return this;
+  }
+
+  /**
+   * Grants `access.actions` on the table bound with bindTable, for items under the given partition key
+   * prefixes only (the `dynamodb:LeadingKeys` condition key).
+   */
+  public bindTablePartitions(table: ITable, access: PartitionAccess): this {
+    if (this.boundTable !== table) throw new Error('Bind the table with bindTable first');
+    const prefixes = access.partitionKeyPrefixes;
+    if (prefixes.length === 0 || prefixes.some((prefix) => prefix === '' || /[*?]/.test(prefix)))
+      throw new Error('Partition key prefixes must be non-empty and free of IAM wildcards');
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: [...new Set(access.actions)],
+        resources: [table.tableArn],
+        // ForAllValues: every partition key in the request must match. It would also pass a request with no
+        // key at all (a Scan), which is why only item actions, which always name their key, are allowed here.
+        conditions: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': prefixes.map((prefix) => `${prefix}*`) },
+        },
       }),
     );
     return this;

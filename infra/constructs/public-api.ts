@@ -1,24 +1,35 @@
 /**
  * The REST API (REST rather than HTTP API so WAF can attach): one Lambda proxy integration per route in
- * ROUTES, stage and per-route throttling, CORS for our own sites, and access logs without personal data.
+ * ROUTES, stage and per-route throttling, CORS for our own sites, access logs without personal data, and
+ * the staff user pool's Cognito authorizer on every staff route.
  */
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import {
   AccessLogField,
   AccessLogFormat,
   AuthorizationType,
+  CognitoUserPoolsAuthorizer,
   EndpointType,
+  IdentitySource,
   LambdaIntegration,
   LogGroupLogDestination,
   type MethodDeploymentOptions,
   MethodLoggingLevel,
   type Resource,
+  ResponseType,
   RestApi,
 } from 'aws-cdk-lib/aws-apigateway';
+import type { IUserPool } from 'aws-cdk-lib/aws-cognito';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { CORS_ALLOW_HEADERS, CORS_MAX_AGE_SECONDS, type FunctionName, type RouteSpec } from '../routes.ts';
+import {
+  CORS_ALLOW_HEADERS,
+  CORS_MAX_AGE_SECONDS,
+  type FunctionName,
+  type RouteSpec,
+  STAFF_CORS_ALLOW_HEADERS,
+} from '../routes.ts';
 import { acknowledge } from './acknowledge.ts';
 
 export interface PublicApiProps {
@@ -30,6 +41,8 @@ export interface PublicApiProps {
   /** Origins whose pages may call the API from a browser (CORS). */
   readonly allowedOrigins: readonly string[];
   readonly logRetention: RetentionDays;
+  /** Whose ID tokens the staff routes accept; required as soon as there is a staff route. */
+  readonly staffUserPool?: IUserPool;
 }
 
 /**
@@ -56,6 +69,8 @@ const PUBLIC_ROUTE_REASON =
 export class PublicApi extends Construct {
   public readonly api: RestApi;
   public readonly accessLogs: LogGroup;
+  /** Only when there are staff routes. */
+  public readonly staffAuthorizer: CognitoUserPoolsAuthorizer | undefined;
 
   constructor(scope: Construct, id: string, props: PublicApiProps) {
     super(scope, id);
@@ -110,35 +125,73 @@ export class PublicApi extends Construct {
         'and writes to a log group it cannot give a retention; JSON access logs record every request.',
     );
 
-    const methodsByResource = new Map<Resource, Set<string>>();
+    const staffRoutes = props.routes.filter((route) => route.access === 'staff');
+    if (staffRoutes.length > 0 && !props.staffUserPool) {
+      // Fail closed: a staff route must never be deployed without its authorizer.
+      const [first] = staffRoutes;
+      throw new Error(`${first?.method} ${first?.path} is a staff route, but no staff user pool was given`);
+    }
+    // The pool's ID tokens in `Authorization`, checked before the function runs; the function then checks
+    // the route's groups (shared/http/staff-auth.ts).
+    this.staffAuthorizer = props.staffUserPool
+      ? new CognitoUserPoolsAuthorizer(this, 'StaffAuthorizer', {
+          cognitoUserPools: [props.staffUserPool],
+          identitySource: IdentitySource.header('Authorization'),
+        })
+      : undefined;
+
+    const resources = new Map<Resource, { methods: Set<string>; staff: boolean }>();
     for (const route of props.routes) {
-      if (route.access !== 'public') {
-        // Fail closed: a staff route must never be deployed without its authorizer.
-        throw new Error(
-          `${route.method} ${route.path} is a staff route; the API has no staff authorizer yet`,
-        );
-      }
       const resource = this.api.root.resourceForPath(route.path);
-      const method = resource.addMethod(
-        route.method,
-        new LambdaIntegration(props.functions[route.function], { proxy: true, allowTestInvoke: false }),
-        { authorizationType: AuthorizationType.NONE },
-      );
-      acknowledge(method, 'AwsSolutions-APIG4', PUBLIC_ROUTE_REASON);
-      acknowledge(method, 'AwsSolutions-COG4', PUBLIC_ROUTE_REASON);
-      const resourceMethods = methodsByResource.get(resource) ?? new Set<string>();
-      resourceMethods.add(route.method);
-      methodsByResource.set(resource, resourceMethods);
+      const integration = new LambdaIntegration(props.functions[route.function], {
+        proxy: true,
+        allowTestInvoke: false,
+      });
+      if (route.access === 'staff') {
+        resource.addMethod(route.method, integration, {
+          authorizationType: AuthorizationType.COGNITO,
+          authorizer: this.staffAuthorizer,
+        });
+      } else {
+        const method = resource.addMethod(route.method, integration, {
+          authorizationType: AuthorizationType.NONE,
+        });
+        acknowledge(method, 'AwsSolutions-APIG4', PUBLIC_ROUTE_REASON);
+        acknowledge(method, 'AwsSolutions-COG4', PUBLIC_ROUTE_REASON);
+      }
+      const seen = resources.get(resource) ?? { methods: new Set<string>(), staff: false };
+      seen.methods.add(route.method);
+      seen.staff ||= route.access === 'staff';
+      resources.set(resource, seen);
     }
 
     if (props.allowedOrigins.length > 0) {
-      for (const [resource, resourceMethods] of methodsByResource) {
+      for (const [resource, { methods, staff }] of resources) {
         resource.addCorsPreflight({
           allowOrigins: [...props.allowedOrigins],
-          allowMethods: [...resourceMethods, 'OPTIONS'],
-          allowHeaders: [...CORS_ALLOW_HEADERS],
+          allowMethods: [...methods, 'OPTIONS'],
+          allowHeaders: [...(staff ? STAFF_CORS_ALLOW_HEADERS : CORS_ALLOW_HEADERS)],
           maxAge: Duration.seconds(CORS_MAX_AGE_SECONDS),
         });
+      }
+      if (this.staffAuthorizer) {
+        // The authorizer answers 401 (no or bad token) and 403 itself, before any function could add CORS
+        // headers; without them a browser-based staff tool could not tell "sign in again" from a network
+        // error. The caller's origin is echoed: these bodies are API Gateway's fixed messages, and no
+        // credentials mode is allowed, so no other origin learns anything from them.
+        const refusals = {
+          Unauthorized: ResponseType.UNAUTHORIZED,
+          AccessDenied: ResponseType.ACCESS_DENIED,
+        };
+        for (const [name, type] of Object.entries(refusals)) {
+          this.api.addGatewayResponse(`${name}Response`, {
+            type,
+            responseHeaders: {
+              'Access-Control-Allow-Origin': 'method.request.header.Origin',
+              Vary: "'Origin'",
+            },
+          });
+        }
       }
     }
   }

@@ -1,6 +1,6 @@
 /**
- * Everything that holds data or keys and must outlive any redeploy of the API: the table and the
- * secrets. Deployed separately so the stateless stack can be replaced freely.
+ * Everything that holds data or keys and must outlive any redeploy of the API: the table, the secrets and
+ * the staff user pool. Deployed separately so the stateless stack can be replaced freely.
  */
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import {
@@ -16,6 +16,7 @@ import type { Construct } from 'constructs';
 import { TABLE_DEFINITION } from '../../shared/adapters/dynamodb/table.ts';
 import type { AppConfig } from '../../shared/config/schema.ts';
 import { acknowledge } from '../constructs/acknowledge.ts';
+import { StaffUserPool } from '../constructs/staff-user-pool.ts';
 
 export interface StatefulStackProps extends StackProps {
   readonly config: AppConfig;
@@ -33,6 +34,8 @@ export class StatefulStack extends Stack {
   public readonly mailchimpWebhookSecret: Secret;
   /** MailChimp API key of the sync function; only when `mailchimp` is configured. */
   public readonly mailchimpApiKey: Secret | undefined;
+  /** Staff identities and their groups: the staff API's Cognito authorizer trusts this pool. */
+  public readonly staff: StaffUserPool;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
@@ -118,6 +121,19 @@ export class StatefulStack extends Stack {
     new CfnOutput(this, 'MailchimpWebhookSecretArn', {
       value: this.mailchimpWebhookSecret.secretArn,
       description: 'Read urlKey from here to register the MailChimp webhook URL',
+    });
+
+    this.staff = new StaffUserPool(this, 'Staff', {
+      deletionProtection: config.deletionProtection,
+      threatProtection: config.staff.threatProtection,
+    });
+    new CfnOutput(this, 'StaffUserPoolId', {
+      value: this.staff.userPool.userPoolId,
+      description: 'Create staff users here (aws cognito-idp admin-create-user --user-pool-id ...)',
+    });
+    new CfnOutput(this, 'StaffUserPoolClientId', {
+      value: this.staff.client.userPoolClientId,
+      description: 'App client id for staff tools (SRP sign-in)',
     });
 
     if (config.forms.some((form) => form.turnstile)) {

@@ -54,6 +54,22 @@ export class PayloadTooLargeError extends HttpError {
   }
 }
 
+/** No staff identity on the request. API Gateway's authorizer refuses these first; this is the backstop. */
+export class UnauthorizedError extends HttpError {
+  override readonly name = 'UnauthorizedError';
+  constructor() {
+    super(401, 'unauthorized', 'Sign in to use the staff API');
+  }
+}
+
+/** A signed-in member of staff whose groups the route does not admit. */
+export class ForbiddenError extends HttpError {
+  override readonly name = 'ForbiddenError';
+  constructor() {
+    super(403, 'forbidden', 'Your staff groups do not give access to this');
+  }
+}
+
 export class NotFoundError extends HttpError {
   override readonly name = 'NotFoundError';
   constructor() {

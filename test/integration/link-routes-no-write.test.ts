@@ -1,13 +1,5 @@
-/**
- * Mail scanners fetch every link in an email, so GET and HEAD on /unsubscribe, /preferences and /confirm
- * must never write, whatever the token and whatever state the contact is in. Checked against DynamoDB
- * Local: the whole table is scanned before and after, in a table of its own so no other test's writes
- * can hide or fake a difference.
- */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { createTable, LOCAL_AWS } from '../../local/dynamodb.ts';
 import {
   parseKeyRing,
   signToken,
@@ -17,7 +9,8 @@ import {
 import { contactLinks } from '../../shared/email/links.ts';
 import { submitEnquiry } from '../../shared/use-cases/submit-enquiry.ts';
 import { lambdaContext, restEvent } from '../handler/events.ts';
-import { runtimeConfig, TEST_HASH_KEY, TEST_KEY_RING } from '../support/config.ts';
+import { TEST_KEY_RING } from '../support/config.ts';
+import { stubLocalFunctionEnv } from '../support/function-env.ts';
 import { documentClient, fields, intakeHarness, scanAll, uniqueEmail } from '../support/intake.ts';
 
 const NOW = new Date('2026-11-22T10:00:00Z');
@@ -103,22 +96,7 @@ async function recordWrite(act: () => Promise<APIGatewayProxyResult>) {
 beforeAll(async () => {
   // Token expiry and retention are judged against this instant, whatever day the tests run.
   vi.useFakeTimers({ toFake: ['Date'], now: NOW });
-  const client = new DynamoDBClient({ endpoint, ...LOCAL_AWS });
-  try {
-    await createTable(client, tableName);
-  } finally {
-    client.destroy();
-  }
-  vi.stubEnv('TABLE_NAME', tableName);
-  vi.stubEnv('DYNAMODB_ENDPOINT', endpoint);
-  vi.stubEnv('APP_CONFIG', JSON.stringify(runtimeConfig()));
-  vi.stubEnv('MAIL_TRANSPORT', 'outbox');
-  vi.stubEnv('EMAIL_HASH_KEY', TEST_HASH_KEY);
-  vi.stubEnv('TOKEN_SIGNING_KEYS', TEST_KEY_RING);
-  vi.stubEnv('AWS_REGION', LOCAL_AWS.region);
-  vi.stubEnv('AWS_ACCESS_KEY_ID', LOCAL_AWS.credentials.accessKeyId);
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', LOCAL_AWS.credentials.secretAccessKey);
-  vi.stubEnv('AWS_EC2_METADATA_DISABLED', 'true');
+  await stubLocalFunctionEnv({ endpoint, tableName });
   ({ handler } = await import('../../functions/links/handler.ts'));
 
   // A contact in every state a link can meet.

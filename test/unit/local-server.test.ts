@@ -12,7 +12,14 @@ const throttle = { rateLimit: 1, burstLimit: 1 };
 const routes: RouteSpec[] = [
   { method: 'POST', path: '/enquiries', function: 'enquiry', access: 'public', throttle },
   { method: 'GET', path: '/enquiries/thank-you', function: 'enquiry', access: 'public', throttle },
-  { method: 'GET', path: '/contacts/{id}', function: 'enquiry', access: 'staff', throttle },
+  {
+    method: 'GET',
+    path: '/contacts/{id}',
+    function: 'enquiry',
+    access: 'staff',
+    groups: ['marketing'],
+    throttle,
+  },
 ];
 
 let respondWith: ProxyHandler = async () => ({ statusCode: 200, body: 'ok' });

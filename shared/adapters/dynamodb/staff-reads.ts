@@ -177,6 +177,15 @@ export function createStaffReads(db: DynamoDBDocumentClient, tableName: string):
     return { items, next, readUnits };
   }
 
+  /** A dated gsi1 partition, newest first, leaving out what has expired. */
+  function newestFirst<T>(
+    partition: string,
+    query: { readonly limit: number; readonly after: ListPosition | undefined; readonly now: Date },
+    map: (item: Record<string, unknown>) => T,
+  ): Promise<Page<T>> {
+    return pageOf({ partition, newestFirst: true, filter: 'expiresAt > :now', ...query }, map);
+  }
+
   return {
     listMailable({ topic, basis, limit, after, now }) {
       const partition = keys.mailableByTopic(topic, 'consent', '').gsi1pk;
@@ -209,16 +218,10 @@ export function createStaffReads(db: DynamoDBDocumentClient, tableName: string):
       );
     },
 
-    listEnquiries({ limit, after, now }) {
-      return pageOf(
-        {
-          partition: keys.enquiryByDate('', '').gsi1pk,
-          newestFirst: true,
-          filter: 'expiresAt > :now',
-          limit,
-          after,
-          now,
-        },
+    listEnquiries(query) {
+      return newestFirst(
+        keys.enquiryByDate('', '').gsi1pk,
+        query,
         (item): EnquirySummary => ({
           enquiryId: String(item.enquiryId),
           formId: String(item.formId),
@@ -229,16 +232,10 @@ export function createStaffReads(db: DynamoDBDocumentClient, tableName: string):
       );
     },
 
-    listAudit({ limit, after, now }) {
-      return pageOf(
-        {
-          partition: keys.auditByDate('', '').gsi1pk,
-          newestFirst: true,
-          filter: 'expiresAt > :now',
-          limit,
-          after,
-          now,
-        },
+    listAudit(query) {
+      return newestFirst(
+        keys.auditByDate('', '').gsi1pk,
+        query,
         (item): AuditEntry => ({
           auditId: String(item.auditId),
           at: String(item.at),
