@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: bundle sizes, cold start (module load and first call) against an empty module and a
- * conventional SDK v3 handler, time inside the handler per request, and the local runner's throughput.
+ * conventional SDK v3 handler, time inside the handler per request, the local runner's throughput, and a
+ * large marketing-list export through the staff API (BENCH_EXPORT_CONTACTS people, 100,000 by default).
  * Prints a table and writes bench/results.json. Benchmarks, not assertions: numbers vary by machine.
  */
 import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -11,11 +12,13 @@ import { createBenchEvent } from './bench-event.ts';
 import { synthesizeBundles } from './bundles.ts';
 import { type ColdStartCandidate, measureColdStarts } from './cold-start.ts';
 import { measureEnquiryOverhead } from './handler-overhead.ts';
+import { type ExportResult, measureStaffExport } from './staff-export.ts';
 import { median, round1 } from './stats.ts';
 import { measureLocalThroughput, type ThroughputResult } from './throughput.ts';
 
 const BUILD_DIR = join(import.meta.dirname, '.build');
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 25);
+const EXPORT_CONTACTS = Number(process.env.BENCH_EXPORT_CONTACTS ?? 100_000);
 // Stand-ins for values CloudFormation fills in at deploy time.
 const DEPLOY_TIME_ENV = {
   TABLE_NAME: 'ConsentDeskBench',
@@ -26,6 +29,8 @@ const DEPLOY_TIME_ENV = {
     'arn:aws:secretsmanager:eu-west-2:123456789012:secret:bench-mailchimp-webhook',
   MAILCHIMP_API_KEY_SECRET_ARN:
     'arn:aws:secretsmanager:eu-west-2:123456789012:secret:bench-mailchimp-api-key',
+  // The MailChimp sync's links point at the API when the config names no public base URL.
+  API_BASE_URL: 'https://bench.execute-api.eu-west-2.amazonaws.com/v1/',
 };
 
 interface BenchResults {
@@ -49,6 +54,7 @@ interface BenchResults {
   };
   readonly handlerOverheadUs: Record<string, { readonly p50: number; readonly p99: number }>;
   readonly localThroughput: ThroughputResult;
+  readonly staffExport: ExportResult;
   readonly environment: Record<string, string | number>;
 }
 
@@ -91,6 +97,8 @@ async function main(): Promise<void> {
   const overhead = await measureEnquiryOverhead(3000);
   console.log('Local throughput…');
   const throughput = await measureLocalThroughput(1000, 8);
+  console.log(`Staff export: seeding ${EXPORT_CONTACTS} people, then GET /contacts as CSV…`);
+  const staffExport = await measureStaffExport(EXPORT_CONTACTS);
 
   const results: BenchResults = {
     functions: Object.fromEntries(
@@ -115,6 +123,7 @@ async function main(): Promise<void> {
     },
     handlerOverheadUs: { enquiry: overhead },
     localThroughput: throughput,
+    staffExport,
     environment: {
       node: process.version,
       cpu: cpus()[0]?.model ?? 'unknown',
@@ -199,6 +208,13 @@ function printTable(results: BenchResults): void {
   const t = results.localThroughput;
   console.log(
     `\nlocal throughput: ${t.requestsPerSecond} enquiries/s (${t.requests} requests, ${t.concurrency} concurrent; p50 ${t.p50Ms} ms, p99 ${t.p99Ms} ms)`,
+  );
+  const e = results.staffExport;
+  console.log(
+    `staff export: ${e.rowsExported} rows, the lists of ${e.topics.join(' and ')} (${e.csvMegabytes} MB CSV, ${e.pages} pages of ${e.pageSize}) in ${e.exportSeconds} s (${e.rowsPerSecond} rows/s); ` +
+      `local server RSS ${e.serverRssBeforeMb} MB before, peak ${e.serverRssPeakMb} MB; ` +
+      `${e.readUnitsPer1000Contacts} read capacity units per 1,000 contacts listed; ` +
+      `seeding ${e.contactsSeeded} people took ${e.seedSeconds} s`,
   );
   console.log('written to bench/results.json');
 }

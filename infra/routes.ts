@@ -2,8 +2,15 @@
  * Every function and API route, declared once: the stateless stack deploys them and the local runner
  * serves them, so the two cannot drift apart.
  */
+import type { StaffGroup } from '../shared/domain/staff-access.ts';
 
-export type FunctionName = 'enquiry' | 'links' | 'mailchimpWebhook' | 'mailchimpSync' | 'mailchimpReconcile';
+export type FunctionName =
+  | 'enquiry'
+  | 'links'
+  | 'mailchimpWebhook'
+  | 'mailchimpSync'
+  | 'mailchimpReconcile'
+  | 'staff';
 
 export interface FunctionSpec {
   /** Source entry, relative to the repository root; it exports `handler`. */
@@ -29,7 +36,7 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
   },
   mailchimpWebhook: {
     entry: 'functions/mailchimp-webhook/handler.ts',
-    description: 'Applies MailChimp unsubscribes, cleaned addresses and confirmations',
+    description: 'Applies MailChimp unsubscribes, cleaned addresses, signups, profile and address changes',
     memorySize: 512,
     // MailChimp waits 10 s for an answer; this leaves it well inside that.
     timeoutSeconds: 8,
@@ -48,17 +55,37 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     // Pages of 500 members with a few DynamoDB reads each; a large backlog after an outage needs minutes.
     timeoutSeconds: 300,
   },
+  staff: {
+    entry: 'functions/staff/handler.ts',
+    description: 'Staff API: marketing lists, contacts, enquiries and the audit trail',
+    memorySize: 512,
+    // One page of a query and its audit record: a few DynamoDB calls.
+    timeoutSeconds: 10,
+  },
 };
 
-export interface RouteSpec {
+interface RouteBase {
   readonly method: 'GET' | 'HEAD' | 'POST';
   readonly path: string;
   readonly function: FunctionName;
-  /** Public routes have no authorizer and get tighter throttling than the stage default. */
-  readonly access: 'public' | 'staff';
   /** Per-route throttling (requests per second, burst). */
   readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
 }
+
+/** No authorizer, and tighter throttling than the stage default. */
+export interface PublicRouteSpec extends RouteBase {
+  readonly access: 'public';
+}
+
+/** Behind the Cognito authorizer; the function then admits only members of `groups`. */
+export interface StaffRouteSpec extends RouteBase {
+  readonly access: 'staff';
+  readonly groups: readonly [StaffGroup, ...StaffGroup[]];
+}
+
+export type RouteSpec = PublicRouteSpec | StaffRouteSpec;
+
+const STAFF_THROTTLE = { rateLimit: 10, burstLimit: 20 } as const;
 
 export const ROUTES: readonly RouteSpec[] = [
   {
@@ -97,7 +124,51 @@ export const ROUTES: readonly RouteSpec[] = [
       throttle: { rateLimit: 20, burstLimit: 40 },
     }),
   ),
+  // Staff routes: signed-in staff only (the Cognito authorizer), and of those only the groups named.
+  {
+    method: 'GET',
+    path: '/contacts',
+    function: 'staff',
+    access: 'staff',
+    groups: ['marketing'],
+    throttle: STAFF_THROTTLE,
+  },
+  {
+    method: 'GET',
+    path: '/contacts/{id}',
+    function: 'staff',
+    access: 'staff',
+    groups: ['marketing', 'privacy'],
+    throttle: STAFF_THROTTLE,
+  },
+  {
+    method: 'GET',
+    path: '/enquiries',
+    function: 'staff',
+    access: 'staff',
+    groups: ['sales', 'privacy'],
+    throttle: STAFF_THROTTLE,
+  },
+  {
+    method: 'GET',
+    path: '/audit',
+    function: 'staff',
+    access: 'staff',
+    groups: ['privacy'],
+    throttle: STAFF_THROTTLE,
+  },
 ];
+
+/**
+ * The groups admitted to the staff route with this method and resource path (an event's `httpMethod` and
+ * `resource`, e.g. `/contacts/{id}`). None for a public or unknown route, so a check against them denies
+ * by default. HEAD is answered by the GET route, as the local server routes it.
+ */
+export function admittedGroups(method: string, resource: string): readonly StaffGroup[] {
+  const find = (wanted: string) => ROUTES.find((route) => route.method === wanted && route.path === resource);
+  const route = find(method) ?? (method === 'HEAD' ? find('GET') : undefined);
+  return route?.access === 'staff' ? route.groups : [];
+}
 
 /** Stage-wide throttling, the ceiling for every route. */
 export const STAGE_THROTTLE = { rateLimit: 50, burstLimit: 100 } as const;
@@ -110,4 +181,6 @@ export const BINARY_MEDIA_TYPES = ['multipart/form-data'] as const;
 
 /** CORS preflight answers, the same from the deployed API and the local server. */
 export const CORS_ALLOW_HEADERS = ['Content-Type', 'Accept'] as const;
+/** Staff routes also take the bearer token. */
+export const STAFF_CORS_ALLOW_HEADERS = [...CORS_ALLOW_HEADERS, 'Authorization'] as const;
 export const CORS_MAX_AGE_SECONDS = 600;

@@ -14,12 +14,14 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { Context } from 'aws-lambda';
-import { runSetup } from '../infra/commands/mailchimp-setup.ts';
-import { FUNCTIONS, type FunctionName, ROUTES } from '../infra/routes.ts';
+import type { Context, ScheduledEvent } from 'aws-lambda';
+import { DEFAULT_PREFERENCES_MERGE_TAG, runSetup } from '../infra/commands/mailchimp-setup.ts';
+import { FUNCTIONS, type FunctionName, ROUTES, type RouteSpec } from '../infra/routes.ts';
 import { now } from '../shared/clock.ts';
 import { type AppConfig, parseAppConfig, toRuntimeConfig } from '../shared/config/schema.ts';
+import { STAFF_GROUPS } from '../shared/domain/staff-access.ts';
 import { parseKeyRing } from '../shared/domain/tokens.ts';
+import { describeError, log } from '../shared/log.ts';
 import { clockService } from './clock.ts';
 import { demoPageService } from './demo-page.ts';
 import {
@@ -34,14 +36,19 @@ import {
   mailchimpEmulatorBasePath,
   mailchimpEmulatorService,
 } from './mailchimp-emulator.ts';
+import { chooseLocalMailchimp, type LocalMailchimp, mailchimpEmulatorOffService } from './mailchimp-mode.ts';
 import { outboxService } from './outbox.ts';
+import { seedService } from './seed.ts';
 import { createRequestListener, type LoadedFunction, listen } from './server.ts';
 import type { LocalService, LocalServiceContext } from './services.ts';
+import { staffAuthService } from './staff-auth.ts';
 import { streamPollerService, TtlDeletions } from './stream-poller.ts';
 import { ttlSweeperService } from './ttl-sweeper.ts';
 
-/** Any key works with the emulator; local mode never calls real MailChimp. */
+/** Any key works with the emulator. Real MailChimp is used only when MAILCHIMP_API_KEY is set. */
 const LOCAL_MAILCHIMP_API_KEY = 'local-emulator-key-us1';
+/** With real MailChimp its webhooks cannot reach this machine: reconciliation runs this often instead. */
+const LOCAL_RECONCILE_INTERVAL_MS = 60_000;
 const ROOT = resolve(import.meta.dirname, '..');
 const DATA_DIR = resolve(ROOT, '.data');
 
@@ -91,6 +98,9 @@ async function start(
   config: AppConfig,
   cleanups: Array<() => Promise<void>>,
 ): Promise<void> {
+  // Decided before anything starts (a key for the wrong data centre fails here), and before the
+  // function environment replaces MAILCHIMP_API_KEY.
+  const mailchimpMode = chooseLocalMailchimp(process.env, config);
   // Bind first: a taken port fails before anything else has been started.
   let listener: ReturnType<typeof createRequestListener> | undefined;
   const server = createServer((request, response) => {
@@ -120,7 +130,7 @@ async function start(
   }
 
   const baseUrl = `http://127.0.0.1:${settings.port}`;
-  setFunctionEnvironment(config, dynamoDb.endpoint, settings.persist, baseUrl);
+  setFunctionEnvironment(config, dynamoDb.endpoint, settings.persist, baseUrl, mailchimpMode);
   const functions = await loadFunctions();
   // The stream consumer, loaded like the API's handlers once the environment is set.
   const { handler: syncToMailchimp } = await import('../functions/mailchimp-sync/handler.ts');
@@ -132,7 +142,10 @@ async function start(
     config,
     baseUrl,
   };
-  const mailchimp = mailchimpEmulatorService({ apiKey: LOCAL_MAILCHIMP_API_KEY });
+  const mailchimp =
+    mailchimpMode.kind === 'emulator'
+      ? mailchimpEmulatorService({ apiKey: LOCAL_MAILCHIMP_API_KEY })
+      : mailchimpEmulatorOffService();
   const ttlDeletions = new TtlDeletions();
   const ttlSweeper = ttlSweeperService({ ttlDeletions });
   // Started in this order and stopped in reverse: the poller holds its iterators before the first sweep.
@@ -146,7 +159,10 @@ async function start(
     }),
     ttlSweeper,
     clockService({ sweep: () => ttlSweeper.sweep() }),
+    seedService(),
     mailchimp,
+    // Cognito and API Gateway's authorizer for the staff routes: tokens from `npm run token`.
+    staffAuthService({ keyFile: resolve(DATA_DIR, 'staff-token-key') }),
   ];
   for (const service of services) {
     await service.start?.(context);
@@ -160,8 +176,19 @@ async function start(
     services,
     allowedOrigins: config.allowedOrigins,
   });
-  await registerMailchimpWebhook(baseUrl);
-  printBanner(`http://localhost:${settings.port}`, dynamoDb.endpoint, settings.persist);
+  const shownUrl = `http://localhost:${settings.port}`;
+  let mailchimpReport: string[];
+  if (mailchimpMode.kind === 'emulator') {
+    await registerMailchimpWebhook(baseUrl, preferencesMergeTag(config));
+    mailchimpReport = [
+      `${shownUrl}/__local/mailchimp/members (emulator)`,
+      ...(mailchimpMode.note ? [`${mailchimpMode.note}: using the emulator`] : []),
+    ];
+  } else {
+    mailchimpReport = await checkRealMailchimp(mailchimpMode, preferencesMergeTag(config));
+    cleanups.push(await scheduleReconciliation());
+  }
+  printBanner(shownUrl, dynamoDb.endpoint, settings.persist, mailchimpReport);
 }
 
 function readSettings(): Settings {
@@ -200,6 +227,11 @@ function readConfig(path: string): AppConfig {
   return parseAppConfig(json);
 }
 
+/** The merge field carrying preferences links, as the deployed stack names it. */
+function preferencesMergeTag(config: AppConfig): string {
+  return config.mailchimp?.preferencesMergeTag ?? DEFAULT_PREFERENCES_MERGE_TAG;
+}
+
 /** The environment the stack gives each function, with local stand-ins. Handlers read it at import. */
 /** Stream consumers get a context too; nothing of ours reads more than its request id. */
 const streamContext = { awsRequestId: 'local-stream', functionName: 'mailchimp-sync' } as Context;
@@ -209,6 +241,7 @@ function setFunctionEnvironment(
   dynamoDbEndpoint: string,
   persist: boolean,
   baseUrl: string,
+  mailchimp: LocalMailchimp,
 ): void {
   // Settings meant for AWS would send the SDK looking for real credentials or secrets.
   for (const name of [
@@ -220,6 +253,7 @@ function setFunctionEnvironment(
     'MAILCHIMP_WEBHOOK_SECRET_ARN',
     'MAILCHIMP_API_KEY_SECRET_ARN',
     'MAILCHIMP_API_KEY',
+    'MAILCHIMP_BASE_PATH',
   ])
     delete process.env[name];
   Object.assign(process.env, {
@@ -230,11 +264,23 @@ function setFunctionEnvironment(
     TOKEN_SIGNING_KEYS: tokenSigningKeys(persist),
     // The emulator's webhook is registered anew on every start, so its URL key need not persist.
     MAILCHIMP_WEBHOOK_SECRET: JSON.stringify({ urlKey: randomBytes(32).toString('base64url') }),
-    // The sync talks to the emulator, through MailChimp's own client.
-    MAILCHIMP_API_KEY: LOCAL_MAILCHIMP_API_KEY,
-    MAILCHIMP_SERVER: 'us1',
-    MAILCHIMP_LIST_ID: DEFAULT_EMULATOR_LIST_ID,
-    MAILCHIMP_BASE_PATH: mailchimpEmulatorBasePath(baseUrl),
+    // The sync (and reconciliation) talk to the emulator or to the real audience, through MailChimp's own
+    // client either way.
+    ...(mailchimp.kind === 'real'
+      ? {
+          MAILCHIMP_API_KEY: mailchimp.apiKey,
+          MAILCHIMP_SERVER: mailchimp.server,
+          MAILCHIMP_LIST_ID: mailchimp.listId,
+        }
+      : {
+          MAILCHIMP_API_KEY: LOCAL_MAILCHIMP_API_KEY,
+          MAILCHIMP_SERVER: 'us1',
+          MAILCHIMP_LIST_ID: DEFAULT_EMULATOR_LIST_ID,
+          MAILCHIMP_BASE_PATH: mailchimpEmulatorBasePath(baseUrl),
+        }),
+    MAILCHIMP_PREFERENCES_MERGE_TAG: preferencesMergeTag(config),
+    // Preferences links in MailChimp point here unless the config names a public base URL.
+    API_BASE_URL: baseUrl,
     DYNAMODB_ENDPOINT: dynamoDbEndpoint,
     AWS_REGION: LOCAL_AWS.region,
     AWS_ACCESS_KEY_ID: LOCAL_AWS.credentials.accessKeyId,
@@ -302,7 +348,7 @@ async function loadFunctions(): Promise<Partial<Record<FunctionName, LoadedFunct
  * Registers our webhook with the emulator through the same setup command ops run against MailChimp (its
  * validation GET included), so `POST /__local/mailchimp/unsubscribe` reaches the webhook function.
  */
-async function registerMailchimpWebhook(baseUrl: string): Promise<void> {
+async function registerMailchimpWebhook(baseUrl: string, mergeTag: string): Promise<void> {
   const { urlKey } = JSON.parse(process.env.MAILCHIMP_WEBHOOK_SECRET ?? '{}') as { urlKey: string };
   await runSetup(
     {
@@ -313,20 +359,103 @@ async function registerMailchimpWebhook(baseUrl: string): Promise<void> {
       basePath: mailchimpEmulatorBasePath(baseUrl),
       replace: false,
       dryRun: false,
+      preferencesMergeTag: mergeTag,
     },
     // Its report is for people running the command; the banner says what matters here.
     { out: () => {} },
   );
 }
 
-function printBanner(baseUrl: string, dynamoDbEndpoint: string, persist: boolean): void {
+/**
+ * Real MailChimp: checks the key and the merge field without changing anything (the setup command's dry
+ * run), and says what to do. A failure is reported, not fatal: local mode works without MailChimp.
+ */
+async function checkRealMailchimp(
+  mailchimp: Extract<LocalMailchimp, { kind: 'real' }>,
+  mergeTag: string,
+): Promise<string[]> {
+  const lines = [
+    `real audience ${mailchimp.listId} on ${mailchimp.server} (MAILCHIMP_API_KEY is set); ` +
+      'the emulator and /__local/mailchimp are off',
+    "MailChimp's webhook cannot reach localhost, so none is registered: reconciliation runs every " +
+      `${LOCAL_RECONCILE_INTERVAL_MS / 1000} s and applies unsubscribes made in MailChimp`,
+  ];
+  const report: string[] = [];
+  try {
+    await runSetup(
+      {
+        apiKey: mailchimp.apiKey,
+        server: mailchimp.server,
+        listId: mailchimp.listId,
+        webhookUrl: undefined,
+        replace: false,
+        dryRun: true,
+        preferencesMergeTag: mergeTag,
+      },
+      { out: (line) => report.push(line) },
+    );
+  } catch (error) {
+    // Setup errors never quote the key.
+    lines.push(`MailChimp check failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (report.some((line) => line.includes('would create'))) {
+    lines.push(
+      `Merge field ${mergeTag} is missing: run npm run mailchimp:setup -- --skip-webhook to create it`,
+    );
+  }
+  return lines;
+}
+
+/**
+ * Runs the reconciliation now and then every LOCAL_RECONCILE_INTERVAL_MS, one run at a time (as reserved
+ * concurrency 1 does in AWS), with a context that counts down the function's timeout. Returns its cleanup.
+ */
+async function scheduleReconciliation(): Promise<() => Promise<void>> {
+  const { handler } = await import('../functions/mailchimp-reconcile/handler.ts');
+  const timeoutMs = FUNCTIONS.mailchimpReconcile.timeoutSeconds * 1000;
+  let running: Promise<unknown> | undefined;
+  const run = () => {
+    if (running) return;
+    const deadline = Date.now() + timeoutMs;
+    const context = {
+      awsRequestId: 'local-reconcile',
+      functionName: 'mailchimp-reconcile',
+      getRemainingTimeInMillis: () => deadline - Date.now(),
+    } as Context;
+    running = handler({} as ScheduledEvent, context)
+      .catch((error: unknown) => log.warn('local.reconcile_failed', describeError(error)))
+      .finally(() => {
+        running = undefined;
+      });
+  };
+  run();
+  const timer = setInterval(run, LOCAL_RECONCILE_INTERVAL_MS);
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
+}
+
+function printBanner(
+  baseUrl: string,
+  dynamoDbEndpoint: string,
+  persist: boolean,
+  mailchimp: readonly string[],
+): void {
+  const routeList = (access: RouteSpec['access']) =>
+    ROUTES.filter((route) => route.access === access)
+      .map((route) => `${route.method} ${route.path}`)
+      .join(', ');
   console.log(`
 Consent Desk is running locally${persist ? ' (data kept in .data/)' : ' (in memory; --persist keeps data)'}
   Demo page       ${baseUrl}/
   Local outbox    ${baseUrl}/__local/outbox
-  MailChimp       ${baseUrl}/__local/mailchimp/members (emulator)
+  MailChimp       ${mailchimp.join('\n                  ')}
   Clock           ${baseUrl}/__local/clock
-  API             ${ROUTES.map((route) => `${route.method} ${route.path}`).join(', ')}
+  Seed data       npm run seed -- --contacts N (${baseUrl}/__local/seed)
+  API             ${routeList('public')}
+  Staff API       ${routeList('staff')}
+                  Authorization: Bearer $(npm run -s token -- --groups ${STAFF_GROUPS.join(',')})
   DynamoDB Local  ${dynamoDbEndpoint} (table ${TABLE_NAME})
 Press Ctrl-C to stop.
 `);

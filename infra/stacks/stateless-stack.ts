@@ -5,6 +5,7 @@
  */
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { IUserPool } from 'aws-cdk-lib/aws-cognito';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
@@ -13,10 +14,11 @@ import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources'
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { TABLE_DEFINITION } from '../../shared/adapters/dynamodb/table.ts';
+import { keys, TABLE_DEFINITION } from '../../shared/adapters/dynamodb/table.ts';
 import { type AppConfig, toRuntimeConfig } from '../../shared/config/schema.ts';
 import { logRetention } from '../config.ts';
 import { acknowledge } from '../constructs/acknowledge.ts';
+import { AlarmTopic } from '../constructs/alarm-topic.ts';
 import { ConsentDeskFunction, type DynamoDbAction } from '../constructs/consent-desk-function.ts';
 import { PublicApi } from '../constructs/public-api.ts';
 import { ApiWebAcl } from '../constructs/web-acl.ts';
@@ -34,6 +36,8 @@ export interface StatelessStackProps extends StackProps {
   readonly mailchimpWebhookSecret: ISecret;
   /** Only when `mailchimp` is configured. */
   readonly mailchimpApiKey: ISecret | undefined;
+  /** The staff API's Cognito authorizer admits tokens from this pool only. */
+  readonly staffUserPool: IUserPool;
 }
 
 type FunctionAccess = (fn: ConsentDeskFunction, props: StatelessStackProps) => void;
@@ -50,6 +54,16 @@ const CONTACT_WRITER: readonly DynamoDbAction[] = [
   'dynamodb:DeleteItem',
   'dynamodb:ConditionCheckItem',
 ];
+
+/** The staff API reads contacts, lists and enquiries (gsi1 serves the lists) and never changes them. */
+const STAFF_READER: readonly DynamoDbAction[] = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+];
+
+/** Every audit item lives under this partition key prefix, so a grant can be limited to them. */
+const AUDIT_PARTITION_PREFIX = keys.audit('').pk;
 
 const FUNCTION_ACCESS: Readonly<Record<FunctionName, FunctionAccess>> = {
   enquiry: (fn, { config, table, emailHashKey, tokenSigningKey, turnstileSecret }) => {
@@ -75,14 +89,17 @@ const FUNCTION_ACCESS: Readonly<Record<FunctionName, FunctionAccess>> = {
     fn.bindSecret(emailHashKey, 'EMAIL_HASH_KEY_SECRET_ARN');
     fn.bindSecret(mailchimpWebhookSecret, 'MAILCHIMP_WEBHOOK_SECRET_ARN');
   },
-  mailchimpSync: (fn, { config, table, emailHashKey, mailchimpApiKey }) => {
+  mailchimpSync: (fn, { config, table, emailHashKey, tokenSigningKey, mailchimpApiKey }) => {
     if (!config.mailchimp || !mailchimpApiKey) throw new Error('The MailChimp sync needs config.mailchimp');
     // Reads contacts and writes the withdrawals MailChimp reports (compliance state, forgotten members).
     fn.bindTable(table, { actions: CONTACT_WRITER });
     fn.bindSecret(emailHashKey, 'EMAIL_HASH_KEY_SECRET_ARN');
+    // Signs the preferences link each member carries in a merge field.
+    fn.bindSecret(tokenSigningKey, 'TOKEN_SIGNING_KEYS_SECRET_ARN');
     fn.bindSecret(mailchimpApiKey, 'MAILCHIMP_API_KEY_SECRET_ARN');
     fn.function.addEnvironment('MAILCHIMP_SERVER', config.mailchimp.server);
     fn.function.addEnvironment('MAILCHIMP_LIST_ID', config.mailchimp.listId);
+    fn.function.addEnvironment('MAILCHIMP_PREFERENCES_MERGE_TAG', config.mailchimp.preferencesMergeTag);
   },
   mailchimpReconcile: (fn, { config, table, emailHashKey, mailchimpApiKey }) => {
     if (!config.mailchimp || !mailchimpApiKey) {
@@ -94,6 +111,20 @@ const FUNCTION_ACCESS: Readonly<Record<FunctionName, FunctionAccess>> = {
     fn.bindSecret(mailchimpApiKey, 'MAILCHIMP_API_KEY_SECRET_ARN');
     fn.function.addEnvironment('MAILCHIMP_SERVER', config.mailchimp.server);
     fn.function.addEnvironment('MAILCHIMP_LIST_ID', config.mailchimp.listId);
+  },
+  staff: (fn, { table, tokenSigningKey }) => {
+    fn.bindTable(table, {
+      actions: STAFF_READER,
+      indexes: TABLE_DEFINITION.globalSecondaryIndexes.map((index) => index.indexName),
+    });
+    // Its one write: the audit item recording each read of personal data. Even with the function's
+    // credentials, nothing outside the audit partitions can be written.
+    fn.bindTablePartitions(table, {
+      actions: ['dynamodb:PutItem'],
+      partitionKeyPrefixes: [AUDIT_PARTITION_PREFIX],
+    });
+    // Signs list cursors, and the unsubscribe and preferences URLs shown with a contact.
+    fn.bindSecret(tokenSigningKey, 'TOKEN_SIGNING_KEYS_SECRET_ARN');
   },
 };
 
@@ -117,10 +148,13 @@ export class StatelessStack extends Stack {
   public readonly webAcl: ApiWebAcl | undefined;
   /** Stream records the MailChimp sync gave up on; only when `mailchimp` is configured. */
   public readonly mailchimpSyncDlq: Queue | undefined;
+  private readonly alarmEmail: string | undefined;
+  private alarms: AlarmTopic | undefined;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
     const { config } = props;
+    this.alarmEmail = config.alarms?.email;
     const retention = logRetention(config);
     const runtimeConfig = toRuntimeConfig(config);
 
@@ -143,6 +177,12 @@ export class StatelessStack extends Stack {
       ? this.addMailchimpSyncSource(functions.mailchimpSync, props.table)
       : undefined;
     if (functions.mailchimpReconcile) this.addMailchimpReconcileSchedule(functions.mailchimpReconcile);
+    if (this.alarms) {
+      new CfnOutput(this, 'AlarmTopicArn', {
+        value: this.alarms.topic.topicArn,
+        description: 'SNS topic the alarms notify; subscribe to it, or set alarms.email in the config',
+      });
+    }
 
     const routed = (name: FunctionName): IFunction => {
       const fn = functions[name];
@@ -160,7 +200,14 @@ export class StatelessStack extends Stack {
       binaryMediaTypes: BINARY_MEDIA_TYPES,
       allowedOrigins: config.allowedOrigins,
       logRetention: retention,
+      staffUserPool: props.staffUserPool,
     });
+
+    // Links in MailChimp point at the API unless a public base URL is configured. No cycle: the API
+    // depends only on the functions its routes invoke, and no route invokes the sync.
+    if (functions.mailchimpSync && config.publicBaseUrl === undefined) {
+      functions.mailchimpSync.function.addEnvironment('API_BASE_URL', this.api.api.url);
+    }
 
     const stage = this.api.api.deploymentStage;
     if (config.waf.enabled) {
@@ -184,6 +231,16 @@ export class StatelessStack extends Stack {
     });
   }
 
+  /** The topic every alarm notifies, created with the first alarm. */
+  public get alarmTopic(): AlarmTopic | undefined {
+    return this.alarms;
+  }
+
+  private notifyOps(alarm: Alarm): void {
+    this.alarms ??= new AlarmTopic(this, 'Alarms', { email: this.alarmEmail });
+    this.alarms.notify(alarm);
+  }
+
   /**
    * MailChimp retries a webhook for about 75 minutes; a quarter-hourly sweep catches what they missed
    * well inside the hour a change may take to reach both sides.
@@ -195,6 +252,18 @@ export class StatelessStack extends Stack {
       // A missed sweep is made up by the next one, which starts from the stored cursor.
       targets: [new LambdaFunction(reconcile.function, { retryAttempts: 0 })],
     });
+    // One failed sweep is made up by the next; two in a row mean MailChimp's unsubscribes may be missed.
+    this.notifyOps(
+      new Alarm(this, 'MailchimpReconcileErrorsAlarm', {
+        alarmDescription: 'Consent Desk: two MailChimp reconciliation sweeps in a row failed',
+        metric: reconcile.function.metricErrors({ period: Duration.minutes(15), statistic: 'Sum' }),
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 2,
+        datapointsToAlarm: 2,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+    );
   }
 
   /**
@@ -246,27 +315,31 @@ export class StatelessStack extends Stack {
         'stream action is granted on the table stream ARN only.',
     );
 
-    new Alarm(this, 'MailchimpSyncDlqAlarm', {
-      alarmDescription:
-        'Consent Desk: stream records the MailChimp sync gave up on are in its dead-letter queue',
-      metric: dlq.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(5),
-        statistic: 'Maximum',
+    this.notifyOps(
+      new Alarm(this, 'MailchimpSyncDlqAlarm', {
+        alarmDescription:
+          'Consent Desk: stream records the MailChimp sync gave up on are in its dead-letter queue',
+        metric: dlq.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(5),
+          statistic: 'Maximum',
+        }),
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
       }),
-      threshold: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
+    );
     // MailChimp must follow the table within a minute in normal operation; this says when it does not.
-    new Alarm(this, 'MailchimpSyncIteratorAgeAlarm', {
-      alarmDescription: 'Consent Desk: the MailChimp sync is more than a minute behind the table',
-      metric: sync.function.metric('IteratorAge', { period: Duration.minutes(5), statistic: 'Maximum' }),
-      threshold: 60_000,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
+    this.notifyOps(
+      new Alarm(this, 'MailchimpSyncIteratorAgeAlarm', {
+        alarmDescription: 'Consent Desk: the MailChimp sync is more than a minute behind the table',
+        metric: sync.function.metric('IteratorAge', { period: Duration.minutes(5), statistic: 'Maximum' }),
+        threshold: 60_000,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+    );
 
     new CfnOutput(this, 'MailchimpSyncDlqUrl', {
       value: dlq.queueUrl,

@@ -102,6 +102,11 @@ export const runtimeConfigSchema = z
      * the API that sent the email.
      */
     publicBaseUrl: z.optional(httpsUrl),
+    /**
+     * The topics a subscribe in MailChimp's own signup form records express consent to. Default: the
+     * topics of every consent-mode form; `[]`: such a subscribe records nothing.
+     */
+    mailchimpSignupTopics: z.optional(z.array(slug)),
   })
   .check(z.superRefine(checkCrossReferences));
 export type RuntimeConfig = z.infer<typeof runtimeConfigSchema>;
@@ -116,6 +121,25 @@ const mailchimpSchema = z.object({
   /** The data centre of the account, e.g. `us21` (the part after the dash in the API key). */
   server: z.string().check(z.regex(/^[a-z]{2}\d{1,3}$/, 'a MailChimp data centre such as us21')),
   listId: z.string().check(z.minLength(1)),
+  /**
+   * The merge field holding each member's signed preferences link, for campaigns to link to our preference
+   * centre. MailChimp's merge tags are at most 10 characters, upper-case letters, digits and `_`.
+   */
+  preferencesMergeTag: z._default(
+    z.string().check(
+      z.regex(/^[A-Z][A-Z0-9_]{0,9}$/, 'a MailChimp merge tag: up to 10 of A-Z, 0-9 and _'),
+      z.refine((tag) => tag !== 'EMAIL', 'EMAIL is the address itself'),
+    ),
+    'PREFSURL',
+  ),
+});
+
+const staffSchema = z.object({
+  /**
+   * Cognito's Plus feature plan with threat protection enforced (risk-based sign-in challenges, blocking
+   * compromised passwords). Priced per monthly active user; off: the Essentials plan.
+   */
+  threatProtection: z._default(z.boolean(), false),
 });
 
 /** The whole file: the runtime part plus what only the infrastructure reads. */
@@ -125,6 +149,10 @@ export const appConfigSchema = z.extend(runtimeConfigSchema, {
   logRetentionDays: z._default(positiveInt, 30),
   /** The audience kept in step with the table; absent: nothing is synced to MailChimp. */
   mailchimp: z.optional(mailchimpSchema),
+  /** Staff sign-in (the Cognito user pool of the staff API). */
+  staff: z._default(staffSchema, () => z.parse(staffSchema, {})),
+  /** Where CloudWatch alarms are sent: `email` is subscribed to the alarm topic (it must confirm once). */
+  alarms: z.optional(z.object({ email: z.optional(email) })),
 });
 export type AppConfig = z.infer<typeof appConfigSchema>;
 
@@ -176,6 +204,11 @@ function checkCrossReferences(config: z.infer<typeof runtimeConfigSchema>, ctx: 
       });
     }
   });
+  for (const topic of config.mailchimpSignupTopics ?? []) {
+    if (!topicIds.has(topic)) {
+      ctx.addIssue({ code: 'custom', path: ['mailchimpSignupTopics'], message: `unknown topic ${topic}` });
+    }
+  }
 }
 
 /** Parses a config object, throwing one readable error listing every problem. */
@@ -199,6 +232,8 @@ export function toRuntimeConfig(config: AppConfig): RuntimeConfig {
     deletionProtection: _protection,
     logRetentionDays: _days,
     mailchimp: _mailchimp,
+    staff: _staff,
+    alarms: _alarms,
     ...runtime
   } = config;
   return runtime;

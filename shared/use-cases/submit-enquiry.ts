@@ -158,7 +158,8 @@ async function store(
   }
 }
 
-function requestsFor(form: FormConfig, marketing: MarketingIntent): RequestedEvent[] {
+/** The consent events a form's marketing choice asks for (also used to seed local data the same way). */
+export function requestsFor(form: FormConfig, marketing: MarketingIntent): RequestedEvent[] {
   if (marketing.kind === 'none') return [];
   const confirmation = form.marketing.mode === 'consent' ? form.marketing.confirmation : 'none';
   const type: ConsentEventType =

@@ -96,11 +96,14 @@ describe('a deployment without MailChimp settings', () => {
   });
 
   it('deploys no sync function, stream mapping, queue or alarm', () => {
-    expect(Object.keys(functions).sort()).toEqual(['enquiry', 'links', 'mailchimpWebhook']);
-    stateless.resourceCountIs('AWS::Lambda::Function', 3);
+    expect(Object.keys(functions).sort()).toEqual(['enquiry', 'links', 'mailchimpWebhook', 'staff']);
+    stateless.resourceCountIs('AWS::Lambda::Function', 4);
     stateless.resourceCountIs('AWS::Lambda::EventSourceMapping', 0);
     stateless.resourceCountIs('AWS::SQS::Queue', 0);
     stateless.resourceCountIs('AWS::CloudWatch::Alarm', 0);
+    // Nothing to notify about, so no topic (and no key to pay for).
+    stateless.resourceCountIs('AWS::SNS::Topic', 0);
+    stateless.resourceCountIs('AWS::KMS::Key', 0);
     expect(Object.keys(stateless.findOutputs('*'))).not.toContain('MailchimpSyncDlqUrl');
   });
 
@@ -113,7 +116,11 @@ describe('a deployment without MailChimp settings', () => {
 describe('the mailchimp settings', () => {
   it('stay out of the runtime config compiled into the functions', () => {
     const config = configWith(() => {});
-    expect(config.mailchimp).toEqual({ server: 'us21', listId: 'example-list-id' });
+    expect(config.mailchimp).toEqual({
+      server: 'us21',
+      listId: 'example-list-id',
+      preferencesMergeTag: 'PREFSURL',
+    });
     expect(Object.keys(toRuntimeConfig(config))).not.toContain('mailchimp');
   });
 
@@ -124,6 +131,64 @@ describe('the mailchimp settings', () => {
       });
     expect(() => withMailchimp({ server: 'https://x', listId: 'a' })).toThrow(/mailchimp\.server/);
     expect(() => withMailchimp({ server: 'us21', listId: '' })).toThrow(/mailchimp\.listId/);
+  });
+
+  it('take a merge tag MailChimp accepts: up to 10 of A-Z, 0-9 and _, not EMAIL', () => {
+    const withTag = (preferencesMergeTag: string) =>
+      configWith((raw) => {
+        raw.mailchimp = { server: 'us21', listId: 'l', preferencesMergeTag };
+      }).mailchimp?.preferencesMergeTag;
+    expect(withTag('PREF_LINK1')).toBe('PREF_LINK1');
+    for (const bad of ['prefsurl', 'PREFERENCES', '1PREFS', 'PREFS-URL', 'EMAIL', '']) {
+      expect(() => withTag(bad)).toThrow(/mailchimp\.preferencesMergeTag/);
+    }
+  });
+});
+
+describe('a deployment with an alarm email address', () => {
+  it('subscribes that address to the alarm topic', () => {
+    const synth = synthesize(
+      configWith((raw) => {
+        raw.alarms = { email: 'ops@example.co.uk' };
+      }),
+      { bundle: false },
+    );
+    const template = synth.statelessTemplate;
+    const topicId = logicalIdOf(template, 'AWS::SNS::Topic', 'Alarms/Topic/Resource');
+    template.resourceCountIs('AWS::SNS::Subscription', 1);
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'ops@example.co.uk',
+      TopicArn: { Ref: topicId },
+    });
+  });
+
+  it('refuses an address that is not one', () => {
+    expect(() =>
+      configWith((raw) => {
+        raw.alarms = { email: 'ops' };
+      }),
+    ).toThrow(/alarms\.email/);
+  });
+});
+
+describe('a deployment with a public base URL', () => {
+  it('gives the MailChimp sync no API URL: its links use the configured base', () => {
+    const synth = synthesize(
+      configWith((raw) => {
+        raw.publicBaseUrl = 'https://consent.example.co.uk';
+      }),
+      { bundle: false },
+    );
+    const template = synth.statelessTemplate;
+    const functionId = logicalIdOf(
+      template,
+      'AWS::Lambda::Function',
+      'MailchimpSyncFunction/Function/Resource',
+    );
+    const variables = template.toJSON().Resources[functionId].Properties.Environment.Variables;
+    expect(Object.keys(variables)).not.toContain('API_BASE_URL');
+    expect(variables.MAILCHIMP_PREFERENCES_MERGE_TAG).toBe('PREFSURL');
   });
 });
 
@@ -168,7 +233,7 @@ describe('loading the config file', () => {
 });
 
 describe('the public API construct', () => {
-  it('refuses a staff route rather than deploy it without an authorizer', () => {
+  it('refuses a staff route rather than deploy it without the staff user pool', () => {
     const stack = new Stack(new App(), 'Guard');
     const handler = new LambdaFunction(stack, 'Fn', {
       runtime: Runtime.NODEJS_24_X,
@@ -184,6 +249,7 @@ describe('the public API construct', () => {
               path: '/contacts',
               function: 'enquiry',
               access: 'staff',
+              groups: ['marketing'],
               throttle: { rateLimit: 1, burstLimit: 1 },
             },
           ],
@@ -193,6 +259,7 @@ describe('the public API construct', () => {
             mailchimpWebhook: handler,
             mailchimpSync: handler,
             mailchimpReconcile: handler,
+            staff: handler,
           },
           stageName: 'v1',
           stageThrottle: STAGE_THROTTLE,
@@ -200,7 +267,7 @@ describe('the public API construct', () => {
           allowedOrigins: [],
           logRetention: RetentionDays.ONE_WEEK,
         }),
-    ).toThrow(/GET \/contacts is a staff route/);
+    ).toThrow(/GET \/contacts is a staff route, but no staff user pool was given/);
   });
 });
 

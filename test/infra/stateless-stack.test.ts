@@ -248,22 +248,33 @@ describe('the mailchimpSync function', () => {
   const apiKeyId = () => logicalIdOf(stateful, 'AWS::SecretsManager::Secret', 'MailchimpApiKey/Resource');
   const streamArn = () => ({ 'Fn::GetAtt': [tableId(), 'StreamArn'] });
 
-  it('gets the table, the hash key, the MailChimp API key and audience through its environment', () => {
+  it('gets the table, the hash and link-signing keys, the MailChimp API key, audience and merge tag, and the API URL', () => {
     const variables = functionProps('mailchimpSync').Environment.Variables;
     expect(Object.keys(variables).sort()).toEqual([
+      'API_BASE_URL',
       'EMAIL_HASH_KEY_SECRET_ARN',
       'MAILCHIMP_API_KEY_SECRET_ARN',
       'MAILCHIMP_LIST_ID',
+      'MAILCHIMP_PREFERENCES_MERGE_TAG',
       'MAILCHIMP_SERVER',
       'MAIL_TRANSPORT',
       'NODE_OPTIONS',
       'TABLE_NAME',
+      'TOKEN_SIGNING_KEYS_SECRET_ARN',
     ]);
     expect(followReference(variables.TABLE_NAME, stateful)).toEqual({ Ref: tableId() });
     expect(followReference(variables.EMAIL_HASH_KEY_SECRET_ARN, stateful)).toEqual({ Ref: emailHashKeyId() });
+    expect(followReference(variables.TOKEN_SIGNING_KEYS_SECRET_ARN, stateful)).toEqual({
+      Ref: signingKeyId(),
+    });
     expect(followReference(variables.MAILCHIMP_API_KEY_SECRET_ARN, stateful)).toEqual({ Ref: apiKeyId() });
     expect(variables.MAILCHIMP_SERVER).toBe('us21');
     expect(variables.MAILCHIMP_LIST_ID).toBe('example-list-id');
+    expect(variables.MAILCHIMP_PREFERENCES_MERGE_TAG).toBe('PREFSURL');
+    // The stage URL of this stack's own API, as the ApiUrl output gives it.
+    const restApiId = logicalIdOf(stateless, 'AWS::ApiGateway::RestApi', 'PublicApi/Api/Resource');
+    expect(JSON.stringify(variables.API_BASE_URL)).toContain(`{"Ref":"${restApiId}"}`);
+    expect(variables.API_BASE_URL).toEqual(stateless.toJSON().Outputs.ApiUrl.Value);
   });
 
   it('runs one invocation at a time', () => {
@@ -276,7 +287,7 @@ describe('the mailchimpSync function', () => {
     }
   });
 
-  it('may do exactly what it needs: logs, item actions, the stream, two secrets, its dead-letter queue', () => {
+  it('may do exactly what it needs: logs, item actions, the stream, three secrets, its dead-letter queue', () => {
     expect(statementsOf('mailchimpSync')).toEqual([
       {
         actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
@@ -285,7 +296,7 @@ describe('the mailchimpSync function', () => {
       itemActionsOnTable(),
       {
         actions: ['secretsmanager:GetSecretValue'],
-        resources: [{ Ref: emailHashKeyId() }, { Ref: apiKeyId() }],
+        resources: [{ Ref: emailHashKeyId() }, { Ref: apiKeyId() }, { Ref: signingKeyId() }],
       },
       {
         actions: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'],
@@ -366,11 +377,92 @@ describe('the mailchimpSync function', () => {
       Threshold: 60_000,
       ComparisonOperator: 'GreaterThanThreshold',
     });
-    stateless.resourceCountIs('AWS::CloudWatch::Alarm', 2);
+    // These two and the reconciliation's.
+    stateless.resourceCountIs('AWS::CloudWatch::Alarm', 3);
   });
 
   it('is invoked by no API route', () => {
     expect(ROUTES.filter((route) => route.function === 'mailchimpSync')).toEqual([]);
+  });
+});
+
+describe('the alarm topic', () => {
+  const topicId = () => logicalIdOf(stateless, 'AWS::SNS::Topic', 'Alarms/Topic/Resource');
+  const keyId = () => logicalIdOf(stateless, 'AWS::KMS::Key', 'Alarms/Key/Resource');
+
+  it('is notified by every alarm when it fires and when it recovers', () => {
+    const alarms = Object.values(stateless.findResources('AWS::CloudWatch::Alarm'));
+    expect(alarms).toHaveLength(3);
+    for (const alarm of alarms) {
+      expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId() }]);
+      expect(alarm.Properties.OKActions).toEqual([{ Ref: topicId() }]);
+    }
+    stateless.hasOutput('AlarmTopicArn', { Value: { Ref: topicId() } });
+  });
+
+  it('is encrypted with its own rotated key, which CloudWatch alarms of this account may use', () => {
+    stateless.resourceCountIs('AWS::SNS::Topic', 1);
+    stateless.hasResourceProperties('AWS::SNS::Topic', {
+      KmsMasterKeyId: { 'Fn::GetAtt': [keyId(), 'Arn'] },
+    });
+    stateless.hasResourceProperties('AWS::KMS::Key', {
+      EnableKeyRotation: true,
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          {
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+            Resource: '*',
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+          },
+        ]),
+      },
+    });
+  });
+
+  it("refuses requests without TLS and takes messages only from this account's alarms", () => {
+    stateless.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [{ Ref: topicId() }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Principal: '*',
+            Action: 'sns:Publish',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: 'sns:Publish',
+            Resource: { Ref: topicId() },
+            Condition: {
+              ArnLike: {
+                'aws:SourceArn': {
+                  'Fn::Join': [
+                    '',
+                    [
+                      'arn:',
+                      { Ref: 'AWS::Partition' },
+                      ':cloudwatch:',
+                      { Ref: 'AWS::Region' },
+                      ':',
+                      { Ref: 'AWS::AccountId' },
+                      ':alarm:*',
+                    ],
+                  ],
+                },
+              },
+            },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('has no subscription unless the config names an email address', () => {
+    stateless.resourceCountIs('AWS::SNS::Subscription', 0);
   });
 });
 
@@ -430,7 +522,7 @@ describe('the REST API', () => {
     stateless.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: config.logRetentionDays });
   });
 
-  it("has one public Lambda proxy method per route, calling that route's function", () => {
+  it("has one Lambda proxy method per route, calling that route's function, staff routes behind Cognito", () => {
     const resources = stateless.toJSON().Resources as Record<
       string,
       { Type: string; Properties: Record<string, unknown> }
@@ -453,11 +545,16 @@ describe('the REST API', () => {
       integrationMethod: method.Integration.IntegrationHttpMethod,
       target: JSON.stringify(method.Integration.Uri).match(/"Fn::GetAtt":\["([^"]+)","Arn"\]/)?.[1],
     }));
+    const authorizerId = logicalIdOf(
+      stateless,
+      'AWS::ApiGateway::Authorizer',
+      'PublicApi/StaffAuthorizer/Resource',
+    );
     expect(proxied.sort((x, y) => x.route.localeCompare(y.route))).toEqual(
       ROUTES.map((route) => ({
         route: `${route.method} ${route.path}`,
-        authorization: 'NONE',
-        authorizer: undefined,
+        authorization: route.access === 'staff' ? 'COGNITO_USER_POOLS' : 'NONE',
+        authorizer: route.access === 'staff' ? { Ref: authorizerId } : undefined,
         integrationMethod: 'POST',
         target: functionId(route.function),
       })).sort((x, y) => x.route.localeCompare(y.route)),
@@ -472,8 +569,10 @@ describe('the REST API', () => {
       }),
     );
     for (const route of ROUTES) {
+      // A path parameter is a wildcard in the permission's source ARN.
+      const arnPath = route.path.replace(/\{[^}]+\}/g, '*');
       const forRoute = permissions.filter(({ sourceArn }) =>
-        sourceArn.endsWith(`"/${route.method}${route.path}"]]}`),
+        sourceArn.endsWith(`"/${route.method}${arnPath}"]]}`),
       );
       expect(forRoute.length, `${route.method} ${route.path}`).toBeGreaterThan(0);
       for (const { target } of forRoute) expect(target).toBe(functionId(route.function));
@@ -494,8 +593,9 @@ describe('the REST API', () => {
           .filter(Boolean),
       ]);
       expect([...origins].sort()).toEqual([...config.allowedOrigins].sort());
-      expect(response.ResponseParameters['method.response.header.Access-Control-Allow-Headers']).toBe(
-        "'Content-Type,Accept'",
+      // Staff resources also allow Authorization (test/infra/staff-access.test.ts checks which).
+      expect(response.ResponseParameters['method.response.header.Access-Control-Allow-Headers']).toMatch(
+        /^'Content-Type,Accept(,Authorization)?'$/,
       );
       expect(response.ResponseParameters['method.response.header.Access-Control-Allow-Methods']).toMatch(
         /^'(GET|POST|HEAD)(,(GET|POST|HEAD))*,OPTIONS'$/,

@@ -46,6 +46,13 @@ export const keys = {
     sk: `EVENT#${at}#${String(version).padStart(8, '0')}#${String(position).padStart(3, '0')}`,
   }),
   consentEventPrefix: 'EVENT#',
+  /**
+   * Left in an old address's partition when its contact moved to a new address: where it went (so links
+   * sent to the old address still reach it) and, until the history is copied, how far that history goes.
+   * Sorts between the history and the profile, so neither the current-state read nor the history read
+   * sees it.
+   */
+  contactMoved: (contactId: string) => ({ pk: `CONTACT#${contactId}`, sk: 'MOVED' }),
   topicPrefix: 'TOPIC#',
   suppression: (suppressionHash: string) => ({ pk: `SUPPRESSION#${suppressionHash}`, sk: 'SUPPRESSION' }),
   /** A webhook delivery already applied (MailChimp retries deliveries for about 75 minutes). */
