@@ -41,6 +41,8 @@ export default defineConfig({
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
           globalSetup: ['test/e2e/global-setup.ts'],
+          // One server and table for every file, and some files compare whole-table state (suppressions).
+          fileParallelism: false,
           testTimeout: 30_000,
         },
       },

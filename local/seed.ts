@@ -58,15 +58,17 @@ export interface SeedStatus {
 export interface SeedServiceOptions {
   /** The email-hashing key the handlers use (`EMAIL_HASH_KEY`), read when a job starts. */
   readonly emailHashKey?: () => string | undefined;
-  /** A client of the caller's own (tests observe it); one is made from the context otherwise. */
-  readonly db?: DynamoDBDocumentClient;
+  /** The stream syncs to a real MailChimp audience: seeding is refused. */
+  readonly syncsToRealMailchimp?: boolean;
 }
 
 export function seedService(options: SeedServiceOptions = {}): LocalService {
   let target:
-    | { contacts: ContactsRepository; config: RuntimeConfig; clock: LocalClock; client?: DynamoDBClient }
+    | { contacts: ContactsRepository; config: RuntimeConfig; clock: LocalClock; client: DynamoDBClient }
     | undefined;
   let job: Job | undefined;
+  /** A job being set up: a second request meanwhile must not start another. */
+  let starting = false;
 
   return {
     name: 'seed',
@@ -81,9 +83,15 @@ export function seedService(options: SeedServiceOptions = {}): LocalService {
         path: '/__local/seed',
         handle: async (request) => {
           if (!target) return jsonResponse(503, { message: 'The seed service has not started' });
+          // Synthetic people must never reach a real audience (the stream would subscribe them all).
+          if (options.syncsToRealMailchimp)
+            return jsonResponse(409, {
+              message:
+                'Seeding is off while local mode syncs to a real MailChimp audience (MAILCHIMP_API_KEY)',
+            });
           const parsed = readSeedRequest(request);
           if (typeof parsed === 'string') return jsonResponse(400, { message: parsed });
-          if (job?.status().state === 'running')
+          if (starting || job?.status().state === 'running')
             return jsonResponse(409, { message: 'A seed job is already running: GET /__local/seed' });
           const key = (options.emailHashKey ?? (() => process.env.EMAIL_HASH_KEY))();
           if (!key) return jsonResponse(500, { message: 'EMAIL_HASH_KEY is not set in the server' });
@@ -93,36 +101,35 @@ export function seedService(options: SeedServiceOptions = {}): LocalService {
             config: target.config,
             hasher: createEmailHasher(key),
           };
-          if (await alreadySeeded(target.contacts, seedOptions))
-            return jsonResponse(409, {
-              message: `Seed ${parsed.seed} has already been written to this table: choose another seed`,
-            });
-          job = new Job(target.contacts, seedOptions, parsed.contacts);
-          return seedAccepted(job.status());
+          starting = true;
+          try {
+            if (await alreadySeeded(target.contacts, seedOptions))
+              return jsonResponse(409, {
+                message: `Seed ${parsed.seed} has already been written to this table: choose another seed`,
+              });
+            job = new Job(target.contacts, seedOptions, parsed.contacts);
+            return seedAccepted(job.status());
+          } finally {
+            starting = false;
+          }
         },
       },
     ],
 
     async start(context: LocalServiceContext) {
-      const client = options.db
-        ? undefined
-        : new DynamoDBClient({ endpoint: context.dynamoDb.endpoint, ...LOCAL_AWS });
-      const db =
-        options.db ??
-        DynamoDBDocumentClient.from(client as DynamoDBClient, {
-          marshallOptions: { removeUndefinedValues: true },
-        });
+      const client = new DynamoDBClient({ endpoint: context.dynamoDb.endpoint, ...LOCAL_AWS });
+      const db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
       target = {
         contacts: createContactsRepository(db, context.dynamoDb.tableName),
         config: toRuntimeConfig(context.config),
         clock: context.clock,
-        ...(client ? { client } : {}),
+        client,
       };
     },
 
     async stop() {
       await job?.stop();
-      target?.client?.destroy();
+      target?.client.destroy();
     },
   };
 }

@@ -159,7 +159,7 @@ async function start(
     }),
     ttlSweeper,
     clockService({ sweep: () => ttlSweeper.sweep() }),
-    seedService(),
+    seedService({ syncsToRealMailchimp: mailchimpMode.kind === 'real' }),
     mailchimp,
     // Cognito and API Gateway's authorizer for the staff routes: tokens from `npm run token`.
     staffAuthService({ keyFile: resolve(DATA_DIR, 'staff-token-key') }),
