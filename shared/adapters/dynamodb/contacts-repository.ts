@@ -533,40 +533,56 @@ async function putBatch(
 }
 
 function suppressionItems(tableName: string, write: ContactWrite, at: string): TransactItem[] {
-  const key = keys.suppression(write.suppressionHash);
   const read = write.snapshot.suppression;
-  // Conditions on what was read, so two changes to one address cannot both win.
-  const unchanged = read
+  const next = write.change.suppression;
+  const target = { tableName, key: keys.suppression(write.suppressionHash), read };
+  if (!next) return write.change.requiresUnchangedSuppression ? [suppressionUnchanged(target)] : [];
+  if (!next.all && next.topics.size === 0) {
+    return read ? [{ Delete: { TableName: tableName, Key: target.key, ...unchangedSince(read) } }] : [];
+  }
+  const reason = write.reason ?? write.change.events.at(-1)?.reason ?? 'withdrawn';
+  return [putSuppression(target, next, { reason, source: write.source, at })];
+}
+
+interface SuppressionTarget {
+  readonly tableName: string;
+  readonly key: { pk: string; sk: string };
+  /** The entry as it was read, or undefined when there was none. */
+  readonly read: { readonly version: number } | undefined;
+}
+
+/** Conditions on what was read, so two changes to one address cannot both win. */
+function unchangedSince(read: SuppressionTarget['read']) {
+  return read
     ? { ConditionExpression: 'version = :version', ExpressionAttributeValues: { ':version': read.version } }
     : { ConditionExpression: 'attribute_not_exists(pk)' };
-  const next = write.change.suppression;
-  if (!next) {
-    return write.change.requiresUnchangedSuppression
-      ? [{ ConditionCheck: { TableName: tableName, Key: key, ...unchanged } }]
-      : [];
-  }
-  if (!next.all && next.topics.size === 0) {
-    return read ? [{ Delete: { TableName: tableName, Key: key, ...unchanged } }] : [];
-  }
-  const event = write.change.events.at(-1);
-  return [
-    {
-      Put: {
-        TableName: tableName,
-        Item: {
-          ...key,
-          type: 'suppression',
-          all: next.all,
-          topics: [...next.topics].sort(),
-          reason: write.reason ?? event?.reason ?? 'withdrawn',
-          source: write.source,
-          since: at,
-          version: (read?.version ?? 0) + 1,
-        },
-        ...unchanged,
+}
+
+function suppressionUnchanged(target: SuppressionTarget): TransactItem {
+  return { ConditionCheck: { TableName: target.tableName, Key: target.key, ...unchangedSince(target.read) } };
+}
+
+function putSuppression(
+  target: SuppressionTarget,
+  next: { readonly all: boolean; readonly topics: ReadonlySet<string> },
+  recorded: { readonly reason: string; readonly source: string; readonly at: string },
+): TransactItem {
+  return {
+    Put: {
+      TableName: target.tableName,
+      Item: {
+        ...target.key,
+        type: 'suppression',
+        all: next.all,
+        topics: [...next.topics].sort(),
+        reason: recorded.reason,
+        source: recorded.source,
+        since: recorded.at,
+        version: (target.read?.version ?? 0) + 1,
       },
+      ...unchangedSince(target.read),
     },
-  ];
+  };
 }
 
 function putEnquiry(tableName: string, enquiry: StoredEnquiry): TransactItem {
@@ -888,29 +904,10 @@ function moveSwitchItems(
 
 /** Always conditional on the entry as read: a suppression written meanwhile must reach the moved permissions. */
 function moveSuppressionItem(tableName: string, move: ContactMove, at: string): TransactItem {
-  const key = keys.suppression(move.to.suppressionHash);
-  const read = move.to.suppression;
-  const unchanged = read
-    ? { ConditionExpression: 'version = :version', ExpressionAttributeValues: { ':version': read.version } }
-    : { ConditionExpression: 'attribute_not_exists(pk)' };
+  const target = { tableName, key: keys.suppression(move.to.suppressionHash), read: move.to.suppression };
   const next = move.plan.suppression;
-  if (!next) return { ConditionCheck: { TableName: tableName, Key: key, ...unchanged } };
-  return {
-    Put: {
-      TableName: tableName,
-      Item: {
-        ...key,
-        type: 'suppression',
-        all: next.all,
-        topics: [...next.topics].sort(),
-        reason: move.reason,
-        source: move.source,
-        since: at,
-        version: (read?.version ?? 0) + 1,
-      },
-      ...unchanged,
-    },
-  };
+  if (!next) return suppressionUnchanged(target);
+  return putSuppression(target, next, { reason: move.reason, source: move.source, at });
 }
 
 /** Steps 2 and 3 of a move (see `contactMoves`); `false` when no history was waiting to be carried. */
