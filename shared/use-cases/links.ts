@@ -3,17 +3,14 @@
  * Showing a page never writes (mail scanners fetch every link); only a POST changes anything. A link
  * acts only on permissions granted at or before its epoch, so an old email cannot undo a newer consent.
  */
-import {
-  ContactConflictError,
-  type ContactState,
-  type ContactsRepository,
-} from '../adapters/dynamodb/contacts-repository.ts';
+import type { ContactState, ContactsRepository } from '../adapters/dynamodb/contacts-repository.ts';
 import type { MarketingStatement, RuntimeConfig } from '../config/schema.ts';
 import { ALL_TOPICS, isMailable, type TopicStatus } from '../domain/consent.ts';
 import { type ContactChange, decideChange, type RequestedEvent } from '../domain/contact-change.ts';
 import type { EmailHasher } from '../domain/hashing.ts';
 import { type KeyRing, type TokenClaims, type TokenPurpose, verifyToken } from '../domain/tokens.ts';
 import { log } from '../log.ts';
+import { retryOnConflict } from './retry-on-conflict.ts';
 
 export interface LinkDeps {
   readonly config: RuntimeConfig;
@@ -130,8 +127,6 @@ function choices(config: RuntimeConfig, state: ContactState, claims: TokenClaims
   });
 }
 
-const MAX_ATTEMPTS = 3;
-
 async function applyChange(
   deps: LinkDeps,
   claims: TokenClaims,
@@ -140,7 +135,7 @@ async function applyChange(
   requestsFor: (state: ContactState) => RequestedEvent[],
   statement?: MarketingStatement,
 ): Promise<LinkResult> {
-  for (let attempt = 1; ; attempt++) {
+  return retryOnConflict(async () => {
     const now = deps.clock();
     const { contactId, state } = await readLinkedContact(deps, claims.contactId, now);
     // Gone (expired or erased): nothing is held, so nothing can be sent. Answered as a success.
@@ -160,27 +155,23 @@ async function applyChange(
       newEventId: deps.newId,
     });
     if (change.events.length === 0 && !change.suppression) return 'unchanged';
-    try {
-      await deps.contacts.write({
-        contact: {
-          now,
-          contactId,
-          suppressionHash,
-          // Unchanged, but copied onto every topic item written so lists need no second read.
-          email: state.contact.email,
-          name: state.contact.name,
-          snapshot,
-          change,
-          source,
-          reason,
-        },
-      });
-      log.info('link_applied', { source, events: change.events.length, reason });
-      return 'changed';
-    } catch (error) {
-      if (!(error instanceof ContactConflictError) || attempt >= MAX_ATTEMPTS) throw error;
-    }
-  }
+    await deps.contacts.write({
+      contact: {
+        now,
+        contactId,
+        suppressionHash,
+        // Unchanged, but copied onto every topic item written so lists need no second read.
+        email: state.contact.email,
+        name: state.contact.name,
+        snapshot,
+        change,
+        source,
+        reason,
+      },
+    });
+    log.info('link_applied', { source, events: change.events.length, reason });
+    return 'changed';
+  });
 }
 
 /**

@@ -4,7 +4,7 @@
  * never for a suppressed or withdrawn topic. A profile change renames the contact; an address change moves
  * it, with its history, to the new address. No webhook can make a suppressed or withdrawn topic mailable.
  */
-import { ContactConflictError, type ContactsRepository } from '../adapters/dynamodb/contacts-repository.ts';
+import type { ContactsRepository } from '../adapters/dynamodb/contacts-repository.ts';
 import type { MarketingStatement, RuntimeConfig } from '../config/schema.ts';
 import { ALL_TOPICS } from '../domain/consent.ts';
 import {
@@ -29,6 +29,7 @@ import {
 import { addDays, toEpochSeconds } from '../domain/retention.ts';
 import { TOKEN_LIFETIME_SECONDS } from '../domain/tokens.ts';
 import { log } from '../log.ts';
+import { retryOnConflict } from './retry-on-conflict.ts';
 
 export interface WebhookDeps {
   readonly config: RuntimeConfig;
@@ -42,7 +43,6 @@ export type WebhookOutcome = 'applied' | 'unchanged' | 'ignored';
 
 /** MailChimp retries a delivery for about 75 minutes; a week of memory covers it with room to spare. */
 const DELIVERY_MEMORY_DAYS = 7;
-const MAX_ATTEMPTS = 3;
 /** Links already sent name a moved contact's old id; it forwards for as long as the longest link lives. */
 const FORWARD_SECONDS = Math.max(...Object.values(TOKEN_LIFETIME_SECONDS));
 
@@ -123,7 +123,7 @@ export async function applyMailchimpChange(
   const contactId = hasher.contactId(email);
   const suppressionHash = hasher.suppressionHash(email);
 
-  for (let attempt = 1; ; attempt++) {
+  return retryOnConflict(async () => {
     const now = deps.clock();
     const [state, suppression] = await Promise.all([
       deps.contacts.readContact(contactId, now),
@@ -146,28 +146,23 @@ export async function applyMailchimpChange(
       newEventId: deps.newId,
     });
     if (decided.events.length === 0 && !decided.suppression) return 'unchanged';
-    try {
-      await deps.contacts.write({
-        contact: {
-          now,
-          contactId,
-          suppressionHash,
-          // The address itself for a contact this change creates (a signup in MailChimp's form).
-          email: state.contact?.email ?? email,
-          name: state.contact?.name ?? change.name,
-          snapshot,
-          change: decided,
-          source: 'mailchimp',
-          reason: change.reason,
-        },
-        ...(change.deliveryId ? { delivery: deliveryMarker(change.deliveryId, now) } : {}),
-      });
-      return 'applied';
-    } catch (error) {
-      // A conflict is a concurrent change, or this very news applied already: decide again.
-      if (!(error instanceof ContactConflictError) || attempt >= MAX_ATTEMPTS) throw error;
-    }
-  }
+    await deps.contacts.write({
+      contact: {
+        now,
+        contactId,
+        suppressionHash,
+        // The address itself for a contact this change creates (a signup in MailChimp's form).
+        email: state.contact?.email ?? email,
+        name: state.contact?.name ?? change.name,
+        snapshot,
+        change: decided,
+        source: 'mailchimp',
+        reason: change.reason,
+      },
+      ...(change.deliveryId ? { delivery: deliveryMarker(change.deliveryId, now) } : {}),
+    });
+    return 'applied';
+  });
 }
 
 /** A name changed in MailChimp's profile page; an address we hold nothing for changes nothing. */
@@ -178,11 +173,11 @@ async function rename(
   deliveryId: string,
 ): Promise<'applied' | 'unchanged'> {
   const contactId = (await deps.emailHasher()).contactId(email);
-  for (let attempt = 1; ; attempt++) {
-    const now = deps.clock();
-    const { contact, snapshot } = await deps.contacts.readContact(contactId, now);
-    if (!contact || !snapshot.contact || (contact.name ?? '') === name) return 'unchanged';
-    try {
+  return retryOnConflict(
+    async () => {
+      const now = deps.clock();
+      const { contact, snapshot } = await deps.contacts.readContact(contactId, now);
+      if (!contact || !snapshot.contact || (contact.name ?? '') === name) return 'unchanged';
       await deps.contacts.setName({
         now,
         contactId,
@@ -193,12 +188,10 @@ async function rename(
         delivery: deliveryMarker(deliveryId, now),
       });
       return 'applied';
-    } catch (error) {
-      // A concurrent change, or a retry of this delivery: read again (the name then matches).
-      if (!(error instanceof ContactConflictError) || attempt >= MAX_ATTEMPTS) throw error;
-      if (await deps.contacts.hasDelivery(deliveryId, deps.clock())) return 'unchanged';
-    }
-  }
+    },
+    // A concurrent change, or a retry of this delivery: read again (the name then matches).
+    async () => ((await deps.contacts.hasDelivery(deliveryId, deps.clock())) ? 'unchanged' : undefined),
+  );
 }
 
 /**
@@ -220,22 +213,26 @@ async function changeEmail(
   if (await deps.contacts.finishMove(from.contactId, deps.clock())) log.info('mailchimp_upemail_resumed');
   if (await deps.contacts.hasDelivery(deliveryId, deps.clock())) return 'unchanged';
 
-  for (let attempt = 1; ; attempt++) {
-    const now = deps.clock();
-    const [fromState, fromSuppression, toState, toSuppression] = await Promise.all([
-      deps.contacts.readContact(from.contactId, now),
-      deps.contacts.readSuppression(from.suppressionHash),
-      deps.contacts.readContact(to.contactId, now),
-      deps.contacts.readSuppression(to.suppressionHash),
-    ]);
-    const toSnapshot: ContactSnapshot = { ...toState.snapshot, suppression: toSuppression };
-    const decision = decideEmailChange({ ...fromState.snapshot, suppression: fromSuppression }, toSnapshot, {
-      now,
-      retention: deps.config.retention,
-      reason: 'mailchimp_upemail:suppressed',
-      newEventId: deps.newId,
-    });
-    try {
+  return retryOnConflict(
+    async () => {
+      const now = deps.clock();
+      const [fromState, fromSuppression, toState, toSuppression] = await Promise.all([
+        deps.contacts.readContact(from.contactId, now),
+        deps.contacts.readSuppression(from.suppressionHash),
+        deps.contacts.readContact(to.contactId, now),
+        deps.contacts.readSuppression(to.suppressionHash),
+      ]);
+      const toSnapshot: ContactSnapshot = { ...toState.snapshot, suppression: toSuppression };
+      const decision = decideEmailChange(
+        { ...fromState.snapshot, suppression: fromSuppression },
+        toSnapshot,
+        {
+          now,
+          retention: deps.config.retention,
+          reason: 'mailchimp_upemail:suppressed',
+          newEventId: deps.newId,
+        },
+      );
       switch (decision.kind) {
         case 'nothing':
           return 'unchanged';
@@ -281,12 +278,10 @@ async function changeEmail(
           return 'applied';
         }
       }
-    } catch (error) {
-      if (!(error instanceof ContactConflictError) || attempt >= MAX_ATTEMPTS) throw error;
-      // The same delivery applied meanwhile (a concurrent retry): done.
-      if (await deps.contacts.hasDelivery(deliveryId, deps.clock())) return 'unchanged';
-    }
-  }
+    },
+    // The same delivery applied meanwhile (a concurrent retry): done.
+    async () => ((await deps.contacts.hasDelivery(deliveryId, deps.clock())) ? 'unchanged' : undefined),
+  );
 }
 
 /** Writes only the suppression entry: no contact is created or touched. */

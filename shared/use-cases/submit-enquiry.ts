@@ -3,7 +3,6 @@
  * any marketing change, tell staff, and send the confirmation or welcome email the form asks for.
  */
 import type { ContactsRepository, ContactWrite } from '../adapters/dynamodb/contacts-repository.ts';
-import { ContactConflictError } from '../adapters/dynamodb/contacts-repository.ts';
 import type { Mailer, OutgoingEmail } from '../adapters/mail/mailer.ts';
 import type { TurnstileVerifier } from '../adapters/turnstile.ts';
 import type { FormConfig, RuntimeConfig } from '../config/schema.ts';
@@ -24,6 +23,7 @@ import { confirmationEmail, welcomeEmail } from '../email/marketing-emails.ts';
 import { staffNotification } from '../email/staff-notification.ts';
 import { InvalidRequestError } from '../http/errors.ts';
 import { describeError, log } from '../log.ts';
+import { retryOnConflict } from './retry-on-conflict.ts';
 
 export interface SubmitEnquiryDeps {
   readonly config: RuntimeConfig;
@@ -50,8 +50,6 @@ export interface EnquiryReceipt {
   readonly id: string;
   readonly formId: string;
 }
-
-const MAX_ATTEMPTS = 3;
 
 export async function submitEnquiry(deps: SubmitEnquiryDeps, input: EnquiryInput): Promise<EnquiryReceipt> {
   const submission = interpretSubmission(deps.config, input.fields);
@@ -100,62 +98,63 @@ async function store(
 ): Promise<Recorded | undefined> {
   const { form, fields, email, marketing } = submission;
   const hasher = email && marketing.kind !== 'none' ? await deps.emailHasher() : undefined;
-  for (let attempt = 1; ; attempt++) {
-    const now = deps.clock();
-    let recorded: Recorded | undefined;
-    let write: ContactWrite | undefined;
-    if (hasher && email && marketing.kind !== 'none') {
-      const contactId = hasher.contactId(email);
-      const suppressionHash = hasher.suppressionHash(email);
-      const [state, suppression] = await Promise.all([
-        deps.contacts.readContact(contactId, now),
-        deps.contacts.readSuppression(suppressionHash),
-      ]);
-      const snapshot = { ...state.snapshot, suppression };
-      const change = decideChange(snapshot, requestsFor(form, marketing), {
-        now,
-        retention: deps.config.retention,
-        allTopics: deps.config.topics.map((topic) => topic.id),
-        source: 'form',
-        actor: 'visitor',
-        formId: form.id,
-        page: input.page,
-        method: input.method,
-        statement: marketing.statement,
-        reason: marketing.kind === 'refusal' ? 'refused_at_collection' : undefined,
-        newEventId: deps.newId,
-      });
-      write = {
-        now,
-        contactId,
-        suppressionHash,
-        email,
-        name: fields.name,
-        snapshot,
-        change,
-        source: 'form',
-        reason: marketing.kind === 'refusal' ? 'refused_at_collection' : undefined,
-      };
-      recorded = { contactId, email, change, now };
-    }
-    const enquiry = form.store
-      ? {
-          enquiryId: id,
+  return retryOnConflict(
+    async () => {
+      const now = deps.clock();
+      let recorded: Recorded | undefined;
+      let write: ContactWrite | undefined;
+      if (hasher && email && marketing.kind !== 'none') {
+        const contactId = hasher.contactId(email);
+        const suppressionHash = hasher.suppressionHash(email);
+        const [state, suppression] = await Promise.all([
+          deps.contacts.readContact(contactId, now),
+          deps.contacts.readSuppression(suppressionHash),
+        ]);
+        const snapshot = { ...state.snapshot, suppression };
+        const change = decideChange(snapshot, requestsFor(form, marketing), {
+          now,
+          retention: deps.config.retention,
+          allTopics: deps.config.topics.map((topic) => topic.id),
+          source: 'form',
+          actor: 'visitor',
           formId: form.id,
-          receivedAt: now.toISOString(),
-          fields,
-          contactId: recorded?.change.writesContact ? recorded.contactId : undefined,
-          expiresAt: expiryFor('enquiry', now, deps.config.retention),
-        }
-      : undefined;
-    try {
+          page: input.page,
+          method: input.method,
+          statement: marketing.statement,
+          reason: marketing.kind === 'refusal' ? 'refused_at_collection' : undefined,
+          newEventId: deps.newId,
+        });
+        write = {
+          now,
+          contactId,
+          suppressionHash,
+          email,
+          name: fields.name,
+          snapshot,
+          change,
+          source: 'form',
+          reason: marketing.kind === 'refusal' ? 'refused_at_collection' : undefined,
+        };
+        recorded = { contactId, email, change, now };
+      }
+      const enquiry = form.store
+        ? {
+            enquiryId: id,
+            formId: form.id,
+            receivedAt: now.toISOString(),
+            fields,
+            contactId: recorded?.change.writesContact ? recorded.contactId : undefined,
+            expiresAt: expiryFor('enquiry', now, deps.config.retention),
+          }
+        : undefined;
       await deps.contacts.write({ contact: write, enquiry });
       return recorded;
-    } catch (error) {
-      if (!(error instanceof ContactConflictError) || attempt >= MAX_ATTEMPTS) throw error;
+    },
+    (attempt) => {
       log.warn('enquiry_write_conflict', { attempt, formId: form.id });
-    }
-  }
+      return undefined;
+    },
+  );
 }
 
 /** The consent events a form's marketing choice asks for (also used to seed local data the same way). */
