@@ -14,6 +14,8 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { z } from 'zod';
+import type { MemberStatus } from '../shared/adapters/mailchimp/audience.ts';
+import type { WebhookType } from '../shared/domain/mailchimp-webhook.ts';
 import { subscriberHash } from '../shared/domain/subscriber-hash.ts';
 import { findRoute, methodsForPath } from './routing.ts';
 import {
@@ -57,17 +59,7 @@ export interface MailchimpEmulatorOptions {
 
 export type FaultMode = '503' | '429' | '403-bare' | 'timeout';
 
-export type MemberStatus =
-  | 'subscribed'
-  | 'unsubscribed'
-  | 'cleaned'
-  | 'pending'
-  | 'transactional'
-  | 'archived';
-
 type SettableStatus = Exclude<MemberStatus, 'archived'>;
-
-type WebhookEvent = 'subscribe' | 'unsubscribe' | 'profile' | 'cleaned' | 'upemail' | 'campaign';
 
 type WebhookSource = 'user' | 'admin' | 'api';
 
@@ -225,7 +217,7 @@ interface Interest {
 interface Webhook {
   readonly id: string;
   readonly url: string;
-  readonly events: Record<WebhookEvent, boolean>;
+  readonly events: Record<WebhookType, boolean>;
   readonly sources: Record<WebhookSource, boolean>;
   readonly list_id: string;
 }
@@ -1120,7 +1112,7 @@ export class MailchimpEmulator {
   }
 
   private async fire(
-    type: WebhookEvent,
+    type: WebhookType,
     fields: [string, string][],
     source: WebhookSource | undefined,
   ): Promise<WebhookDelivery[]> {

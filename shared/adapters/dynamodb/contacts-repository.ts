@@ -229,18 +229,7 @@ export function createContactsRepository(db: DynamoDBDocumentClient, tableName: 
         ...(contact ? changeItems(tableName, contact) : []),
       ];
       if (items.length === 0) return;
-      try {
-        await db.send(new TransactWriteCommand({ TransactItems: items }));
-      } catch (error) {
-        const conflict =
-          error instanceof TransactionCanceledException &&
-          error.CancellationReasons?.some((reason) => reason.Code === 'ConditionalCheckFailed');
-        if (conflict)
-          throw new ContactConflictError('The contact changed while the request was processed', {
-            cause: error,
-          });
-        throw error;
-      }
+      await transactOrConflict(db, items, 'The contact changed while the request was processed');
     },
 
     async importNew({ contacts, enquiries = [] }) {
@@ -303,38 +292,30 @@ export function createContactsRepository(db: DynamoDBDocumentClient, tableName: 
             },
           };
         });
-      try {
-        await db.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Update: {
-                  TableName: tableName,
-                  Key: contactKey,
-                  UpdateExpression: restricted
-                    ? 'SET restricted = :restricted, version = :next, updatedAt = :at'
-                    : 'SET version = :next, updatedAt = :at REMOVE restricted',
-                  // Optimistic locking: the topic items were read at this version.
-                  ConditionExpression: 'version = :expected',
-                  ExpressionAttributeValues: {
-                    ...(restricted ? { ':restricted': true } : {}),
-                    ':next': profile.version + 1,
-                    ':at': now.toISOString(),
-                    ':expected': profile.version,
-                  },
-                },
+      await transactOrConflict(
+        db,
+        [
+          {
+            Update: {
+              TableName: tableName,
+              Key: contactKey,
+              UpdateExpression: restricted
+                ? 'SET restricted = :restricted, version = :next, updatedAt = :at'
+                : 'SET version = :next, updatedAt = :at REMOVE restricted',
+              // Optimistic locking: the topic items were read at this version.
+              ConditionExpression: 'version = :expected',
+              ExpressionAttributeValues: {
+                ...(restricted ? { ':restricted': true } : {}),
+                ':next': profile.version + 1,
+                ':at': now.toISOString(),
+                ':expected': profile.version,
               },
-              ...topicUpdates,
-            ],
-          }),
-        );
-      } catch (error) {
-        if (error instanceof TransactionCanceledException)
-          throw new ContactConflictError('The contact changed while its restriction was set', {
-            cause: error,
-          });
-        throw error;
-      }
+            },
+          },
+          ...topicUpdates,
+        ],
+        'The contact changed while its restriction was set',
+      );
       return true;
     },
 
