@@ -1,11 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { keys } from '../../shared/adapters/dynamodb/table.ts';
 import { statementHash } from '../../shared/domain/hashing.ts';
 import { submitEnquiry } from '../../shared/use-cases/submit-enquiry.ts';
 import { exampleConfig, runtimeConfig } from '../support/config.ts';
-import { documentClient, fields, intakeHarness, scanAll, uniqueEmail } from '../support/intake.ts';
+import {
+  contactItems,
+  documentClient,
+  fields,
+  intakeHarness,
+  scanAll,
+  uniqueEmail,
+} from '../support/intake.ts';
 
 const db = documentClient(inject('dynamoDbEndpoint'));
 const tableName = inject('tableName');
@@ -23,17 +30,7 @@ const singleOptIn = runtimeConfig({
 const consentStatement =
   contactForm?.marketing.mode === 'consent' ? contactForm.marketing.statement : undefined;
 
-async function partition(contactId: string) {
-  const result = await db.send(
-    new QueryCommand({
-      TableName: tableName,
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': keys.contact(contactId).pk },
-      ConsistentRead: true,
-    }),
-  );
-  return result.Items ?? [];
-}
+const partition = (contactId: string) => contactItems(db, tableName, contactId);
 
 async function suppressed(suppressionHash: string) {
   const result = await db.send(

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import { DeleteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it, vi } from 'vitest';
 import { DEFAULT_EMULATOR_LIST_ID, mailchimpEmulatorService } from '../../local/mailchimp-emulator.ts';
@@ -24,7 +24,7 @@ import {
 } from '../../shared/use-cases/mailchimp-reconcile.ts';
 import { submitEnquiry } from '../../shared/use-cases/submit-enquiry.ts';
 import { exampleConfig, runtimeConfig, TEST_HASH_KEY } from '../support/config.ts';
-import { documentClient, fields, intakeHarness, uniqueEmail } from '../support/intake.ts';
+import { contactItems, documentClient, fields, intakeHarness, uniqueEmail } from '../support/intake.ts';
 import { listenOnEphemeralPort } from '../support/servers.ts';
 
 const db = documentClient(inject('dynamoDbEndpoint'));
@@ -120,17 +120,7 @@ async function subscribedContact(label: string) {
   return { email, contactId: harness.hasher.contactId(email) };
 }
 
-async function partition(contactId: string) {
-  const result = await db.send(
-    new QueryCommand({
-      TableName: tableName,
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': keys.contact(contactId).pk },
-      ConsistentRead: true,
-    }),
-  );
-  return result.Items ?? [];
-}
+const partition = (contactId: string) => contactItems(db, tableName, contactId);
 
 const topicOf = async (contactId: string) =>
   (await partition(contactId)).find((item) => item.sk === 'TOPIC#newsletter');

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it, vi } from 'vitest';
 import { preferencesMergeField } from '../../infra/commands/mailchimp-setup.ts';
@@ -19,7 +19,7 @@ import { parseKeyRing, verifyToken } from '../../shared/domain/tokens.ts';
 import { type MailchimpSyncDeps, syncStreamBatch } from '../../shared/use-cases/mailchimp-sync.ts';
 import { submitEnquiry } from '../../shared/use-cases/submit-enquiry.ts';
 import { exampleConfig, runtimeConfig, TEST_KEY_RING } from '../support/config.ts';
-import { documentClient, fields, intakeHarness, uniqueEmail } from '../support/intake.ts';
+import { contactItems, documentClient, fields, intakeHarness, uniqueEmail } from '../support/intake.ts';
 import { listenOnEphemeralPort } from '../support/servers.ts';
 
 const db = documentClient(inject('dynamoDbEndpoint'));
@@ -155,17 +155,7 @@ function advance(ms: number) {
   harness.clock.now = new Date(harness.clock.now.getTime() + ms);
 }
 
-async function partition(contactId: string) {
-  const result = await db.send(
-    new QueryCommand({
-      TableName: tableName,
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': keys.contact(contactId).pk },
-      ConsistentRead: true,
-    }),
-  );
-  return result.Items ?? [];
-}
+const partition = (contactId: string) => contactItems(db, tableName, contactId);
 
 /** The records the stream would carry for the contact's current items, as if each was just written. */
 async function recordsOf(contactId: string, eventName: 'INSERT' | 'MODIFY' = 'MODIFY') {

@@ -25,7 +25,7 @@ import { type MailchimpSyncDeps, syncStreamBatch } from '../../shared/use-cases/
 import { applyWebhook } from '../../shared/use-cases/mailchimp-webhook.ts';
 import { lambdaContext, restEvent } from '../handler/events.ts';
 import { runtimeConfig, TEST_HASH_KEY, TEST_KEY_RING } from '../support/config.ts';
-import { documentClient, intakeHarness, scanAll, uniqueEmail } from '../support/intake.ts';
+import { contactItems, documentClient, intakeHarness, scanAll, uniqueEmail } from '../support/intake.ts';
 
 const tableName = inject('tableName');
 const db = documentClient(inject('dynamoDbEndpoint'));
@@ -101,17 +101,7 @@ async function subscribed(email: string) {
   };
 }
 
-async function partition(contactId: string) {
-  const result = await db.send(
-    new QueryCommand({
-      TableName: tableName,
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': keys.contact(contactId).pk },
-      ConsistentRead: true,
-    }),
-  );
-  return result.Items ?? [];
-}
+const partition = (contactId: string) => contactItems(db, tableName, contactId);
 
 describe('POST /webhooks/mailchimp', () => {
   it('withdraws and suppresses on an unsubscribe, once however often MailChimp delivers it', async () => {

@@ -1,9 +1,10 @@
 /** Builds the submit-enquiry use case around a real table, a recording mailer and a controllable clock. */
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { LOCAL_AWS } from '../../local/dynamodb.ts';
 import { createContactsRepository } from '../../shared/adapters/dynamodb/contacts-repository.ts';
+import { keys } from '../../shared/adapters/dynamodb/table.ts';
 import type { OutgoingEmail } from '../../shared/adapters/mail/mailer.ts';
 import type { RuntimeConfig } from '../../shared/config/schema.ts';
 import { createEmailHasher } from '../../shared/domain/hashing.ts';
@@ -35,6 +36,23 @@ export function intakeHarness(
     newId: randomUUID,
   };
   return { deps, sent, clock, hasher: createEmailHasher(TEST_HASH_KEY) };
+}
+
+/** Every item of a contact's partition (profile, topics, events), read consistently, in key order. */
+export async function contactItems(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  contactId: string,
+): Promise<Record<string, unknown>[]> {
+  const result = await db.send(
+    new QueryCommand({
+      TableName: tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': keys.contact(contactId).pk },
+      ConsistentRead: true,
+    }),
+  );
+  return result.Items ?? [];
 }
 
 export async function scanAll(
