@@ -47,7 +47,16 @@ describe('CSV', () => {
     ['+44 20 7946 0000', "'+44 20 7946 0000"],
     ['-1+1', "'-1+1"],
     ['@SUM(A1:A2)', "'@SUM(A1:A2)"],
-    ['\t=1', "'\t=1"],
+    ['\t=1', `"'\t=1"`],
+    [';=1+1', `"';=1+1"`],
+    ['Jo;=1+1', `"'Jo;=1+1"`],
+    ['Jo, +1', `"'Jo, +1"`],
+    ['a|@SUM(1)', `"'a|@SUM(1)"`],
+    ['\uFF1D1+1', "'\uFF1D1+1"],
+    ['\uFF0B1', "'\uFF0B1"],
+    ['\uFF0D1', "'\uFF0D1"],
+    ['\uFF20A1', "'\uFF20A1"],
+    ['  =1+1', "'  =1+1"],
     ['\r=1', `"'\r=1"`],
   ])('neutralises the formula %j', (input, expected) => {
     expect(csvCell(input)).toBe(expected);
@@ -73,14 +82,24 @@ describe('CSV', () => {
   });
 
   it('round-trips any text, and no parsed cell starts a formula', () => {
+    const TRIGGERS = '=+\\-@\\t\\r\\uFF1D\\uFF0B\\uFF0D\\uFF20\\u2212';
+    const text = fc.oneof(
+      fc.string({ unit: 'binary' }),
+      fc.string({
+        unit: fc.constantFrom('a', ' ', ',', ';', '\t', '|', '=', '+', '-', '@', '\uFF1D', '"', '\r', '\n'),
+      }),
+    );
     fc.assert(
-      fc.property(fc.array(fc.string({ unit: 'binary' }), { minLength: 1, maxLength: 5 }), (cells) => {
+      fc.property(fc.array(text, { minLength: 1, maxLength: 5 }), (cells) => {
         const [parsed] = parseCsv(csvRow(cells));
         expect(parsed).toHaveLength(cells.length);
         parsed?.forEach((cell, index) => {
           const original = cells[index] ?? '';
-          expect(cell).toBe(/^[=+\-@\t\r]/.test(original) ? `'${original}` : original);
-          expect(cell).not.toMatch(/^[=+\-@\t\r]/);
+          const risky = new RegExp(`(^|[,;\\t|])[ ]*[${TRIGGERS}]`);
+          expect(cell).toBe(risky.test(original) ? `'${original}` : original);
+          // A cell holding any locale's separator is quoted, so no spreadsheet splits it into a formula.
+          if (/[,;\t|]/.test(original)) expect(csvCell(original).startsWith('"')).toBe(true);
+          expect(cell).not.toMatch(new RegExp(`^[ ]*[${TRIGGERS}]`));
         });
       }),
     );
