@@ -4,6 +4,7 @@
  * Each use has its own label, so a suppression hash cannot be matched to a contact id.
  */
 import { createHash, createHmac } from 'node:crypto';
+import { normaliseEmail } from './email.ts';
 
 const CONTACT_ID_LABEL = 'consent-desk/contact-id/v1\n';
 const SUPPRESSION_LABEL = 'consent-desk/suppression/v1\n';
@@ -15,8 +16,9 @@ export interface EmailHasher {
 
 export function createEmailHasher(key: string): EmailHasher {
   if (key.length < 32) throw new Error('The email-hashing key must be at least 32 characters');
+  // Hashed in canonical form whatever the caller passes, so one mailbox can never have two suppression entries.
   const hmac = (label: string, email: string) =>
-    createHmac('sha256', key).update(label).update(email).digest();
+    createHmac('sha256', key).update(label).update(normaliseEmail(email)).digest();
   return {
     // 128 bits is ample against collisions for any contact list, and keeps ids short in URLs.
     contactId: (email) => hmac(CONTACT_ID_LABEL, email).subarray(0, 16).toString('hex'),

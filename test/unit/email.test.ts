@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isValidEmail, normaliseEmail, parseEmail } from '../../shared/domain/email.ts';
+import { createEmailHasher } from '../../shared/domain/hashing.ts';
 
 describe('the email rule', () => {
   it('takes an address as typed to one canonical form', () => {
@@ -73,5 +74,15 @@ describe('the email rule', () => {
         expect(normaliseEmail(once)).toBe(once);
       }),
     );
+  });
+});
+
+describe('keyed hashes of an address', () => {
+  it('are taken from the canonical form, so a differently typed address is the same contact and suppression', () => {
+    const hasher = createEmailHasher('k'.repeat(32));
+    expect(hasher.suppressionHash(' JOSÉ@exämple.DE ')).toBe(
+      hasher.suppressionHash('josé@xn--exmple-cua.de'),
+    );
+    expect(hasher.contactId('jose\u0301@example.com')).toBe(hasher.contactId('jos\u00e9@example.com'));
   });
 });
