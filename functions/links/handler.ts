@@ -8,9 +8,10 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { now } from '#shared/clock.ts';
 import { readFunctionConfig } from '#shared/config.ts';
 import { contactDependencies } from '#shared/dependencies.ts';
+import { NotFoundError } from '#shared/domain/errors.ts';
 import { parseBody } from '#shared/http/body.ts';
 import { httpResponses } from '#shared/http/error-handler.ts';
-import { HttpError, NotFoundError } from '#shared/http/errors.ts';
+import { HttpError } from '#shared/http/errors.ts';
 import {
   confirmedPage,
   confirmPage,

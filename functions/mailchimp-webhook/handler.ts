@@ -10,6 +10,7 @@ import { secretValue } from '#shared/adapters/secrets.ts';
 import { now } from '#shared/clock.ts';
 import { readFunctionConfig } from '#shared/config.ts';
 import { contactDependencies } from '#shared/dependencies.ts';
+import { NotFoundError } from '#shared/domain/errors.ts';
 import {
   deliveryId,
   parseDelivery,
@@ -19,7 +20,7 @@ import {
 import { parseWebhookSecret } from '#shared/domain/webhook-secret.ts';
 import { parseBody } from '#shared/http/body.ts';
 import { httpResponses } from '#shared/http/error-handler.ts';
-import { HttpError, NotFoundError } from '#shared/http/errors.ts';
+import { HttpError } from '#shared/http/errors.ts';
 import { header } from '#shared/http/request.ts';
 import { textResponse } from '#shared/http/responses.ts';
 import { log } from '#shared/log.ts';

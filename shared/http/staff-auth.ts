@@ -4,8 +4,8 @@
  * deployed or invoked without the authorizer still admits nobody.
  */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { ForbiddenError, UnauthorizedError } from '../domain/errors.ts';
 import { parseGroupsClaim, type StaffGroup } from '../domain/staff-access.ts';
-import { ForbiddenError, UnauthorizedError } from './errors.ts';
 
 export interface StaffIdentity {
   /** Cognito's `sub`: never reused or renamed, so audit records name people by it. */

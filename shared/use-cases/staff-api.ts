@@ -17,11 +17,11 @@ import type {
 import type { RuntimeConfig } from '../config/schema.ts';
 import type { TopicStatus } from '../domain/consent.ts';
 import type { FieldErrors } from '../domain/enquiry.ts';
+import { InvalidInputError, NotFoundError } from '../domain/errors.ts';
 import { InvalidCursorError, signCursor, verifyCursor } from '../domain/page-cursor.ts';
 import { expiryFor } from '../domain/retention.ts';
 import type { KeyRing } from '../domain/tokens.ts';
 import { contactLinks } from '../email/links.ts';
-import { InvalidRequestError, NotFoundError } from '../http/errors.ts';
 import type { StaffIdentity } from '../http/staff-auth.ts';
 import { log } from '../log.ts';
 
@@ -76,7 +76,7 @@ export async function listMailableContacts(
   const basis = (query.basis ?? 'any') as BasisFilter;
   if (!BASES.includes(basis)) errors.basis = 'invalid';
   const limit = pageLimit(query.limit, request.format, errors);
-  if (Object.keys(errors).length > 0 || !topic) throw new InvalidRequestError(errors);
+  if (Object.keys(errors).length > 0 || !topic) throw new InvalidInputError(errors);
 
   // The cursor is bound to the filter: it cannot be replayed against another topic or basis.
   const scope = `contacts|${topic}|${basis}`;
@@ -119,7 +119,7 @@ async function listDated<T>(
 ): Promise<ListResult<T>> {
   const errors: FieldErrors = {};
   const limit = pageLimit(query.limit, request.format, errors);
-  if (Object.keys(errors).length > 0) throw new InvalidRequestError(errors);
+  if (Object.keys(errors).length > 0) throw new InvalidInputError(errors);
   const page = await readPage(deps, scope, query.cursor, (after, now) => read({ limit, after, now }));
   await audit(deps, request, { filter: { limit, cursor: query.cursor !== undefined }, page });
   return finish(deps, scope, page);
@@ -213,7 +213,7 @@ async function readPage<T>(
     try {
       after = verifyCursor(await deps.linkKeys(), cursor, scope, now);
     } catch (error) {
-      if (error instanceof InvalidCursorError) throw new InvalidRequestError({ cursor: 'invalid' });
+      if (error instanceof InvalidCursorError) throw new InvalidInputError({ cursor: 'invalid' });
       throw error;
     }
   }

@@ -15,13 +15,13 @@ import {
   type SubmittedFields,
   TURNSTILE_FIELD,
 } from '../domain/enquiry.ts';
+import { InvalidInputError } from '../domain/errors.ts';
 import type { EmailHasher } from '../domain/hashing.ts';
 import { expiryFor } from '../domain/retention.ts';
 import type { KeyRing } from '../domain/tokens.ts';
 import { contactLinks } from '../email/links.ts';
 import { confirmationEmail, welcomeEmail } from '../email/marketing-emails.ts';
 import { staffNotification } from '../email/staff-notification.ts';
-import { InvalidRequestError } from '../http/errors.ts';
 import { describeError, log } from '../log.ts';
 import { retryOnConflict } from './retry-on-conflict.ts';
 
@@ -53,7 +53,7 @@ export interface EnquiryReceipt {
 
 export async function submitEnquiry(deps: SubmitEnquiryDeps, input: EnquiryInput): Promise<EnquiryReceipt> {
   const submission = interpretSubmission(deps.config, input.fields);
-  if (submission.kind === 'invalid') throw new InvalidRequestError(submission.fields);
+  if (submission.kind === 'invalid') throw new InvalidInputError(submission.fields);
   const id = deps.newId();
   if (submission.kind === 'spam') {
     // Answered exactly like a success so bots learn nothing; nothing is stored or sent.
@@ -65,7 +65,7 @@ export async function submitEnquiry(deps: SubmitEnquiryDeps, input: EnquiryInput
   if (form.turnstile) {
     if (!deps.turnstile || !submission.turnstileToken) throw new Error('Turnstile is on but not configured');
     const verdict = await deps.turnstile.verify(submission.turnstileToken);
-    if (verdict !== 'passed') throw new InvalidRequestError({ [TURNSTILE_FIELD]: 'failed' });
+    if (verdict !== 'passed') throw new InvalidInputError({ [TURNSTILE_FIELD]: 'failed' });
   }
 
   const recorded = await store(deps, submission, id, input);
