@@ -1,12 +1,11 @@
 /**
  * GET /contacts, /contacts/{id}, /enquiries and /audit: middy wiring and the mapping between API Gateway
  * events and the staff use cases. API Gateway's Cognito authorizer has checked the token; each route then
- * admits only the groups infra/routes.ts names for it (deny by default).
+ * admits only the groups shared/domain/staff-routes.ts names for it (deny by default).
  */
 import { randomUUID } from 'node:crypto';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { admittedGroups } from '#infra/routes.ts';
 import { createDocumentClient } from '#shared/adapters/dynamodb/client.ts';
 import { createContactsRepository } from '#shared/adapters/dynamodb/contacts-repository.ts';
 import type { MailableContact } from '#shared/adapters/dynamodb/staff-reads.ts';
@@ -15,6 +14,7 @@ import { secretValue } from '#shared/adapters/secrets.ts';
 import { now } from '#shared/clock.ts';
 import { readFunctionConfig } from '#shared/config.ts';
 import { NotFoundError } from '#shared/domain/errors.ts';
+import { admittedGroups } from '#shared/domain/staff-routes.ts';
 import { parseKeyRing } from '#shared/domain/tokens.ts';
 import { toCsv } from '#shared/http/csv.ts';
 import { httpResponses } from '#shared/http/error-handler.ts';

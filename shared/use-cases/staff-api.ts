@@ -20,9 +20,9 @@ import type { FieldErrors } from '../domain/enquiry.ts';
 import { InvalidInputError, NotFoundError } from '../domain/errors.ts';
 import { InvalidCursorError, signCursor, verifyCursor } from '../domain/page-cursor.ts';
 import { expiryFor } from '../domain/retention.ts';
+import type { StaffIdentity } from '../domain/staff-access.ts';
 import type { KeyRing } from '../domain/tokens.ts';
 import { contactLinks } from '../email/links.ts';
-import type { StaffIdentity } from '../http/staff-auth.ts';
 import { log } from '../log.ts';
 
 export interface StaffDeps {
