@@ -14,19 +14,19 @@ import type {
   Page,
   StaffReads,
 } from '../adapters/dynamodb/staff-reads.ts';
-import type { RuntimeConfig } from '../config/schema.ts';
 import type { TopicStatus } from '../domain/consent.ts';
 import type { FieldErrors } from '../domain/enquiry.ts';
 import { InvalidInputError, NotFoundError } from '../domain/errors.ts';
 import { InvalidCursorError, signCursor, verifyCursor } from '../domain/page-cursor.ts';
 import { expiryFor } from '../domain/retention.ts';
+import type { DeploymentSettings } from '../domain/settings.ts';
 import type { StaffIdentity } from '../domain/staff-access.ts';
 import type { KeyRing } from '../domain/tokens.ts';
 import { contactLinks } from '../email/links.ts';
 import { log } from '../log.ts';
 
 export interface StaffDeps {
-  readonly config: RuntimeConfig;
+  readonly config: DeploymentSettings;
   readonly reads: StaffReads;
   readonly contacts: Pick<ContactsRepository, 'readContact' | 'readHistory'>;
   /** Signs the list cursors and the contact's links. */

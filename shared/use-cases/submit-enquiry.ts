@@ -5,7 +5,6 @@
 import type { ContactsRepository, ContactWrite } from '../adapters/dynamodb/contacts-repository.ts';
 import type { Mailer, OutgoingEmail } from '../adapters/mail/mailer.ts';
 import type { TurnstileVerifier } from '../adapters/turnstile.ts';
-import type { FormConfig, RuntimeConfig } from '../config/schema.ts';
 import type { ConsentEventType } from '../domain/consent.ts';
 import { type ContactChange, decideChange, type RequestedEvent } from '../domain/contact-change.ts';
 import {
@@ -18,6 +17,7 @@ import {
 import { InvalidInputError } from '../domain/errors.ts';
 import type { EmailHasher } from '../domain/hashing.ts';
 import { expiryFor } from '../domain/retention.ts';
+import type { DeploymentSettings, EnquiryForm } from '../domain/settings.ts';
 import type { KeyRing } from '../domain/tokens.ts';
 import { contactLinks } from '../email/links.ts';
 import { confirmationEmail, welcomeEmail } from '../email/marketing-emails.ts';
@@ -26,7 +26,7 @@ import { describeError, log } from '../log.ts';
 import { retryOnConflict } from './retry-on-conflict.ts';
 
 export interface SubmitEnquiryDeps {
-  readonly config: RuntimeConfig;
+  readonly config: DeploymentSettings;
   readonly contacts: ContactsRepository;
   readonly emailHasher: () => Promise<EmailHasher>;
   /** Signs the links in confirmation and welcome emails; needed when a form sends them. */
@@ -158,7 +158,7 @@ async function store(
 }
 
 /** The consent events a form's marketing choice asks for (also used to seed local data the same way). */
-export function requestsFor(form: FormConfig, marketing: MarketingIntent): RequestedEvent[] {
+export function requestsFor(form: EnquiryForm, marketing: MarketingIntent): RequestedEvent[] {
   if (marketing.kind === 'none') return [];
   const confirmation = form.marketing.mode === 'consent' ? form.marketing.confirmation : 'none';
   const type: ConsentEventType =
@@ -174,7 +174,7 @@ export function requestsFor(form: FormConfig, marketing: MarketingIntent): Reque
 
 async function notifyStaff(
   deps: SubmitEnquiryDeps,
-  form: FormConfig,
+  form: EnquiryForm,
   id: string,
   fields: Extract<EnquirySubmission, { kind: 'valid' }>['fields'],
   marketing: MarketingIntent,
@@ -201,7 +201,7 @@ async function notifyStaff(
 /** The confirmation (double opt-in) or welcome email, when the form asks for one and something was granted. */
 async function sendMarketingEmail(
   deps: SubmitEnquiryDeps,
-  form: FormConfig,
+  form: EnquiryForm,
   recorded: Recorded,
   baseUrl: string,
 ) {
