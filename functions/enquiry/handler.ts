@@ -5,7 +5,6 @@
 import { randomUUID } from 'node:crypto';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import type { Mailer } from '#shared/adapters/mail/mailer.ts';
 import { outboxMailer } from '#shared/adapters/mail/outbox.ts';
 import { secretReader } from '#shared/adapters/secrets.ts';
 import { turnstileVerifier } from '#shared/adapters/turnstile.ts';
@@ -17,6 +16,7 @@ import { type EnquiryBody, enquiryBody } from '#shared/http/enquiry-body.ts';
 import { httpResponses } from '#shared/http/error-handler.ts';
 import { basePath, wantsJson } from '#shared/http/request.ts';
 import { htmlPage, jsonResponse, seeOther } from '#shared/http/responses.ts';
+import type { Mailer } from '#shared/ports/mailer.ts';
 import { type SubmitEnquiryDeps, submitEnquiry } from '#shared/use-cases/submit-enquiry.ts';
 
 export const THANK_YOU_PATH = '/enquiries/thank-you';

@@ -10,6 +10,7 @@ import { createDocumentClient } from '#shared/adapters/dynamodb/client.ts';
 import { createContactsRepository } from '#shared/adapters/dynamodb/contacts-repository.ts';
 import type { MailableContact } from '#shared/adapters/dynamodb/staff-reads.ts';
 import { createStaffReads } from '#shared/adapters/dynamodb/staff-reads.ts';
+import { signedPageCursors } from '#shared/adapters/page-cursors.ts';
 import { secretValue } from '#shared/adapters/secrets.ts';
 import { now } from '#shared/clock.ts';
 import { readFunctionConfig } from '#shared/config.ts';
@@ -36,11 +37,14 @@ if (!config.tokenSigningKeys)
   throw new Error('Set TOKEN_SIGNING_KEYS_SECRET_ARN (AWS) or TOKEN_SIGNING_KEYS (local mode)');
 const db = createDocumentClient({ endpoint: config.dynamoDbEndpoint });
 
+const linkKeys = secretValue(config.tokenSigningKeys, parseKeyRing);
+
 export const dependencies: StaffDeps = {
   config: config.app,
   reads: createStaffReads(db, config.tableName),
   contacts: createContactsRepository(db, config.tableName),
-  linkKeys: secretValue(config.tokenSigningKeys, parseKeyRing),
+  linkKeys,
+  cursors: signedPageCursors(linkKeys),
   clock: now,
   newId: randomUUID,
 };

@@ -3,12 +3,7 @@
  * refuses the submission rather than letting it through unchecked.
  */
 import { DependencyUnavailableError } from '../domain/errors.ts';
-
-export type TurnstileVerdict = 'passed' | 'failed';
-
-export interface TurnstileVerifier {
-  verify(token: string): Promise<TurnstileVerdict>;
-}
+import type { TurnstileVerifier } from '../ports/turnstile-verifier.ts';
 
 const TIMEOUT_MS = 3_000;
 

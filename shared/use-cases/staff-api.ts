@@ -17,20 +17,21 @@ import type {
 import type { TopicStatus } from '../domain/consent.ts';
 import type { FieldErrors } from '../domain/enquiry.ts';
 import { InvalidInputError, NotFoundError } from '../domain/errors.ts';
-import { InvalidCursorError, signCursor, verifyCursor } from '../domain/page-cursor.ts';
 import { expiryFor } from '../domain/retention.ts';
 import type { DeploymentSettings } from '../domain/settings.ts';
 import type { StaffIdentity } from '../domain/staff-access.ts';
 import type { KeyRing } from '../domain/tokens.ts';
 import { contactLinks } from '../email/links.ts';
 import { log } from '../log.ts';
+import type { PageCursors } from '../ports/page-cursors.ts';
 
 export interface StaffDeps {
   readonly config: DeploymentSettings;
   readonly reads: StaffReads;
   readonly contacts: Pick<ContactsRepository, 'readContact' | 'readHistory'>;
-  /** Signs the list cursors and the contact's links. */
+  /** Signs the contact's links. */
   readonly linkKeys: () => Promise<KeyRing>;
+  readonly cursors: PageCursors;
   readonly clock: () => Date;
   readonly newId: () => string;
 }
@@ -210,18 +211,14 @@ async function readPage<T>(
   const now = deps.clock();
   let after: ListPosition | undefined;
   if (cursor !== undefined) {
-    try {
-      after = verifyCursor(await deps.linkKeys(), cursor, scope, now);
-    } catch (error) {
-      if (error instanceof InvalidCursorError) throw new InvalidInputError({ cursor: 'invalid' });
-      throw error;
-    }
+    after = await deps.cursors.open(cursor, scope, now);
+    if (after === undefined) throw new InvalidInputError({ cursor: 'invalid' });
   }
   return read(after, now);
 }
 
 async function finish<T>(deps: StaffDeps, scope: string, page: Page<T>): Promise<ListResult<T>> {
-  const next = page.next ? signCursor(await deps.linkKeys(), scope, page.next, deps.clock()) : null;
+  const next = page.next ? await deps.cursors.sign(scope, page.next, deps.clock()) : null;
   return { items: page.items, next };
 }
 

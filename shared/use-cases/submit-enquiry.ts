@@ -3,8 +3,6 @@
  * any marketing change, tell staff, and send the confirmation or welcome email the form asks for.
  */
 import type { ContactsRepository, ContactWrite } from '../adapters/dynamodb/contacts-repository.ts';
-import type { Mailer, OutgoingEmail } from '../adapters/mail/mailer.ts';
-import type { TurnstileVerifier } from '../adapters/turnstile.ts';
 import type { ConsentEventType } from '../domain/consent.ts';
 import { type ContactChange, decideChange, type RequestedEvent } from '../domain/contact-change.ts';
 import {
@@ -23,6 +21,8 @@ import { contactLinks } from '../email/links.ts';
 import { confirmationEmail, welcomeEmail } from '../email/marketing-emails.ts';
 import { staffNotification } from '../email/staff-notification.ts';
 import { describeError, log } from '../log.ts';
+import type { Mailer, OutgoingEmail } from '../ports/mailer.ts';
+import type { TurnstileVerifier } from '../ports/turnstile-verifier.ts';
 import { retryOnConflict } from './retry-on-conflict.ts';
 
 export interface SubmitEnquiryDeps {
