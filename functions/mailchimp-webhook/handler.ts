@@ -26,16 +26,12 @@ import { textResponse } from '#shared/http/responses.ts';
 import { log } from '#shared/log.ts';
 import { applyWebhook, type WebhookDeps } from '#shared/use-cases/mailchimp-webhook.ts';
 
-const config = readFunctionConfig();
-if (!config.mailchimpWebhookSecret) {
-  throw new Error('Set MAILCHIMP_WEBHOOK_SECRET_ARN (AWS) or MAILCHIMP_WEBHOOK_SECRET (local mode)');
-}
-const webhookSecret = secretValue(config.mailchimpWebhookSecret, parseWebhookSecret);
-const { linkKeys: _unused, ...contactDeps } = contactDependencies(config);
+const config = readFunctionConfig({ required: ['emailHashKey', 'mailchimpWebhookSecret'] });
+const webhookSecret = secretValue(config.secrets.mailchimpWebhookSecret, parseWebhookSecret);
 
 export const dependencies: WebhookDeps = {
   config: config.app,
-  ...contactDeps,
+  ...contactDependencies(config),
   clock: now,
   newId: randomUUID,
 };

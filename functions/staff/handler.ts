@@ -6,17 +6,15 @@
 import { randomUUID } from 'node:crypto';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { createDocumentClient } from '#shared/adapters/dynamodb/client.ts';
 import { createContactsRepository } from '#shared/adapters/dynamodb/contacts-repository.ts';
 import type { MailableContact } from '#shared/adapters/dynamodb/staff-reads.ts';
 import { createStaffReads } from '#shared/adapters/dynamodb/staff-reads.ts';
 import { signedPageCursors } from '#shared/adapters/page-cursors.ts';
-import { secretValue } from '#shared/adapters/secrets.ts';
 import { now } from '#shared/clock.ts';
 import { readFunctionConfig } from '#shared/config.ts';
+import { documentClient, linkSigningKeys } from '#shared/dependencies.ts';
 import { NotFoundError } from '#shared/domain/errors.ts';
 import { admittedGroups } from '#shared/domain/staff-routes.ts';
-import { parseKeyRing } from '#shared/domain/tokens.ts';
 import { toCsv } from '#shared/http/csv.ts';
 import { httpResponses } from '#shared/http/error-handler.ts';
 import { apiBaseUrl, header } from '#shared/http/request.ts';
@@ -32,12 +30,10 @@ import {
   type StaffRequest,
 } from '#shared/use-cases/staff-api.ts';
 
-const config = readFunctionConfig();
-if (!config.tokenSigningKeys)
-  throw new Error('Set TOKEN_SIGNING_KEYS_SECRET_ARN (AWS) or TOKEN_SIGNING_KEYS (local mode)');
-const db = createDocumentClient({ endpoint: config.dynamoDbEndpoint });
-
-const linkKeys = secretValue(config.tokenSigningKeys, parseKeyRing);
+// Staff reads never look a contact up by address, so the staff function holds no email-hashing key.
+const config = readFunctionConfig({ required: ['tokenSigningKeys'] });
+const db = documentClient(config);
+const linkKeys = linkSigningKeys(config);
 
 export const dependencies: StaffDeps = {
   config: config.app,
