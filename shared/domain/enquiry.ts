@@ -8,6 +8,15 @@ import type { EnquiryField, EnquiryForm, MarketingStatement } from './settings.t
 /** A parsed body: every field name with all the values sent for it. */
 export type SubmittedFields = ReadonlyMap<string, readonly string[]>;
 
+/** A form post as it arrived: its fields, how it was sent, and from where. */
+export interface EnquiryInput {
+  readonly fields: SubmittedFields;
+  readonly method: 'html_form' | 'json';
+  readonly page: string | undefined;
+  /** Where links in emails point. */
+  readonly baseUrl: string;
+}
+
 /** Why a field was refused. Never contains the submitted value. */
 export type FieldReason =
   | 'required'

@@ -4,9 +4,10 @@
  * acts only on permissions granted at or before its epoch, so an old email cannot undo a newer consent.
  */
 import type { ContactState, ContactsRepository } from '../adapters/dynamodb/contacts-repository.ts';
-import { ALL_TOPICS, isMailable, type TopicStatus } from '../domain/consent.ts';
+import { ALL_TOPICS, isMailable } from '../domain/consent.ts';
 import { type ContactChange, decideChange, type RequestedEvent } from '../domain/contact-change.ts';
 import type { EmailHasher } from '../domain/hashing.ts';
+import type { TopicChoice } from '../domain/preferences.ts';
 import type { DeploymentSettings, MarketingStatement } from '../domain/settings.ts';
 import { type KeyRing, type TokenClaims, type TokenPurpose, verifyToken } from '../domain/tokens.ts';
 import { log } from '../log.ts';
@@ -39,13 +40,7 @@ export async function checkLink(
   return check.claims;
 }
 
-export interface TopicChoice {
-  readonly id: string;
-  readonly label: string;
-  readonly status: TopicStatus;
-  /** Granted after this link was sent: managed from a newer email. */
-  readonly newerThanLink: boolean;
-}
+export type { TopicChoice };
 
 export type PreferencesView =
   | { readonly kind: 'none' }

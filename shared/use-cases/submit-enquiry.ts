@@ -6,10 +6,10 @@ import type { ContactsRepository, ContactWrite } from '../adapters/dynamodb/cont
 import type { ConsentEventType } from '../domain/consent.ts';
 import { type ContactChange, decideChange, type RequestedEvent } from '../domain/contact-change.ts';
 import {
+  type EnquiryInput,
   type EnquirySubmission,
   interpretSubmission,
   type MarketingIntent,
-  type SubmittedFields,
   TURNSTILE_FIELD,
 } from '../domain/enquiry.ts';
 import { InvalidInputError } from '../domain/errors.ts';
@@ -38,13 +38,7 @@ export interface SubmitEnquiryDeps {
   readonly newId: () => string;
 }
 
-export interface EnquiryInput {
-  readonly fields: SubmittedFields;
-  readonly method: 'html_form' | 'json';
-  readonly page: string | undefined;
-  /** Where links in emails point. */
-  readonly baseUrl: string;
-}
+export type { EnquiryInput };
 
 export interface EnquiryReceipt {
   readonly id: string;
