@@ -3,6 +3,7 @@
  * serves them, so the two cannot drift apart.
  */
 import type { StaffGroup } from '../shared/domain/staff-access.ts';
+import { STAFF_ROUTES } from '../shared/domain/staff-routes.ts';
 
 export type FunctionName =
   | 'enquiry'
@@ -125,50 +126,17 @@ export const ROUTES: readonly RouteSpec[] = [
     }),
   ),
   // Staff routes: signed-in staff only (the Cognito authorizer), and of those only the groups named.
-  {
-    method: 'GET',
-    path: '/contacts',
-    function: 'staff',
-    access: 'staff',
-    groups: ['marketing'],
-    throttle: STAFF_THROTTLE,
-  },
-  {
-    method: 'GET',
-    path: '/contacts/{id}',
-    function: 'staff',
-    access: 'staff',
-    groups: ['marketing', 'privacy'],
-    throttle: STAFF_THROTTLE,
-  },
-  {
-    method: 'GET',
-    path: '/enquiries',
-    function: 'staff',
-    access: 'staff',
-    groups: ['sales', 'privacy'],
-    throttle: STAFF_THROTTLE,
-  },
-  {
-    method: 'GET',
-    path: '/audit',
-    function: 'staff',
-    access: 'staff',
-    groups: ['privacy'],
-    throttle: STAFF_THROTTLE,
-  },
+  ...STAFF_ROUTES.map(
+    ({ method, path, groups }): RouteSpec => ({
+      method,
+      path,
+      function: 'staff',
+      access: 'staff',
+      groups,
+      throttle: STAFF_THROTTLE,
+    }),
+  ),
 ];
-
-/**
- * The groups admitted to the staff route with this method and resource path (an event's `httpMethod` and
- * `resource`, e.g. `/contacts/{id}`). None for a public or unknown route, so a check against them denies
- * by default. HEAD is answered by the GET route, as the local server routes it.
- */
-export function admittedGroups(method: string, resource: string): readonly StaffGroup[] {
-  const find = (wanted: string) => ROUTES.find((route) => route.method === wanted && route.path === resource);
-  const route = find(method) ?? (method === 'HEAD' ? find('GET') : undefined);
-  return route?.access === 'staff' ? route.groups : [];
-}
 
 /** Stage-wide throttling, the ceiling for every route. */
 export const STAGE_THROTTLE = { rateLimit: 50, burstLimit: 100 } as const;

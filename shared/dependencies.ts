@@ -1,4 +1,8 @@
-/** The clients and keys every function that works on contacts needs, created once per container. */
+/**
+ * The clients and keys the functions share, each built once per container from a function's validated
+ * config. A function takes only what it uses.
+ */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from './adapters/dynamodb/client.ts';
 import {
   type ContactsRepository,
@@ -9,23 +13,28 @@ import type { FunctionConfig } from './config.ts';
 import { createEmailHasher, type EmailHasher } from './domain/hashing.ts';
 import { type KeyRing, parseKeyRing } from './domain/tokens.ts';
 
+/** The table's document client: one per container, shared by every store the function uses. */
+export function documentClient(config: FunctionConfig): DynamoDBDocumentClient {
+  return createDocumentClient({ endpoint: config.dynamoDbEndpoint });
+}
+
 export interface ContactDependencies {
   readonly contacts: ContactsRepository;
   readonly emailHasher: () => Promise<EmailHasher>;
-  /** Absent when the function is given no link-signing keys. */
-  readonly linkKeys: (() => Promise<KeyRing>) | undefined;
 }
 
-/** Throws during INIT when the email-hashing key is not configured: no contact can be found without it. */
-export function contactDependencies(config: FunctionConfig): ContactDependencies {
-  if (!config.emailHashKey)
-    throw new Error('Set EMAIL_HASH_KEY_SECRET_ARN (AWS) or EMAIL_HASH_KEY (local mode)');
+/** The contacts and the key that finds them by address: no contact can be found without it. */
+export function contactDependencies(
+  config: FunctionConfig<'emailHashKey'>,
+  db: DynamoDBDocumentClient = documentClient(config),
+): ContactDependencies {
   return {
-    contacts: createContactsRepository(
-      createDocumentClient({ endpoint: config.dynamoDbEndpoint }),
-      config.tableName,
-    ),
-    emailHasher: secretValue(config.emailHashKey, createEmailHasher),
-    linkKeys: config.tokenSigningKeys ? secretValue(config.tokenSigningKeys, parseKeyRing) : undefined,
+    contacts: createContactsRepository(db, config.tableName),
+    emailHasher: secretValue(config.secrets.emailHashKey, createEmailHasher),
   };
+}
+
+/** The key ring that signs links (and staff-list cursors), fetched on first use. */
+export function linkSigningKeys(config: FunctionConfig<'tokenSigningKeys'>): () => Promise<KeyRing> {
+  return secretValue(config.secrets.tokenSigningKeys, parseKeyRing);
 }

@@ -1,15 +1,11 @@
 /**
- * The MailChimp settings of the function that writes to MailChimp, read once at module load like the rest
- * of a function's config. Only the sync function needs them, so they are not part of `FunctionConfig`.
+ * The MailChimp settings of the functions that talk to MailChimp (the sync and the reconciliation), read
+ * once at module load like the rest of a function's config. The API key is a secret like any other:
+ * those functions require `mailchimpApiKey` from `readFunctionConfig`.
  */
 import * as z from 'zod/mini';
-import type { SecretSource } from './config.ts';
 
 const envSchema = z.object({
-  /** Secrets Manager secret holding the MailChimp API key (AWS). */
-  MAILCHIMP_API_KEY_SECRET_ARN: z.optional(z.string().check(z.minLength(20))),
-  /** The API key itself, for local mode and tests only. */
-  MAILCHIMP_API_KEY: z.optional(z.string().check(z.minLength(1))),
   /** The data centre, e.g. `us21` (the part after the dash in the key). */
   MAILCHIMP_SERVER: z.string().check(z.regex(/^[a-z]{2,4}\d{1,3}$/)),
   MAILCHIMP_LIST_ID: z.string().check(z.regex(/^[A-Za-z0-9-]{1,64}$/)),
@@ -32,7 +28,6 @@ const syncEnvSchema = z.object({
 });
 
 export interface MailchimpConfig {
-  readonly apiKey: SecretSource;
   readonly server: string;
   readonly listId: string;
   readonly basePath: string | undefined;
@@ -42,15 +37,7 @@ export function parseMailchimpConfig(env: NodeJS.ProcessEnv): MailchimpConfig {
   const result = z.safeParse(envSchema, env);
   if (!result.success) throw new Error(`Invalid MailChimp environment:\n${z.prettifyError(result.error)}`);
   const vars = result.data;
-  const arn = vars.MAILCHIMP_API_KEY_SECRET_ARN;
-  const inline = vars.MAILCHIMP_API_KEY;
-  if (arn && inline)
-    throw new Error('Set either MAILCHIMP_API_KEY_SECRET_ARN or MAILCHIMP_API_KEY, not both');
-  if (!arn && !inline) {
-    throw new Error('Set MAILCHIMP_API_KEY_SECRET_ARN (AWS) or MAILCHIMP_API_KEY (local mode)');
-  }
   return {
-    apiKey: arn ? { kind: 'secretsManager', secretId: arn } : { kind: 'inline', key: inline ?? '' },
     server: vars.MAILCHIMP_SERVER,
     listId: vars.MAILCHIMP_LIST_ID,
     basePath: vars.MAILCHIMP_BASE_PATH,

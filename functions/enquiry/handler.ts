@@ -5,46 +5,47 @@
 import { randomUUID } from 'node:crypto';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import type { Mailer } from '#shared/adapters/mail/mailer.ts';
 import { outboxMailer } from '#shared/adapters/mail/outbox.ts';
-import { secretReader } from '#shared/adapters/secrets.ts';
+import { secretReader, secretValue } from '#shared/adapters/secrets.ts';
 import { turnstileVerifier } from '#shared/adapters/turnstile.ts';
 import { now } from '#shared/clock.ts';
+import type { RuntimeConfig } from '#shared/config/schema.ts';
 import { readFunctionConfig } from '#shared/config.ts';
 import { contactDependencies } from '#shared/dependencies.ts';
+import { NotFoundError } from '#shared/domain/errors.ts';
+import { parseKeyRing } from '#shared/domain/tokens.ts';
 import { type EnquiryBody, enquiryBody } from '#shared/http/enquiry-body.ts';
 import { httpResponses } from '#shared/http/error-handler.ts';
-import { NotFoundError } from '#shared/http/errors.ts';
 import { basePath, wantsJson } from '#shared/http/request.ts';
 import { htmlPage, jsonResponse, seeOther } from '#shared/http/responses.ts';
+import type { Mailer } from '#shared/ports/mailer.ts';
 import { type SubmitEnquiryDeps, submitEnquiry } from '#shared/use-cases/submit-enquiry.ts';
 
 export const THANK_YOU_PATH = '/enquiries/thank-you';
 
-const config = readFunctionConfig();
-const needsTurnstile = config.app.forms.some((form) => form.turnstile);
-if (needsTurnstile && !config.turnstile.secret) {
-  throw new Error('A form has Turnstile on: set TURNSTILE_SECRET_ARN (AWS) or TURNSTILE_SECRET (local mode)');
-}
-const sendsLinks = config.app.forms.some(
-  (form) => form.marketing.mode !== 'none' && form.marketing.confirmation !== 'none',
-);
-if (sendsLinks && !config.tokenSigningKeys) {
-  throw new Error(
-    'A form sends confirmation or welcome emails: set TOKEN_SIGNING_KEYS_SECRET_ARN (AWS) or TOKEN_SIGNING_KEYS (local mode)',
-  );
-}
+const usesTurnstile = (app: RuntimeConfig) => app.forms.some((form) => form.turnstile);
+// Confirmation and welcome emails carry signed links.
+const sendsLinks = (app: RuntimeConfig) =>
+  app.forms.some((form) => form.marketing.mode !== 'none' && form.marketing.confirmation !== 'none');
+
+const config = readFunctionConfig({
+  required: ['emailHashKey'],
+  requiredFor: (app) => [
+    ...(usesTurnstile(app) ? (['turnstileSecret'] as const) : []),
+    ...(sendsLinks(app) ? (['tokenSigningKeys'] as const) : []),
+  ],
+});
+const { tokenSigningKeys, turnstileSecret } = config.secrets;
 
 export const dependencies: SubmitEnquiryDeps = {
   config: config.app,
   ...contactDependencies(config),
+  linkKeys:
+    sendsLinks(config.app) && tokenSigningKeys ? secretValue(tokenSigningKeys, parseKeyRing) : undefined,
   mailer: config.mailTransport === 'ses' ? lazySesMailer(config.app.notifications.from) : outboxMailer,
   turnstile:
-    needsTurnstile && config.turnstile.secret
-      ? turnstileVerifier({
-          verifyUrl: config.turnstile.verifyUrl,
-          secret: secretReader(config.turnstile.secret),
-        })
+    usesTurnstile(config.app) && turnstileSecret
+      ? turnstileVerifier({ verifyUrl: config.turnstileVerifyUrl, secret: secretReader(turnstileSecret) })
       : undefined,
   clock: now,
   newId: randomUUID,

@@ -7,10 +7,11 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { now } from '#shared/clock.ts';
 import { readFunctionConfig } from '#shared/config.ts';
-import { contactDependencies } from '#shared/dependencies.ts';
+import { contactDependencies, linkSigningKeys } from '#shared/dependencies.ts';
+import { NotFoundError } from '#shared/domain/errors.ts';
 import { parseBody } from '#shared/http/body.ts';
 import { httpResponses } from '#shared/http/error-handler.ts';
-import { HttpError, NotFoundError } from '#shared/http/errors.ts';
+import { HttpError } from '#shared/http/errors.ts';
 import {
   confirmedPage,
   confirmPage,
@@ -30,14 +31,12 @@ import {
   viewPreferences,
 } from '#shared/use-cases/links.ts';
 
-const config = readFunctionConfig();
-const { linkKeys, ...contactDeps } = contactDependencies(config);
-if (!linkKeys) throw new Error('Set TOKEN_SIGNING_KEYS_SECRET_ARN (AWS) or TOKEN_SIGNING_KEYS (local mode)');
+const config = readFunctionConfig({ required: ['emailHashKey', 'tokenSigningKeys'] });
 
 export const dependencies: LinkDeps = {
   config: config.app,
-  ...contactDeps,
-  linkKeys,
+  ...contactDependencies(config),
+  linkKeys: linkSigningKeys(config),
   clock: now,
   newId: randomUUID,
 };

@@ -5,22 +5,19 @@
 import { randomUUID } from 'node:crypto';
 import middy from '@middy/core';
 import type { Context, ScheduledEvent } from 'aws-lambda';
-import { createDocumentClient } from '#shared/adapters/dynamodb/client.ts';
 import { createReconcileCursorStore } from '#shared/adapters/dynamodb/reconcile-cursor.ts';
 import { now } from '#shared/clock.ts';
 import { readFunctionConfig } from '#shared/config.ts';
-import { contactDependencies } from '#shared/dependencies.ts';
+import { contactDependencies, documentClient } from '#shared/dependencies.ts';
 import { mailchimpAudience } from '#shared/mailchimp-audience.ts';
 import { readMailchimpConfig } from '#shared/mailchimp-config.ts';
 import { type ReconcileResult, reconcile } from '#shared/use-cases/mailchimp-reconcile.ts';
 
-const config = readFunctionConfig();
-const audience = mailchimpAudience(readMailchimpConfig());
-const { linkKeys: _unused, ...contactDeps } = contactDependencies(config);
-const cursor = createReconcileCursorStore(
-  createDocumentClient({ endpoint: config.dynamoDbEndpoint }),
-  config.tableName,
-);
+const config = readFunctionConfig({ required: ['emailHashKey', 'mailchimpApiKey'] });
+const audience = mailchimpAudience(config, readMailchimpConfig());
+const db = documentClient(config);
+const contactDeps = contactDependencies(config, db);
+const cursor = createReconcileCursorStore(db, config.tableName);
 
 async function reconcileMailchimp(_event: ScheduledEvent, context: Context): Promise<ReconcileResult> {
   return reconcile(

@@ -7,20 +7,19 @@ import middy from '@middy/core';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { now } from '#shared/clock.ts';
 import { readFunctionConfig } from '#shared/config.ts';
-import { contactDependencies } from '#shared/dependencies.ts';
+import { contactDependencies, linkSigningKeys } from '#shared/dependencies.ts';
 import { mailchimpAudience } from '#shared/mailchimp-audience.ts';
 import { parseMemberLinkConfig, readMailchimpConfig } from '#shared/mailchimp-config.ts';
 import { syncStreamBatch } from '#shared/use-cases/mailchimp-sync.ts';
 
-const config = readFunctionConfig();
-const mailchimp = readMailchimpConfig();
-const memberLinkConfig = parseMemberLinkConfig(process.env, config.app.publicBaseUrl);
-const { linkKeys, ...contactDeps } = contactDependencies(config);
 // Members carry a signed preferences link, so the sync signs with the same key ring as our emails.
-if (!linkKeys) throw new Error('Set TOKEN_SIGNING_KEYS_SECRET_ARN (AWS) or TOKEN_SIGNING_KEYS (local mode)');
-const memberLinks = { ...memberLinkConfig, ring: linkKeys };
-
-const audience = mailchimpAudience(mailchimp);
+const config = readFunctionConfig({ required: ['emailHashKey', 'tokenSigningKeys', 'mailchimpApiKey'] });
+const memberLinks = {
+  ...parseMemberLinkConfig(process.env, config.app.publicBaseUrl),
+  ring: linkSigningKeys(config),
+};
+const contactDeps = contactDependencies(config);
+const audience = mailchimpAudience(config, readMailchimpConfig());
 
 async function syncBatch(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
   return syncStreamBatch(

@@ -10,6 +10,7 @@ import { secretValue } from '#shared/adapters/secrets.ts';
 import { now } from '#shared/clock.ts';
 import { readFunctionConfig } from '#shared/config.ts';
 import { contactDependencies } from '#shared/dependencies.ts';
+import { NotFoundError } from '#shared/domain/errors.ts';
 import {
   deliveryId,
   parseDelivery,
@@ -19,22 +20,18 @@ import {
 import { parseWebhookSecret } from '#shared/domain/webhook-secret.ts';
 import { parseBody } from '#shared/http/body.ts';
 import { httpResponses } from '#shared/http/error-handler.ts';
-import { HttpError, NotFoundError } from '#shared/http/errors.ts';
+import { HttpError } from '#shared/http/errors.ts';
 import { header } from '#shared/http/request.ts';
 import { textResponse } from '#shared/http/responses.ts';
 import { log } from '#shared/log.ts';
 import { applyWebhook, type WebhookDeps } from '#shared/use-cases/mailchimp-webhook.ts';
 
-const config = readFunctionConfig();
-if (!config.mailchimpWebhookSecret) {
-  throw new Error('Set MAILCHIMP_WEBHOOK_SECRET_ARN (AWS) or MAILCHIMP_WEBHOOK_SECRET (local mode)');
-}
-const webhookSecret = secretValue(config.mailchimpWebhookSecret, parseWebhookSecret);
-const { linkKeys: _unused, ...contactDeps } = contactDependencies(config);
+const config = readFunctionConfig({ required: ['emailHashKey', 'mailchimpWebhookSecret'] });
+const webhookSecret = secretValue(config.secrets.mailchimpWebhookSecret, parseWebhookSecret);
 
 export const dependencies: WebhookDeps = {
   config: config.app,
-  ...contactDeps,
+  ...contactDependencies(config),
   clock: now,
   newId: randomUUID,
 };

@@ -1,23 +1,22 @@
 /**
  * GET /contacts, /contacts/{id}, /enquiries and /audit: middy wiring and the mapping between API Gateway
  * events and the staff use cases. API Gateway's Cognito authorizer has checked the token; each route then
- * admits only the groups infra/routes.ts names for it (deny by default).
+ * admits only the groups shared/domain/staff-routes.ts names for it (deny by default).
  */
 import { randomUUID } from 'node:crypto';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { admittedGroups } from '#infra/routes.ts';
-import { createDocumentClient } from '#shared/adapters/dynamodb/client.ts';
 import { createContactsRepository } from '#shared/adapters/dynamodb/contacts-repository.ts';
 import type { MailableContact } from '#shared/adapters/dynamodb/staff-reads.ts';
 import { createStaffReads } from '#shared/adapters/dynamodb/staff-reads.ts';
-import { secretValue } from '#shared/adapters/secrets.ts';
+import { signedPageCursors } from '#shared/adapters/page-cursors.ts';
 import { now } from '#shared/clock.ts';
 import { readFunctionConfig } from '#shared/config.ts';
-import { parseKeyRing } from '#shared/domain/tokens.ts';
+import { documentClient, linkSigningKeys } from '#shared/dependencies.ts';
+import { NotFoundError } from '#shared/domain/errors.ts';
+import { admittedGroups } from '#shared/domain/staff-routes.ts';
 import { toCsv } from '#shared/http/csv.ts';
 import { httpResponses } from '#shared/http/error-handler.ts';
-import { NotFoundError } from '#shared/http/errors.ts';
 import { apiBaseUrl, header } from '#shared/http/request.ts';
 import { jsonResponse } from '#shared/http/responses.ts';
 import { requireStaff } from '#shared/http/staff-auth.ts';
@@ -31,16 +30,17 @@ import {
   type StaffRequest,
 } from '#shared/use-cases/staff-api.ts';
 
-const config = readFunctionConfig();
-if (!config.tokenSigningKeys)
-  throw new Error('Set TOKEN_SIGNING_KEYS_SECRET_ARN (AWS) or TOKEN_SIGNING_KEYS (local mode)');
-const db = createDocumentClient({ endpoint: config.dynamoDbEndpoint });
+// Staff reads never look a contact up by address, so the staff function holds no email-hashing key.
+const config = readFunctionConfig({ required: ['tokenSigningKeys'] });
+const db = documentClient(config);
+const linkKeys = linkSigningKeys(config);
 
 export const dependencies: StaffDeps = {
   config: config.app,
   reads: createStaffReads(db, config.tableName),
   contacts: createContactsRepository(db, config.tableName),
-  linkKeys: secretValue(config.tokenSigningKeys, parseKeyRing),
+  linkKeys,
+  cursors: signedPageCursors(linkKeys),
   clock: now,
   newId: randomUUID,
 };

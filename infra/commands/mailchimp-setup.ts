@@ -12,10 +12,10 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import {
+  type AudienceSetup,
   type AudienceWebhook,
   createMailchimpAudience,
   isMailchimpError,
-  type MailchimpAudience,
   type MergeField,
   type RetryPolicy,
   type WebhookSettings,
@@ -134,7 +134,7 @@ export async function runSetup(options: SetupOptions, io: SetupIo): Promise<Setu
  * one of the same tag but another type is left alone and reported, as changing it could break campaigns.
  */
 async function ensureMergeField(
-  audience: MailchimpAudience,
+  audience: AudienceSetup,
   tag: string,
   options: SetupOptions,
   io: SetupIo,
@@ -166,7 +166,7 @@ async function ensureMergeField(
 }
 
 async function ensureWebhook(
-  audience: MailchimpAudience,
+  audience: AudienceSetup,
   wanted: URL,
   options: SetupOptions,
   io: SetupIo,
@@ -302,7 +302,7 @@ function differences(webhook: AudienceWebhook, wanted: URL): string {
   return hasWantedSettings(webhook) ? 'a duplicate' : 'other events or sources';
 }
 
-async function register(audience: MailchimpAudience, wanted: URL): Promise<AudienceWebhook> {
+async function register(audience: AudienceSetup, wanted: URL): Promise<AudienceWebhook> {
   try {
     return await audience.createWebhook({ url: wanted.href, ...WEBHOOK_SETTINGS });
   } catch (error) {
@@ -323,7 +323,7 @@ async function register(audience: MailchimpAudience, wanted: URL): Promise<Audie
   }
 }
 
-async function remove(audience: MailchimpAudience, webhook: AudienceWebhook): Promise<void> {
+async function remove(audience: AudienceSetup, webhook: AudienceWebhook): Promise<void> {
   await step(`delete webhook ${webhook.id}`, () => audience.deleteWebhook(webhook.id));
 }
 

@@ -14,11 +14,13 @@ export function secretReader(source: SecretSource): SecretReader {
 export function secretValue<T>(source: SecretSource, parse: (value: string) => T): () => Promise<T> {
   let cached: Promise<T> | undefined;
   return () => {
-    const value = source.kind === 'inline' ? Promise.resolve(source.key) : fetchSecret(source.secretId);
-    cached ??= value.then(parse).catch((error: unknown) => {
-      cached = undefined; // a failed fetch is retried by the next request, not remembered
-      throw error;
-    });
+    // Only the first call (or the first after a failure) reads the secret; the rest share its answer.
+    cached ??= (source.kind === 'inline' ? Promise.resolve(source.key) : fetchSecret(source.secretId))
+      .then(parse)
+      .catch((error: unknown) => {
+        cached = undefined; // a failed fetch is retried by the next request, not remembered
+        throw error;
+      });
     return cached;
   };
 }

@@ -2,13 +2,8 @@
  * Cloudflare Turnstile verification. It fails closed: a timeout, a network error or a non-200 answer
  * refuses the submission rather than letting it through unchecked.
  */
-import { ServiceUnavailableError } from '../http/errors.ts';
-
-export type TurnstileVerdict = 'passed' | 'failed';
-
-export interface TurnstileVerifier {
-  verify(token: string): Promise<TurnstileVerdict>;
-}
+import { DependencyUnavailableError } from '../domain/errors.ts';
+import type { TurnstileVerifier } from '../ports/turnstile-verifier.ts';
 
 const TIMEOUT_MS = 3_000;
 
@@ -29,14 +24,14 @@ export function turnstileVerifier(options: {
           signal: AbortSignal.timeout(TIMEOUT_MS),
         });
       } catch (error) {
-        throw new ServiceUnavailableError('verification_unavailable', { cause: error });
+        throw new DependencyUnavailableError('verification', { cause: error });
       }
-      if (response.status !== 200) throw new ServiceUnavailableError('verification_unavailable');
+      if (response.status !== 200) throw new DependencyUnavailableError('verification');
       let outcome: unknown;
       try {
         outcome = await response.json();
       } catch (error) {
-        throw new ServiceUnavailableError('verification_unavailable', { cause: error });
+        throw new DependencyUnavailableError('verification', { cause: error });
       }
       return typeof outcome === 'object' &&
         outcome !== null &&

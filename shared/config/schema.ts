@@ -5,9 +5,9 @@
  */
 import * as z from 'zod/mini';
 
-/** The enquiry fields a form may keep. Anything else a visitor sends is dropped before storage. */
-export const ENQUIRY_FIELDS = ['name', 'email', 'phone', 'company', 'message', 'topic'] as const;
-export type EnquiryField = (typeof ENQUIRY_FIELDS)[number];
+import { DEFAULT_RETENTION, ENQUIRY_FIELDS } from '../domain/settings.ts';
+
+export { ENQUIRY_FIELDS, type EnquiryField } from '../domain/settings.ts';
 
 const slug = z.string().check(z.regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'lowercase letters, digits, - or _'));
 const httpsUrl = z.string().check(z.regex(/^https:\/\/[^\s]+$/, 'an absolute https:// URL'));
@@ -66,16 +66,16 @@ export const formSchema = z.object({
 export type FormConfig = z.infer<typeof formSchema>;
 
 export const retentionSchema = z.object({
-  enquiryMonths: z._default(positiveInt, 12),
-  softOptInMonths: z._default(positiveInt, 18),
-  consentMonths: z._default(positiveInt, 24),
-  pendingDays: z._default(positiveInt, 30),
+  enquiryMonths: z._default(positiveInt, DEFAULT_RETENTION.enquiryMonths),
+  softOptInMonths: z._default(positiveInt, DEFAULT_RETENTION.softOptInMonths),
+  consentMonths: z._default(positiveInt, DEFAULT_RETENTION.consentMonths),
+  pendingDays: z._default(positiveInt, DEFAULT_RETENTION.pendingDays),
   /** A contact whose permissions are all withdrawn is deleted this long after; the suppression hash stays. */
-  withdrawnDays: z._default(positiveInt, 30),
+  withdrawnDays: z._default(positiveInt, DEFAULT_RETENTION.withdrawnDays),
   /** Consent events are the proof of consent (ICO), kept after the fact for claims: 6 years by default. */
-  consentRecordMonths: z._default(positiveInt, 72),
+  consentRecordMonths: z._default(positiveInt, DEFAULT_RETENTION.consentRecordMonths),
   /** Audit items (each staff read of personal data), kept for accountability: 6 years by default. */
-  auditMonths: z._default(positiveInt, 72),
+  auditMonths: z._default(positiveInt, DEFAULT_RETENTION.auditMonths),
 });
 export type RetentionConfig = z.infer<typeof retentionSchema>;
 

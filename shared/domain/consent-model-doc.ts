@@ -2,8 +2,6 @@
  * Renders docs/consent-model.md from the consent state machine, so the documented rules are the rules the
  * code applies. A unit test compares the file with this output.
  */
-import * as z from 'zod/mini';
-import { retentionSchema } from '../config/schema.ts';
 import {
   ALL_TOPICS,
   apply,
@@ -18,6 +16,7 @@ import {
   type TopicStatus,
   TRANSITIONS,
 } from './consent.ts';
+import { DEFAULT_RETENTION } from './settings.ts';
 
 const REGENERATE =
   'npx tsx -e "import(\'./shared/domain/consent-model-doc.ts\').then(m => process.stdout.write(m.renderConsentModel()))" > docs/consent-model.md';
@@ -112,7 +111,7 @@ function statusesWithdrawnFromEverything(): TopicStatus[] {
 }
 
 export function renderConsentModel(): string {
-  const retention = z.parse(retentionSchema, {});
+  const retention = DEFAULT_RETENTION;
   const lifting = typesWhere((status, type) => {
     const outcome = TRANSITIONS[status][type];
     return outcome.kind === 'moves' && outcome.liftsSuppression;

@@ -3,7 +3,6 @@
  * the topic permissions, one append-only event per accepted transition, the suppression entry and the
  * contact's new expiry. Pure: the caller reads the current state and writes the result atomically.
  */
-import type { MarketingStatement, RetentionConfig } from '../config/schema.ts';
 import {
   ALL_TOPICS,
   apply,
@@ -18,6 +17,7 @@ import {
 } from './consent.ts';
 import { statementHash } from './hashing.ts';
 import { expiryFor } from './retention.ts';
+import type { MarketingStatement, RetentionPolicy } from './settings.ts';
 
 export interface TopicPermission {
   readonly topic: string;
@@ -75,7 +75,7 @@ export interface RequestedEvent {
 
 export interface ChangeContext {
   readonly now: Date;
-  readonly retention: RetentionConfig;
+  readonly retention: RetentionPolicy;
   /** Every topic the deployment offers: lifting one topic out of "all" keeps the others suppressed. */
   readonly allTopics: readonly string[];
   readonly source: EventSource;

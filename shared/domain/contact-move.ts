@@ -7,7 +7,6 @@
  * address's entry becomes the union of both), every topic suppressed there arrives withdrawn, and a live
  * contact already at the new address is never merged with the moving one.
  */
-import type { RetentionConfig } from '../config/schema.ts';
 import {
   ALL_TOPICS,
   type HistoryEventType,
@@ -17,6 +16,7 @@ import {
 } from './consent.ts';
 import type { ConsentEvent, ContactSnapshot, TopicPermission } from './contact-change.ts';
 import { expiryFor } from './retention.ts';
+import type { RetentionPolicy } from './settings.ts';
 
 /** An event of the moved contact's history; `address_changed` names no address, old or new. */
 export type HistoryEvent = Omit<ConsentEvent, 'type'> & { readonly type: HistoryEventType };
@@ -51,7 +51,7 @@ export type EmailChangeDecision =
 
 export interface MoveContext {
   readonly now: Date;
-  readonly retention: RetentionConfig;
+  readonly retention: RetentionPolicy;
   /** Why topics the new address is suppressed for were withdrawn, e.g. `mailchimp_upemail:suppressed`. */
   readonly reason: string;
   readonly newEventId: () => string;

@@ -2,11 +2,20 @@
  * What a submitted form means: which form, the fields it may keep, and the marketing choice made.
  * Everything the form does not keep is dropped here, before anything is stored, sent or logged.
  */
-import type { EnquiryField, FormConfig, MarketingStatement, RuntimeConfig } from '../config/schema.ts';
 import { isValidEmail, normaliseEmail } from './email.ts';
+import type { EnquiryField, EnquiryForm, MarketingStatement } from './settings.ts';
 
 /** A parsed body: every field name with all the values sent for it. */
 export type SubmittedFields = ReadonlyMap<string, readonly string[]>;
+
+/** A form post as it arrived: its fields, how it was sent, and from where. */
+export interface EnquiryInput {
+  readonly fields: SubmittedFields;
+  readonly method: 'html_form' | 'json';
+  readonly page: string | undefined;
+  /** Where links in emails point. */
+  readonly baseUrl: string;
+}
 
 /** Why a field was refused. Never contains the submitted value. */
 export type FieldReason =
@@ -43,11 +52,11 @@ export type MarketingIntent =
 export type KeptFields = Partial<Record<EnquiryField, string>>;
 
 export type EnquirySubmission =
-  | { readonly kind: 'spam'; readonly form: FormConfig }
-  | { readonly kind: 'invalid'; readonly form: FormConfig | undefined; readonly fields: FieldErrors }
+  | { readonly kind: 'spam'; readonly form: EnquiryForm }
+  | { readonly kind: 'invalid'; readonly form: EnquiryForm | undefined; readonly fields: FieldErrors }
   | {
       readonly kind: 'valid';
-      readonly form: FormConfig;
+      readonly form: EnquiryForm;
       readonly fields: KeptFields;
       /** Normalised, present whenever the form kept an email. */
       readonly email: string | undefined;
@@ -71,7 +80,10 @@ const PHONE = /^\+?[0-9 ()\-.]{5,40}$/;
 const CONTROL = /(?![\t\n\r])\p{Cc}/u;
 const TICKED = new Set(['on', 'yes', 'true', '1']);
 
-export function interpretSubmission(config: RuntimeConfig, submitted: SubmittedFields): EnquirySubmission {
+export function interpretSubmission(
+  config: { readonly forms: readonly EnquiryForm[] },
+  submitted: SubmittedFields,
+): EnquirySubmission {
   const errors: FieldErrors = {};
   const formId = single(submitted, 'form', errors) ?? DEFAULT_FORM_ID;
   const form = config.forms.find((candidate) => candidate.id === formId);
@@ -108,7 +120,7 @@ export function interpretSubmission(config: RuntimeConfig, submitted: SubmittedF
 }
 
 function interpretMarketing(
-  form: FormConfig,
+  form: EnquiryForm,
   submitted: SubmittedFields,
   errors: FieldErrors,
 ): MarketingIntent {

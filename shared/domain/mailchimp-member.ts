@@ -2,9 +2,9 @@
  * What MailChimp should hold for a person, derived from their topic permissions alone, so the sync can
  * converge on it however many times a change is replayed.
  */
-import type { RetentionConfig } from '../config/schema.ts';
 import { type EventSource, type HistoryEventType, isMailable, type TopicStatus } from './consent.ts';
 import { addMonths } from './retention.ts';
+import type { RetentionPolicy } from './settings.ts';
 
 export interface MemberTagState {
   readonly name: string;
@@ -65,7 +65,7 @@ export interface MemberPermission {
  */
 export function preferencesLinkIssuedAt(
   topics: ReadonlyMap<string, MemberPermission>,
-  retention: Pick<RetentionConfig, 'consentMonths' | 'softOptInMonths'>,
+  retention: Pick<RetentionPolicy, 'consentMonths' | 'softOptInMonths'>,
   now: Date,
 ): Date | undefined {
   let latest: number | undefined;

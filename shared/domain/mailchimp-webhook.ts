@@ -6,10 +6,10 @@
  * "{t}.{raw body}">`), the signature is checked as well. Then what each delivery asks of us. Pure: no I/O.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import type { MarketingStatement, RuntimeConfig } from '../config/schema.ts';
 import { isMailable, isSuppressed, NO_SUPPRESSION } from './consent.ts';
 import type { ContactSnapshot, RequestedEvent } from './contact-change.ts';
 import { isValidEmail, normaliseEmail } from './email.ts';
+import type { EnquiryForm, MarketingStatement } from './settings.ts';
 
 export const SIGNATURE_TOLERANCE_SECONDS = 300;
 
@@ -156,7 +156,10 @@ export function mergedName(delivery: WebhookDelivery): string | undefined {
 }
 
 /** The topics MailChimp's signup form stands for: configured, or else those of every consent-mode form. */
-export function signupTopics(config: Pick<RuntimeConfig, 'forms' | 'mailchimpSignupTopics'>): string[] {
+export function signupTopics(config: {
+  readonly forms: readonly EnquiryForm[];
+  readonly mailchimpSignupTopics?: readonly string[] | undefined;
+}): string[] {
   if (config.mailchimpSignupTopics) return [...config.mailchimpSignupTopics];
   const topics = config.forms.flatMap((form) =>
     form.marketing.mode === 'consent' ? form.marketing.topics : [],

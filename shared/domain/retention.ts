@@ -1,5 +1,5 @@
 /** When items holding personal data expire. All times are UTC; TTL values are epoch seconds. */
-import type { RetentionConfig } from '../config/schema.ts';
+import type { RetentionPolicy } from './settings.ts';
 
 export function addMonths(from: Date, months: number): Date {
   const result = new Date(from.getTime());
@@ -34,7 +34,7 @@ export type RetainedKind =
   | 'consentRecord'
   | 'audit';
 
-export function expiryFor(kind: RetainedKind, from: Date, retention: RetentionConfig): number {
+export function expiryFor(kind: RetainedKind, from: Date, retention: RetentionPolicy): number {
   switch (kind) {
     case 'enquiry':
       return toEpochSeconds(addMonths(from, retention.enquiryMonths));

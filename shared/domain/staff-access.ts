@@ -1,10 +1,19 @@
 /**
  * Staff groups, and reading them from what API Gateway's Cognito authorizer passes on. Each staff route
- * names the groups it admits (infra/routes.ts); a member of any of them may call it.
+ * names the groups it admits (staff-routes.ts); a member of any of them may call it.
  */
 
 export const STAFF_GROUPS = ['marketing', 'sales', 'privacy'] as const;
 export type StaffGroup = (typeof STAFF_GROUPS)[number];
+
+/** A signed-in member of staff, as the staff use cases see them. */
+export interface StaffIdentity {
+  /** Cognito's `sub`: never reused or renamed, so audit records name people by it. */
+  readonly subject: string;
+  /** `cognito:username`, or the subject when the token has none. */
+  readonly username: string;
+  readonly groups: readonly StaffGroup[];
+}
 
 /** What each group is for; the user pool's group descriptions. */
 export const STAFF_GROUP_DESCRIPTIONS: Readonly<Record<StaffGroup, string>> = {

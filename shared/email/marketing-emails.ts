@@ -2,8 +2,9 @@
  * Emails that follow a new marketing permission: the double opt-in confirmation and the welcome. Each
  * carries the unsubscribe and preferences links, and RFC 8058 one-click unsubscribe headers.
  */
-import type { OutgoingEmail } from '../adapters/mail/mailer.ts';
+
 import { escapeHtml } from '../http/responses.ts';
+import type { OutgoingEmail } from '../ports/mailer.ts';
 import type { ContactLinks } from './links.ts';
 
 interface MarketingEmailInput {

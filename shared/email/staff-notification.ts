@@ -1,9 +1,9 @@
 /** The email staff receive for each enquiry. It carries the enquiry itself; nothing here is logged. */
 
-import type { OutgoingEmail } from '../adapters/mail/mailer.ts';
-import type { EnquiryField } from '../config/schema.ts';
 import type { KeptFields, MarketingIntent } from '../domain/enquiry.ts';
+import type { EnquiryField } from '../domain/settings.ts';
 import { escapeHtml } from '../http/responses.ts';
+import type { OutgoingEmail } from '../ports/mailer.ts';
 
 const LABELS: Record<EnquiryField, string> = {
   name: 'Name',

@@ -1,7 +1,7 @@
 /** Middleware giving the enquiry handler an already-parsed, typed input for POSTs. */
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import type { EnquiryInput } from '../use-cases/submit-enquiry.ts';
+import type { EnquiryInput } from '../domain/enquiry.ts';
 import { parseBody } from './body.ts';
 import { apiBaseUrl, referringPage, wantsJson } from './request.ts';
 

@@ -5,7 +5,7 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { describeError, log } from '../log.ts';
-import { HttpError, InvalidRequestError } from './errors.ts';
+import { asHttpError, InvalidRequestError } from './errors.ts';
 import { FIELD_LABELS, REASON_TEXT } from './field-text.ts';
 import { header, wantsJson } from './request.ts';
 import { escapeHtml, htmlPage, jsonResponse } from './responses.ts';
@@ -35,7 +35,8 @@ export function errorResponse(
   error: unknown,
   jsonOnly = false,
 ): APIGatewayProxyResult {
-  const shown = error instanceof HttpError && error.expose ? error : undefined;
+  const httpError = asHttpError(error);
+  const shown = httpError?.expose ? httpError : undefined;
   const status = shown?.statusCode ?? 500;
   const code = shown?.code ?? 'internal_error';
   if (status >= 500) {
@@ -45,7 +46,7 @@ export function errorResponse(
       requestId: event.requestContext?.requestId,
     });
   }
-  const fields = error instanceof InvalidRequestError ? error.fields : undefined;
+  const fields = httpError instanceof InvalidRequestError ? httpError.fields : undefined;
 
   if (jsonOnly || wantsJson(event))
     return jsonResponse(status, fields ? { error: code, fields } : { error: code });

@@ -1,8 +1,17 @@
 /**
- * The errors a request can end in. Each carries its HTTP status and whether its message may be shown;
- * `shared/http/error-handler.ts` turns them into responses in one place.
+ * The errors a request can end in, and `asHttpError`: the one place the core's errors
+ * (`shared/domain/errors.ts`) get an HTTP status, a code and whether their message may be shown.
+ * `shared/http/error-handler.ts` turns the result into a response.
  */
 import type { FieldErrors } from '../domain/enquiry.ts';
+import {
+  ConflictError,
+  DependencyUnavailableError,
+  ForbiddenError,
+  InvalidInputError,
+  NotFoundError,
+  UnauthorizedError,
+} from '../domain/errors.ts';
 
 export class HttpError extends Error {
   override readonly name: string = 'HttpError';
@@ -30,8 +39,8 @@ export class InvalidRequestError extends HttpError {
   /** Field name -> reason. Never the submitted values. */
   readonly fields: FieldErrors;
 
-  constructor(fields: FieldErrors) {
-    super(400, 'invalid_request', 'The request has invalid fields');
+  constructor(fields: FieldErrors, options?: ErrorOptions) {
+    super(400, 'invalid_request', 'The request has invalid fields', options);
     this.fields = fields;
   }
 }
@@ -54,29 +63,6 @@ export class PayloadTooLargeError extends HttpError {
   }
 }
 
-/** No staff identity on the request. API Gateway's authorizer refuses these first; this is the backstop. */
-export class UnauthorizedError extends HttpError {
-  override readonly name = 'UnauthorizedError';
-  constructor() {
-    super(401, 'unauthorized', 'Sign in to use the staff API');
-  }
-}
-
-/** A signed-in member of staff whose groups the route does not admit. */
-export class ForbiddenError extends HttpError {
-  override readonly name = 'ForbiddenError';
-  constructor() {
-    super(403, 'forbidden', 'Your staff groups do not give access to this');
-  }
-}
-
-export class NotFoundError extends HttpError {
-  override readonly name = 'NotFoundError';
-  constructor() {
-    super(404, 'not_found', 'Not found');
-  }
-}
-
 /** A dependency we must not proceed without (e.g. bot verification) did not answer in time. */
 export class ServiceUnavailableError extends HttpError {
   override readonly name = 'ServiceUnavailableError';
@@ -84,4 +70,24 @@ export class ServiceUnavailableError extends HttpError {
     // Its code and message are fixed and safe to show: the caller should know to try again.
     super(503, code, 'Service temporarily unavailable, please try again', { ...options, expose: true });
   }
+}
+
+/**
+ * The HTTP form of `error`: an HttpError as it is, a core error with its status and code, and undefined
+ * for anything else (a bug or an outage), which the caller answers with a generic 500.
+ */
+export function asHttpError(error: unknown): HttpError | undefined {
+  if (error instanceof HttpError) return error;
+  const options = { cause: error };
+  if (error instanceof InvalidInputError) return new InvalidRequestError(error.fields, options);
+  if (error instanceof NotFoundError) return new HttpError(404, 'not_found', 'Not found', options);
+  if (error instanceof UnauthorizedError)
+    return new HttpError(401, 'unauthorized', 'Sign in to use the staff API', options);
+  if (error instanceof ForbiddenError)
+    return new HttpError(403, 'forbidden', 'Your staff groups do not give access to this', options);
+  if (error instanceof ConflictError)
+    return new HttpError(409, 'conflict', 'The change conflicts with the current state', options);
+  if (error instanceof DependencyUnavailableError)
+    return new ServiceUnavailableError(`${error.dependency}_unavailable`, options);
+  return undefined;
 }

@@ -3,7 +3,7 @@
  * action is a plain POST form, so they work without JavaScript and a GET never changes anything.
  */
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import type { TopicChoice } from '../use-cases/links.ts';
+import type { TopicChoice } from '../domain/preferences.ts';
 import { escapeHtml, htmlPage } from './responses.ts';
 
 const action = (token: string) => `?token=${encodeURIComponent(token)}`;

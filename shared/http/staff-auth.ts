@@ -4,16 +4,8 @@
  * deployed or invoked without the authorizer still admits nobody.
  */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { parseGroupsClaim, type StaffGroup } from '../domain/staff-access.ts';
-import { ForbiddenError, UnauthorizedError } from './errors.ts';
-
-export interface StaffIdentity {
-  /** Cognito's `sub`: never reused or renamed, so audit records name people by it. */
-  readonly subject: string;
-  /** `cognito:username`, or the subject when the token has none. */
-  readonly username: string;
-  readonly groups: readonly StaffGroup[];
-}
+import { ForbiddenError, UnauthorizedError } from '../domain/errors.ts';
+import { parseGroupsClaim, type StaffGroup, type StaffIdentity } from '../domain/staff-access.ts';
 
 /**
  * The caller, if they belong to one of the `admitted` groups. Deny by default: no claims or no `sub`

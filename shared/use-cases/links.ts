@@ -4,16 +4,17 @@
  * acts only on permissions granted at or before its epoch, so an old email cannot undo a newer consent.
  */
 import type { ContactState, ContactsRepository } from '../adapters/dynamodb/contacts-repository.ts';
-import type { MarketingStatement, RuntimeConfig } from '../config/schema.ts';
-import { ALL_TOPICS, isMailable, type TopicStatus } from '../domain/consent.ts';
+import { ALL_TOPICS, isMailable } from '../domain/consent.ts';
 import { type ContactChange, decideChange, type RequestedEvent } from '../domain/contact-change.ts';
 import type { EmailHasher } from '../domain/hashing.ts';
+import type { TopicChoice } from '../domain/preferences.ts';
+import type { DeploymentSettings, MarketingStatement } from '../domain/settings.ts';
 import { type KeyRing, type TokenClaims, type TokenPurpose, verifyToken } from '../domain/tokens.ts';
 import { log } from '../log.ts';
 import { retryOnConflict } from './retry-on-conflict.ts';
 
 export interface LinkDeps {
-  readonly config: RuntimeConfig;
+  readonly config: DeploymentSettings;
   readonly contacts: ContactsRepository;
   readonly emailHasher: () => Promise<EmailHasher>;
   readonly linkKeys: () => Promise<KeyRing>;
@@ -39,13 +40,7 @@ export async function checkLink(
   return check.claims;
 }
 
-export interface TopicChoice {
-  readonly id: string;
-  readonly label: string;
-  readonly status: TopicStatus;
-  /** Granted after this link was sent: managed from a newer email. */
-  readonly newerThanLink: boolean;
-}
+export type { TopicChoice };
 
 export type PreferencesView =
   | { readonly kind: 'none' }
@@ -115,7 +110,7 @@ function withdrawAllRequests(state: ContactState, claims: TokenClaims): Requeste
     .map((topic): RequestedEvent => ({ type: 'withdrawn', topic: topic.topic }));
 }
 
-function choices(config: RuntimeConfig, state: ContactState, claims: TokenClaims): TopicChoice[] {
+function choices(config: DeploymentSettings, state: ContactState, claims: TokenClaims): TopicChoice[] {
   return config.topics.map((topic) => {
     const held = state.snapshot.topics.get(topic.id);
     return {

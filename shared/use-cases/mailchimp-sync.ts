@@ -6,20 +6,20 @@
 import type { DynamoDBRecord } from 'aws-lambda';
 import type { ContactsRepository } from '../adapters/dynamodb/contacts-repository.ts';
 import { keys } from '../adapters/dynamodb/table.ts';
-import type { MailchimpAudience, MailchimpMember, MemberUpsert } from '../adapters/mailchimp/audience.ts';
-import { isMailchimpError, type MailchimpErrorCode } from '../adapters/mailchimp/errors.ts';
-import type { RuntimeConfig } from '../config/schema.ts';
 import { ALL_TOPICS } from '../domain/consent.ts';
 import type { ContactSnapshot } from '../domain/contact-change.ts';
 import type { EmailHasher } from '../domain/hashing.ts';
 import { desiredMember, expressConsentSince, preferencesLinkIssuedAt } from '../domain/mailchimp-member.ts';
+import type { DeploymentSettings } from '../domain/settings.ts';
 import type { KeyRing } from '../domain/tokens.ts';
 import { signedLink } from '../email/links.ts';
 import { describeError, log } from '../log.ts';
+import type { MailchimpAudience, MailchimpMember, MemberUpsert } from '../ports/mailchimp-audience.ts';
+import { isMailchimpError, type MailchimpErrorCode } from '../ports/mailchimp-errors.ts';
 import { applyMailchimpChange } from './mailchimp-webhook.ts';
 
 export interface MailchimpSyncDeps {
-  readonly config: RuntimeConfig;
+  readonly config: DeploymentSettings;
   readonly contacts: ContactsRepository;
   readonly audience: MailchimpAudience;
   readonly emailHasher: () => Promise<EmailHasher>;

@@ -5,7 +5,6 @@
  * it, with its history, to the new address. No webhook can make a suppressed or withdrawn topic mailable.
  */
 import type { ContactsRepository } from '../adapters/dynamodb/contacts-repository.ts';
-import type { MarketingStatement, RuntimeConfig } from '../config/schema.ts';
 import { ALL_TOPICS } from '../domain/consent.ts';
 import {
   type ContactChange,
@@ -27,12 +26,13 @@ import {
   type WebhookDelivery,
 } from '../domain/mailchimp-webhook.ts';
 import { addDays, toEpochSeconds } from '../domain/retention.ts';
+import type { DeploymentSettings, MarketingStatement } from '../domain/settings.ts';
 import { TOKEN_LIFETIME_SECONDS } from '../domain/tokens.ts';
 import { log } from '../log.ts';
 import { retryOnConflict } from './retry-on-conflict.ts';
 
 export interface WebhookDeps {
-  readonly config: RuntimeConfig;
+  readonly config: DeploymentSettings;
   readonly contacts: ContactsRepository;
   readonly emailHasher: () => Promise<EmailHasher>;
   readonly clock: () => Date;

@@ -14,23 +14,24 @@ import type {
   Page,
   StaffReads,
 } from '../adapters/dynamodb/staff-reads.ts';
-import type { RuntimeConfig } from '../config/schema.ts';
 import type { TopicStatus } from '../domain/consent.ts';
 import type { FieldErrors } from '../domain/enquiry.ts';
-import { InvalidCursorError, signCursor, verifyCursor } from '../domain/page-cursor.ts';
+import { InvalidInputError, NotFoundError } from '../domain/errors.ts';
 import { expiryFor } from '../domain/retention.ts';
+import type { DeploymentSettings } from '../domain/settings.ts';
+import type { StaffIdentity } from '../domain/staff-access.ts';
 import type { KeyRing } from '../domain/tokens.ts';
 import { contactLinks } from '../email/links.ts';
-import { InvalidRequestError, NotFoundError } from '../http/errors.ts';
-import type { StaffIdentity } from '../http/staff-auth.ts';
 import { log } from '../log.ts';
+import type { PageCursors } from '../ports/page-cursors.ts';
 
 export interface StaffDeps {
-  readonly config: RuntimeConfig;
+  readonly config: DeploymentSettings;
   readonly reads: StaffReads;
   readonly contacts: Pick<ContactsRepository, 'readContact' | 'readHistory'>;
-  /** Signs the list cursors and the contact's links. */
+  /** Signs the contact's links. */
   readonly linkKeys: () => Promise<KeyRing>;
+  readonly cursors: PageCursors;
   readonly clock: () => Date;
   readonly newId: () => string;
 }
@@ -76,7 +77,7 @@ export async function listMailableContacts(
   const basis = (query.basis ?? 'any') as BasisFilter;
   if (!BASES.includes(basis)) errors.basis = 'invalid';
   const limit = pageLimit(query.limit, request.format, errors);
-  if (Object.keys(errors).length > 0 || !topic) throw new InvalidRequestError(errors);
+  if (Object.keys(errors).length > 0 || !topic) throw new InvalidInputError(errors);
 
   // The cursor is bound to the filter: it cannot be replayed against another topic or basis.
   const scope = `contacts|${topic}|${basis}`;
@@ -119,7 +120,7 @@ async function listDated<T>(
 ): Promise<ListResult<T>> {
   const errors: FieldErrors = {};
   const limit = pageLimit(query.limit, request.format, errors);
-  if (Object.keys(errors).length > 0) throw new InvalidRequestError(errors);
+  if (Object.keys(errors).length > 0) throw new InvalidInputError(errors);
   const page = await readPage(deps, scope, query.cursor, (after, now) => read({ limit, after, now }));
   await audit(deps, request, { filter: { limit, cursor: query.cursor !== undefined }, page });
   return finish(deps, scope, page);
@@ -210,18 +211,14 @@ async function readPage<T>(
   const now = deps.clock();
   let after: ListPosition | undefined;
   if (cursor !== undefined) {
-    try {
-      after = verifyCursor(await deps.linkKeys(), cursor, scope, now);
-    } catch (error) {
-      if (error instanceof InvalidCursorError) throw new InvalidRequestError({ cursor: 'invalid' });
-      throw error;
-    }
+    after = await deps.cursors.open(cursor, scope, now);
+    if (after === undefined) throw new InvalidInputError({ cursor: 'invalid' });
   }
   return read(after, now);
 }
 
 async function finish<T>(deps: StaffDeps, scope: string, page: Page<T>): Promise<ListResult<T>> {
-  const next = page.next ? signCursor(await deps.linkKeys(), scope, page.next, deps.clock()) : null;
+  const next = page.next ? await deps.cursors.sign(scope, page.next, deps.clock()) : null;
   return { items: page.items, next };
 }
 

@@ -3,30 +3,30 @@
  * any marketing change, tell staff, and send the confirmation or welcome email the form asks for.
  */
 import type { ContactsRepository, ContactWrite } from '../adapters/dynamodb/contacts-repository.ts';
-import type { Mailer, OutgoingEmail } from '../adapters/mail/mailer.ts';
-import type { TurnstileVerifier } from '../adapters/turnstile.ts';
-import type { FormConfig, RuntimeConfig } from '../config/schema.ts';
 import type { ConsentEventType } from '../domain/consent.ts';
 import { type ContactChange, decideChange, type RequestedEvent } from '../domain/contact-change.ts';
 import {
+  type EnquiryInput,
   type EnquirySubmission,
   interpretSubmission,
   type MarketingIntent,
-  type SubmittedFields,
   TURNSTILE_FIELD,
 } from '../domain/enquiry.ts';
+import { InvalidInputError } from '../domain/errors.ts';
 import type { EmailHasher } from '../domain/hashing.ts';
 import { expiryFor } from '../domain/retention.ts';
+import type { DeploymentSettings, EnquiryForm } from '../domain/settings.ts';
 import type { KeyRing } from '../domain/tokens.ts';
 import { contactLinks } from '../email/links.ts';
 import { confirmationEmail, welcomeEmail } from '../email/marketing-emails.ts';
 import { staffNotification } from '../email/staff-notification.ts';
-import { InvalidRequestError } from '../http/errors.ts';
 import { describeError, log } from '../log.ts';
+import type { Mailer, OutgoingEmail } from '../ports/mailer.ts';
+import type { TurnstileVerifier } from '../ports/turnstile-verifier.ts';
 import { retryOnConflict } from './retry-on-conflict.ts';
 
 export interface SubmitEnquiryDeps {
-  readonly config: RuntimeConfig;
+  readonly config: DeploymentSettings;
   readonly contacts: ContactsRepository;
   readonly emailHasher: () => Promise<EmailHasher>;
   /** Signs the links in confirmation and welcome emails; needed when a form sends them. */
@@ -38,13 +38,7 @@ export interface SubmitEnquiryDeps {
   readonly newId: () => string;
 }
 
-export interface EnquiryInput {
-  readonly fields: SubmittedFields;
-  readonly method: 'html_form' | 'json';
-  readonly page: string | undefined;
-  /** Where links in emails point. */
-  readonly baseUrl: string;
-}
+export type { EnquiryInput };
 
 export interface EnquiryReceipt {
   readonly id: string;
@@ -53,7 +47,7 @@ export interface EnquiryReceipt {
 
 export async function submitEnquiry(deps: SubmitEnquiryDeps, input: EnquiryInput): Promise<EnquiryReceipt> {
   const submission = interpretSubmission(deps.config, input.fields);
-  if (submission.kind === 'invalid') throw new InvalidRequestError(submission.fields);
+  if (submission.kind === 'invalid') throw new InvalidInputError(submission.fields);
   const id = deps.newId();
   if (submission.kind === 'spam') {
     // Answered exactly like a success so bots learn nothing; nothing is stored or sent.
@@ -65,7 +59,7 @@ export async function submitEnquiry(deps: SubmitEnquiryDeps, input: EnquiryInput
   if (form.turnstile) {
     if (!deps.turnstile || !submission.turnstileToken) throw new Error('Turnstile is on but not configured');
     const verdict = await deps.turnstile.verify(submission.turnstileToken);
-    if (verdict !== 'passed') throw new InvalidRequestError({ [TURNSTILE_FIELD]: 'failed' });
+    if (verdict !== 'passed') throw new InvalidInputError({ [TURNSTILE_FIELD]: 'failed' });
   }
 
   const recorded = await store(deps, submission, id, input);
@@ -158,7 +152,7 @@ async function store(
 }
 
 /** The consent events a form's marketing choice asks for (also used to seed local data the same way). */
-export function requestsFor(form: FormConfig, marketing: MarketingIntent): RequestedEvent[] {
+export function requestsFor(form: EnquiryForm, marketing: MarketingIntent): RequestedEvent[] {
   if (marketing.kind === 'none') return [];
   const confirmation = form.marketing.mode === 'consent' ? form.marketing.confirmation : 'none';
   const type: ConsentEventType =
@@ -174,7 +168,7 @@ export function requestsFor(form: FormConfig, marketing: MarketingIntent): Reque
 
 async function notifyStaff(
   deps: SubmitEnquiryDeps,
-  form: FormConfig,
+  form: EnquiryForm,
   id: string,
   fields: Extract<EnquirySubmission, { kind: 'valid' }>['fields'],
   marketing: MarketingIntent,
@@ -201,7 +195,7 @@ async function notifyStaff(
 /** The confirmation (double opt-in) or welcome email, when the form asks for one and something was granted. */
 async function sendMarketingEmail(
   deps: SubmitEnquiryDeps,
-  form: FormConfig,
+  form: EnquiryForm,
   recorded: Recorded,
   baseUrl: string,
 ) {

@@ -26,6 +26,15 @@ describe('secretReader', () => {
     expect(secrets).toReceiveCommandWith(GetSecretValueCommand, { SecretId: arn });
   });
 
+  it('does not read the secret again behind later calls', async () => {
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: 'k'.repeat(64) });
+    const read = secretReader({ kind: 'secretsManager', secretId: arn });
+    for (let call = 0; call < 3; call++) await read();
+    // Long enough for a stray background read to have been sent.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(secrets).toReceiveCommandTimes(GetSecretValueCommand, 1);
+  });
+
   it('does not remember a failure: the next request tries again', async () => {
     secrets
       .on(GetSecretValueCommand)

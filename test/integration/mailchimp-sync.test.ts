@@ -47,6 +47,7 @@ let server: Server;
 
 const harness = intakeHarness(db, tableName, config);
 let deps: MailchimpSyncDeps;
+let audience: ReturnType<typeof createMailchimpAudience>;
 let sequence = 0;
 
 beforeAll(async () => {
@@ -69,16 +70,17 @@ beforeAll(async () => {
     config: exampleConfig,
     baseUrl: base,
   });
+  audience = createMailchimpAudience({
+    apiKey: API_KEY,
+    server: 'us1',
+    listId: DEFAULT_EMULATOR_LIST_ID,
+    basePath: service.apiBaseUrl,
+    retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5 },
+  });
   deps = {
     config,
     contacts: createContactsRepository(db, tableName),
-    audience: createMailchimpAudience({
-      apiKey: API_KEY,
-      server: 'us1',
-      listId: DEFAULT_EMULATOR_LIST_ID,
-      basePath: service.apiBaseUrl,
-      retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5 },
-    }),
+    audience,
     emailHasher: harness.deps.emailHasher,
     clock: () => harness.clock.now,
     newId: randomUUID,
@@ -89,7 +91,7 @@ beforeAll(async () => {
 beforeEach(async () => {
   emulator.reset();
   // As `npm run mailchimp:setup` leaves the audience.
-  await deps.audience.createMergeField(preferencesMergeField(MERGE_TAG));
+  await audience.createMergeField(preferencesMergeField(MERGE_TAG));
   calls.length = 0;
 });
 

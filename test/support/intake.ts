@@ -5,10 +5,10 @@ import { DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-
 import { LOCAL_AWS } from '../../local/dynamodb.ts';
 import { createContactsRepository } from '../../shared/adapters/dynamodb/contacts-repository.ts';
 import { keys } from '../../shared/adapters/dynamodb/table.ts';
-import type { OutgoingEmail } from '../../shared/adapters/mail/mailer.ts';
 import type { RuntimeConfig } from '../../shared/config/schema.ts';
 import { createEmailHasher } from '../../shared/domain/hashing.ts';
 import { parseKeyRing } from '../../shared/domain/tokens.ts';
+import type { OutgoingEmail } from '../../shared/ports/mailer.ts';
 import type { SubmitEnquiryDeps } from '../../shared/use-cases/submit-enquiry.ts';
 import { runtimeConfig, TEST_HASH_KEY, TEST_KEY_RING } from './config.ts';
 

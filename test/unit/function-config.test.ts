@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { parseFunctionConfig } from '../../shared/config.ts';
-import { contactDependencies } from '../../shared/dependencies.ts';
 import { runtimeConfig, TEST_HASH_KEY } from '../support/config.ts';
 
 const base = {
@@ -16,12 +15,11 @@ describe('a function environment', () => {
     expect(config).toMatchObject({
       tableName: 'ConsentDesk',
       mailTransport: 'ses',
-      emailHashKey: { kind: 'secretsManager', secretId: base.EMAIL_HASH_KEY_SECRET_ARN },
       dynamoDbEndpoint: undefined,
-      turnstile: {
-        verifyUrl: 'https://challenges.cloudflare.com/turnstile/v0/siteverify',
-        secret: undefined,
-      },
+      turnstileVerifyUrl: 'https://challenges.cloudflare.com/turnstile/v0/siteverify',
+    });
+    expect(config.secrets).toEqual({
+      emailHashKey: { kind: 'secretsManager', secretId: base.EMAIL_HASH_KEY_SECRET_ARN },
     });
     expect(config.app.forms.map((form) => form.id)).toEqual(['contact', 'quote', 'callback']);
   });
@@ -44,11 +42,45 @@ describe('a function environment', () => {
 
 describe('the email-hashing key', () => {
   it('is optional for reading, and required by every function that works on contacts', () => {
-    const config = parseFunctionConfig({ ...base, EMAIL_HASH_KEY_SECRET_ARN: undefined });
-    expect(config.emailHashKey).toBeUndefined();
-    expect(() => contactDependencies(config)).toThrow(
+    const env = { ...base, EMAIL_HASH_KEY_SECRET_ARN: undefined };
+    expect(parseFunctionConfig(env).secrets.emailHashKey).toBeUndefined();
+    expect(() => parseFunctionConfig(env, { required: ['emailHashKey'] })).toThrow(
       'Set EMAIL_HASH_KEY_SECRET_ARN (AWS) or EMAIL_HASH_KEY',
     );
+  });
+});
+
+describe('the secrets a function requires', () => {
+  it('may depend on the settings, and every missing one is named in one error', () => {
+    const withTurnstile = runtimeConfig();
+    const first = withTurnstile.forms[0];
+    if (!first) throw new Error('no form');
+    const env = {
+      ...base,
+      APP_CONFIG: JSON.stringify({ ...withTurnstile, forms: [{ ...first, turnstile: true }] }),
+    };
+    const needs = {
+      required: ['tokenSigningKeys'] as const,
+      requiredFor: (app: { forms: readonly { turnstile: boolean }[] }) =>
+        app.forms.some((form) => form.turnstile) ? (['turnstileSecret'] as const) : [],
+    };
+    const problems = (() => {
+      try {
+        parseFunctionConfig(env, needs);
+        return '';
+      } catch (error) {
+        return String(error);
+      }
+    })();
+    expect(problems).toContain('Set TOKEN_SIGNING_KEYS_SECRET_ARN (AWS) or TOKEN_SIGNING_KEYS (local mode)');
+    expect(problems).toContain('Set TURNSTILE_SECRET_ARN (AWS) or TURNSTILE_SECRET (local mode)');
+    expect(() => parseFunctionConfig(base, needs)).toThrow(/TOKEN_SIGNING_KEYS/);
+    expect(() => parseFunctionConfig(base, needs)).not.toThrow(/TURNSTILE/);
+    const config = parseFunctionConfig(
+      { ...env, TOKEN_SIGNING_KEYS: 'k'.repeat(40), TURNSTILE_SECRET: 'turnstile-secret' },
+      needs,
+    );
+    expect(config.secrets.turnstileSecret).toEqual({ kind: 'inline', key: 'turnstile-secret' });
   });
 });
 
@@ -57,20 +89,20 @@ describe('the link-signing key ring setting', () => {
   const ringJson = JSON.stringify({ current: 'k1', k1: 'local-token-key-0123456789abcdefghijklmnop' });
 
   it('may be absent for now', () => {
-    expect(parseFunctionConfig(base).tokenSigningKeys).toBeUndefined();
+    expect(parseFunctionConfig(base).secrets.tokenSigningKeys).toBeUndefined();
   });
 
   it('reads the Secrets Manager secret in AWS', () => {
-    expect(parseFunctionConfig({ ...base, TOKEN_SIGNING_KEYS_SECRET_ARN: ringArn }).tokenSigningKeys).toEqual(
-      {
-        kind: 'secretsManager',
-        secretId: ringArn,
-      },
-    );
+    expect(
+      parseFunctionConfig({ ...base, TOKEN_SIGNING_KEYS_SECRET_ARN: ringArn }).secrets.tokenSigningKeys,
+    ).toEqual({
+      kind: 'secretsManager',
+      secretId: ringArn,
+    });
   });
 
   it('takes the key ring inline in local mode', () => {
-    expect(parseFunctionConfig({ ...base, TOKEN_SIGNING_KEYS: ringJson }).tokenSigningKeys).toEqual({
+    expect(parseFunctionConfig({ ...base, TOKEN_SIGNING_KEYS: ringJson }).secrets.tokenSigningKeys).toEqual({
       kind: 'inline',
       key: ringJson,
     });

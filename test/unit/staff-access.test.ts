@@ -3,10 +3,11 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { admittedGroups, ROUTES } from '../../infra/routes.ts';
+import { ROUTES } from '../../infra/routes.ts';
+import { ForbiddenError, UnauthorizedError } from '../../shared/domain/errors.ts';
 import { parseGroupsClaim, STAFF_GROUPS, type StaffGroup } from '../../shared/domain/staff-access.ts';
+import { admittedGroups } from '../../shared/domain/staff-routes.ts';
 import { httpResponses } from '../../shared/http/error-handler.ts';
-import { ForbiddenError, UnauthorizedError } from '../../shared/http/errors.ts';
 import { requireStaff } from '../../shared/http/staff-auth.ts';
 import { restEvent } from '../handler/events.ts';
 

@@ -1,4 +1,4 @@
-import type { Mailer, OutgoingEmail } from './mailer.ts';
+import type { Mailer, OutgoingEmail } from '../../ports/mailer.ts';
 
 /** An email as the local outbox shows it (`GET /__local/outbox`). */
 export interface OutboxEntry {

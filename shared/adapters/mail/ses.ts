@@ -1,6 +1,6 @@
 /** Email through Amazon SES (v2 API), from the one identity the stack allows. */
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
-import type { Mailer, OutgoingEmail } from './mailer.ts';
+import type { Mailer, OutgoingEmail } from '../../ports/mailer.ts';
 
 export function sesMailer(from: string, client: SESv2Client = new SESv2Client({})): Mailer {
   return {

@@ -1,5 +1,5 @@
 /**
- * What a failed MailChimp call means, as a code to switch on. This file does not load the MailChimp client,
+ * How a failed call to the official client becomes a `MailchimpError` (shared/ports/mailchimp-errors.ts). This file does not load the MailChimp client,
  * so code that only inspects errors can import it without pulling the client into its bundle.
  *
  * The official client rejects with superagent's errors: an HTTP failure has `status` and `response`
@@ -11,72 +11,15 @@
  * API key in its Authorization header. So a `MailchimpError` never copies `detail` into its message, and its
  * `cause` is a redacted copy of the original (name, code, status and a safe message), never the original.
  */
+import { isMailchimpError, MailchimpError, type MailchimpErrorCode } from '../../ports/mailchimp-errors.ts';
 
-export type MailchimpErrorCode =
-  | 'rateLimited'
-  | 'complianceState'
-  | 'forgotten'
-  | 'notFound'
-  | 'invalidRequest'
-  | 'unauthorized'
-  | 'server'
-  | 'timeout'
-  | 'network';
-
-const RETRYABLE: ReadonlySet<MailchimpErrorCode> = new Set(['rateLimited', 'server', 'timeout', 'network']);
-
-const MESSAGES: Record<MailchimpErrorCode, string> = {
-  rateLimited: 'MailChimp is limiting requests',
-  complianceState: 'MailChimp will not subscribe a member in compliance state',
-  forgotten: 'MailChimp will not re-import a permanently deleted member',
-  notFound: 'MailChimp has no such resource',
-  invalidRequest: 'MailChimp rejected the request',
-  unauthorized: 'MailChimp refused the credentials',
-  server: 'MailChimp failed to answer the request',
-  timeout: 'MailChimp did not answer in time',
-  network: 'MailChimp could not be reached',
-};
+export { isMailchimpError, MailchimpError, type MailchimpErrorCode };
 
 // MailChimp's problem titles (the `detail` that accompanies them quotes the address).
 const COMPLIANCE_STATE_TITLE = 'member in compliance state';
 const FORGOTTEN_TITLE = 'forgotten email not subscribed';
 
-// A title made only of letters and spaces cannot quote an address or a key, so it may go into a message.
-const SAFE_TITLE = /^[A-Za-z][A-Za-z ]{0,79}$/;
-
 const TIMEOUT_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT', 'ESOCKETTIMEDOUT']);
-
-export class MailchimpError extends Error {
-  override readonly name = 'MailchimpError';
-  readonly code: MailchimpErrorCode;
-  /** The HTTP status, when MailChimp answered. */
-  readonly status: number | undefined;
-  /** MailChimp's problem title, only when it is plain words (e.g. "Invalid Resource"). */
-  readonly title: string | undefined;
-  /** True when the same call may succeed later: rate limiting, MailChimp's 5xx, timeouts, network failures. */
-  readonly retryable: boolean;
-  /** How long MailChimp asked us to wait (its `Retry-After`), when it said. */
-  readonly retryAfterMs: number | undefined;
-
-  constructor(
-    code: MailchimpErrorCode,
-    options: ErrorOptions & { status?: number; title?: string; retryAfterMs?: number } = {},
-  ) {
-    const title = options.title !== undefined && SAFE_TITLE.test(options.title) ? options.title : undefined;
-    const status =
-      options.status === undefined ? '' : ` (HTTP ${options.status}${title ? `, ${title}` : ''})`;
-    super(`${MESSAGES[code]}${status}`, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
-    this.status = options.status;
-    this.title = title;
-    this.retryable = RETRYABLE.has(code);
-    this.retryAfterMs = options.retryAfterMs;
-  }
-}
-
-export function isMailchimpError(error: unknown, code?: MailchimpErrorCode): error is MailchimpError {
-  return error instanceof MailchimpError && (code === undefined || error.code === code);
-}
 
 /** Classifies whatever the official client threw. Already-classified errors pass through unchanged. */
 export function toMailchimpError(error: unknown, now: () => number = Date.now): MailchimpError {

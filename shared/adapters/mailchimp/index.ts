@@ -4,6 +4,7 @@
  * can import `./errors.ts`, which does not load the client.
  */
 export {
+  type AudienceSetup,
   type AudienceWebhook,
   type ChangedMember,
   type ChangedMembersPage,

@@ -1,4 +1,7 @@
-/** Outgoing email, whatever carries it (SES in AWS, the local outbox in local mode). */
+/**
+ * Sending email, whatever carries it: `shared/adapters/mail` implements it with SES in AWS and with the
+ * local outbox in local mode.
+ */
 export interface OutgoingEmail {
   readonly to: readonly string[];
   /** Lets staff answer an enquiry directly; an address that passed validation (no header injection). */

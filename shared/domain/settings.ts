@@ -1,0 +1,97 @@
+/**
+ * The deployment settings the rules read, declared as plain shapes: forms and their marketing choice,
+ * marketing statements and retention periods. `shared/config/schema.ts` validates the config file into
+ * values of these shapes; the domain never sees the file or its validator, only the values passed in.
+ */
+
+/** The enquiry fields a form may keep. Anything else a visitor sends is dropped before storage. */
+export const ENQUIRY_FIELDS = ['name', 'email', 'phone', 'company', 'message', 'topic'] as const;
+export type EnquiryField = (typeof ENQUIRY_FIELDS)[number];
+
+/** The text shown next to a marketing choice, recorded (as a hash) with the permission it gave. */
+export interface MarketingStatement {
+  readonly version: string;
+  readonly text: string;
+}
+
+/** How a form asks for marketing permission, if at all. */
+export type FormMarketing =
+  | { readonly mode: 'none' }
+  /** Express consent: an unticked box the visitor ticks (`marketing_consent`). */
+  | {
+      readonly mode: 'consent';
+      readonly topics: readonly string[];
+      readonly statement: MarketingStatement;
+      /** Statements shown before the current one, so a page cached with an older text still records what was shown. */
+      readonly previousStatements: readonly MarketingStatement[];
+      readonly confirmation: 'double_opt_in' | 'welcome' | 'none';
+    }
+  /** PECR reg 22 soft opt-in: only for forms used in a sale or negotiation; `marketing_opt_out` refuses. */
+  | {
+      readonly mode: 'soft_opt_in';
+      readonly topics: readonly string[];
+      readonly statement: MarketingStatement;
+      readonly previousStatements: readonly MarketingStatement[];
+      readonly confirmation: 'welcome' | 'none';
+    };
+
+/** One enquiry form: what it keeps, what it requires, and the marketing choice it offers. */
+export interface EnquiryForm {
+  readonly id: string;
+  /** `false`: the enquiry is delivered to staff and not kept. */
+  readonly store: boolean;
+  readonly keep: readonly EnquiryField[];
+  readonly required: readonly EnquiryField[];
+  readonly marketing: FormMarketing;
+  /** Where an HTML form post is sent after success (an origin the deployment allows). */
+  readonly successUrl?: string | undefined;
+  readonly honeypot: string;
+  readonly turnstile: boolean;
+}
+
+/** How long each kind of record is kept before DynamoDB's TTL removes it. */
+export interface RetentionPolicy {
+  readonly enquiryMonths: number;
+  readonly softOptInMonths: number;
+  readonly consentMonths: number;
+  readonly pendingDays: number;
+  /** A contact whose permissions are all withdrawn is deleted this long after; the suppression hash stays. */
+  readonly withdrawnDays: number;
+  /** Consent events are the proof of consent (ICO), kept after the fact for claims: 6 years by default. */
+  readonly consentRecordMonths: number;
+  /** Audit items (each staff read of personal data), kept for accountability: 6 years by default. */
+  readonly auditMonths: number;
+}
+
+/** The periods used when the config names none. */
+export const DEFAULT_RETENTION: RetentionPolicy = {
+  enquiryMonths: 12,
+  softOptInMonths: 18,
+  consentMonths: 24,
+  pendingDays: 30,
+  withdrawnDays: 30,
+  consentRecordMonths: 72,
+  auditMonths: 72,
+};
+
+/** A topic people can be emailed about. */
+export interface Topic {
+  readonly id: string;
+  readonly label: string;
+}
+
+/** Everything the running functions are told about the deployment (the runtime part of its config file). */
+export interface DeploymentSettings {
+  readonly organisation: { readonly name: string };
+  readonly topics: readonly Topic[];
+  readonly forms: readonly EnquiryForm[];
+  readonly retention: RetentionPolicy;
+  readonly allowedOrigins: readonly string[];
+  readonly notifications: { readonly from: string; readonly to: readonly string[] };
+  /** What the preference centre tells people before they switch a topic on (recorded as express consent). */
+  readonly preferenceCentre: { readonly statement: MarketingStatement };
+  /** Where links in emails point; by default the API that sent the email. */
+  readonly publicBaseUrl?: string | undefined;
+  /** The topics a subscribe in MailChimp's own signup form records express consent to (default: see signupTopics). */
+  readonly mailchimpSignupTopics?: readonly string[] | undefined;
+}
