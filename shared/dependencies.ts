@@ -1,13 +1,11 @@
 /** The clients and keys every function that works on contacts needs, created once per container. */
 import { createDocumentClient } from './adapters/dynamodb/client.ts';
-import {
-  type ContactsRepository,
-  createContactsRepository,
-} from './adapters/dynamodb/contacts-repository.ts';
+import { createContactsRepository } from './adapters/dynamodb/contacts-store.ts';
 import { secretValue } from './adapters/secrets.ts';
 import type { FunctionConfig } from './config.ts';
 import { createEmailHasher, type EmailHasher } from './domain/hashing.ts';
 import { type KeyRing, parseKeyRing } from './domain/tokens.ts';
+import type { ContactsRepository } from './ports/contacts-store.ts';
 
 export interface ContactDependencies {
   readonly contacts: ContactsRepository;

@@ -8,8 +8,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { admittedGroups } from '#infra/routes.ts';
 import { createDocumentClient } from '#shared/adapters/dynamodb/client.ts';
-import { createContactsRepository } from '#shared/adapters/dynamodb/contacts-repository.ts';
-import type { MailableContact } from '#shared/adapters/dynamodb/staff-reads.ts';
+import { createContactsRepository } from '#shared/adapters/dynamodb/contacts-store.ts';
 import { createStaffReads } from '#shared/adapters/dynamodb/staff-reads.ts';
 import { secretValue } from '#shared/adapters/secrets.ts';
 import { now } from '#shared/clock.ts';
@@ -21,6 +20,7 @@ import { NotFoundError } from '#shared/http/errors.ts';
 import { apiBaseUrl, header } from '#shared/http/request.ts';
 import { jsonResponse } from '#shared/http/responses.ts';
 import { requireStaff } from '#shared/http/staff-auth.ts';
+import type { MailableContact } from '#shared/ports/staff-reads.ts';
 import {
   type ListResult,
   listAuditTrail,

@@ -3,13 +3,14 @@
  * Showing a page never writes (mail scanners fetch every link); only a POST changes anything. A link
  * acts only on permissions granted at or before its epoch, so an old email cannot undo a newer consent.
  */
-import type { ContactState, ContactsRepository } from '../adapters/dynamodb/contacts-repository.ts';
+
 import type { MarketingStatement, RuntimeConfig } from '../config/schema.ts';
 import { ALL_TOPICS, isMailable, type TopicStatus } from '../domain/consent.ts';
 import { type ContactChange, decideChange, type RequestedEvent } from '../domain/contact-change.ts';
 import type { EmailHasher } from '../domain/hashing.ts';
 import { type KeyRing, type TokenClaims, type TokenPurpose, verifyToken } from '../domain/tokens.ts';
 import { log } from '../log.ts';
+import type { ContactState, ContactsRepository } from '../ports/contacts-store.ts';
 import { retryOnConflict } from './retry-on-conflict.ts';
 
 export interface LinkDeps {

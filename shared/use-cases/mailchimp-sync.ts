@@ -4,7 +4,6 @@
  * a partial failure) converges on the same MailChimp state. MailChimp's own changes are never echoed back.
  */
 import type { DynamoDBRecord } from 'aws-lambda';
-import type { ContactsRepository } from '../adapters/dynamodb/contacts-repository.ts';
 import { keys } from '../adapters/dynamodb/table.ts';
 import type { MailchimpAudience, MailchimpMember, MemberUpsert } from '../adapters/mailchimp/audience.ts';
 import { isMailchimpError, type MailchimpErrorCode } from '../adapters/mailchimp/errors.ts';
@@ -16,6 +15,7 @@ import { desiredMember, expressConsentSince, preferencesLinkIssuedAt } from '../
 import type { KeyRing } from '../domain/tokens.ts';
 import { signedLink } from '../email/links.ts';
 import { describeError, log } from '../log.ts';
+import type { ContactsRepository } from '../ports/contacts-store.ts';
 import { applyMailchimpChange } from './mailchimp-webhook.ts';
 
 export interface MailchimpSyncDeps {

@@ -4,7 +4,7 @@
  * never for a suppressed or withdrawn topic. A profile change renames the contact; an address change moves
  * it, with its history, to the new address. No webhook can make a suppressed or withdrawn topic mailable.
  */
-import type { ContactsRepository } from '../adapters/dynamodb/contacts-repository.ts';
+
 import type { MarketingStatement, RuntimeConfig } from '../config/schema.ts';
 import { ALL_TOPICS } from '../domain/consent.ts';
 import {
@@ -29,6 +29,7 @@ import {
 import { addDays, toEpochSeconds } from '../domain/retention.ts';
 import { TOKEN_LIFETIME_SECONDS } from '../domain/tokens.ts';
 import { log } from '../log.ts';
+import type { ContactsRepository } from '../ports/contacts-store.ts';
 import { retryOnConflict } from './retry-on-conflict.ts';
 
 export interface WebhookDeps {

@@ -2,7 +2,7 @@
  * Read, decide, write: when another request changed the same contact between our read and our conditional
  * write, the write fails with ContactConflictError and the whole step runs again on fresh state.
  */
-import { ContactConflictError } from '../adapters/dynamodb/contacts-repository.ts';
+import { ContactConflictError } from '../ports/contacts-store.ts';
 
 /** Tries in all; a contact changed this often at once is left to the caller's own retry. */
 const MAX_ATTEMPTS = 3;

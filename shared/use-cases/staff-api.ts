@@ -4,16 +4,7 @@
  * (who, when, route, filter, subject or row count; never the data) before the data leaves: a read whose
  * audit entry cannot be written fails.
  */
-import type { ContactsRepository, StoredEvent } from '../adapters/dynamodb/contacts-repository.ts';
-import type {
-  AuditEntry,
-  BasisFilter,
-  EnquirySummary,
-  ListPosition,
-  MailableContact,
-  Page,
-  StaffReads,
-} from '../adapters/dynamodb/staff-reads.ts';
+
 import type { RuntimeConfig } from '../config/schema.ts';
 import type { TopicStatus } from '../domain/consent.ts';
 import type { FieldErrors } from '../domain/enquiry.ts';
@@ -24,6 +15,16 @@ import { contactLinks } from '../email/links.ts';
 import { InvalidRequestError, NotFoundError } from '../http/errors.ts';
 import type { StaffIdentity } from '../http/staff-auth.ts';
 import { log } from '../log.ts';
+import type { ContactsRepository, StoredEvent } from '../ports/contacts-store.ts';
+import type {
+  AuditEntry,
+  BasisFilter,
+  EnquirySummary,
+  ListPosition,
+  MailableContact,
+  Page,
+  StaffReads,
+} from '../ports/staff-reads.ts';
 
 export interface StaffDeps {
   readonly config: RuntimeConfig;

@@ -2,7 +2,7 @@
  * Taking an enquiry: interpret the form, check it is not a bot, store what the form keeps together with
  * any marketing change, tell staff, and send the confirmation or welcome email the form asks for.
  */
-import type { ContactsRepository, ContactWrite } from '../adapters/dynamodb/contacts-repository.ts';
+
 import type { Mailer, OutgoingEmail } from '../adapters/mail/mailer.ts';
 import type { TurnstileVerifier } from '../adapters/turnstile.ts';
 import type { FormConfig, RuntimeConfig } from '../config/schema.ts';
@@ -23,6 +23,7 @@ import { confirmationEmail, welcomeEmail } from '../email/marketing-emails.ts';
 import { staffNotification } from '../email/staff-notification.ts';
 import { InvalidRequestError } from '../http/errors.ts';
 import { describeError, log } from '../log.ts';
+import type { ContactsRepository, ContactWrite } from '../ports/contacts-store.ts';
 import { retryOnConflict } from './retry-on-conflict.ts';
 
 export interface SubmitEnquiryDeps {

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, inject, it, vi } fro
 import { preferencesMergeField } from '../../infra/commands/mailchimp-setup.ts';
 import { DEFAULT_EMULATOR_LIST_ID, mailchimpEmulatorService } from '../../local/mailchimp-emulator.ts';
 import { createRequestListener } from '../../local/server.ts';
-import { createContactsRepository } from '../../shared/adapters/dynamodb/contacts-repository.ts';
+import { createContactsRepository } from '../../shared/adapters/dynamodb/contacts-store.ts';
 import { keys } from '../../shared/adapters/dynamodb/table.ts';
 import { createMailchimpAudience } from '../../shared/adapters/mailchimp/index.ts';
 import { ALL_TOPICS } from '../../shared/domain/consent.ts';
