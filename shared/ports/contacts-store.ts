@@ -150,3 +150,26 @@ export interface NameChange {
   readonly source: string;
   readonly delivery?: DeliveryMarker | undefined;
 }
+
+/** One change to a contact's profile or topic item, as the table's stream reported it. */
+export interface ContactItemChanged {
+  /** Names the stream record, for redelivering the contact's records after a failure. */
+  readonly recordId: string | undefined;
+  readonly contactId: string;
+  readonly item: 'profile' | 'topic' | 'other';
+  readonly kind: 'insert' | 'modify' | 'remove';
+  /** Deleted by the table's TTL rather than by any of our writes. */
+  readonly expired: boolean;
+  readonly before: ContactItemImage | undefined;
+  readonly after: ContactItemImage | undefined;
+}
+
+/** What the MailChimp sync needs of an item's image before or after a change. */
+export interface ContactItemImage {
+  readonly email: string | undefined;
+  /** Where the change came from (`mailchimp` for MailChimp's own). */
+  readonly source: string | undefined;
+  readonly restricted: boolean;
+  /** The profile is marked for erasure. */
+  readonly erased: boolean;
+}
