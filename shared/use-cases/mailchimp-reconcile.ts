@@ -4,11 +4,11 @@
  * change is applied under a delivery id derived from it, and applying a withdrawal again changes nothing.
  */
 import { createHash } from 'node:crypto';
-import { CursorConflictError, type ReconcileCursorStore } from '../adapters/dynamodb/reconcile-cursor.ts';
 import type { ChangedMember, MailchimpAudience } from '../adapters/mailchimp/index.ts';
 import { normaliseEmail } from '../domain/email.ts';
 import type { WebhookDelivery } from '../domain/mailchimp-webhook.ts';
 import { log } from '../log.ts';
+import { CursorConflictError, type ReconcileCursorStore } from '../ports/reconcile-cursor.ts';
 import { applyWebhook, type WebhookDeps, type WebhookOutcome } from './mailchimp-webhook.ts';
 
 export interface ReconcileDeps extends WebhookDeps {
