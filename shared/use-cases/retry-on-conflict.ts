@@ -59,6 +59,9 @@ export interface ContactDecision<T> {
   readonly written?: (() => void) | undefined;
 }
 
+/** What `decide` is given: always a read when `locate` always names a contact. */
+type ReadFor<Found> = Found extends ContactToChange ? ContactRead : ContactRead | undefined;
+
 /**
  * One read-decide-write step, retried on conflict. `locate` names the contact afresh on each try (links
  * follow a moved contact); when it names none, `decide` gets no read (an enquiry without marketing still
@@ -69,10 +72,7 @@ export async function changeContact<T, Found extends ContactToChange | undefined
   deps: { readonly contacts: ContactsRepository; readonly clock: () => Date },
   step: {
     readonly locate: (now: Date) => Promise<Found> | Found;
-    readonly decide: (
-      read: Found extends ContactToChange ? ContactRead : ContactRead | undefined,
-      now: Date,
-    ) => Promise<ContactDecision<T>> | ContactDecision<T>;
+    readonly decide: (read: ReadFor<Found>, now: Date) => Promise<ContactDecision<T>> | ContactDecision<T>;
     readonly onConflict?: (attempt: number) => Promise<T | undefined> | T | undefined;
   },
 ): Promise<T> {
@@ -80,10 +80,7 @@ export async function changeContact<T, Found extends ContactToChange | undefined
     const now = deps.clock();
     const found = await step.locate(now);
     const read = found && (await readContact(deps.contacts, found, now));
-    const decision = await step.decide(
-      read as Found extends ContactToChange ? ContactRead : ContactRead,
-      now,
-    );
+    const decision = await step.decide(read as ReadFor<Found>, now);
     if (decision.write) {
       await deps.contacts.write(decision.write);
       decision.written?.();

@@ -4,10 +4,7 @@
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import {
-  CursorConflictError,
-  type ReconcileCursorStore,
-} from '../../ports/reconcile-cursor.ts';
+import { CursorConflictError, type ReconcileCursorStore } from '../../ports/reconcile-cursor.ts';
 import { keys } from './table.ts';
 
 export function createReconcileCursorStore(
