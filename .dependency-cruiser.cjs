@@ -10,24 +10,10 @@
  *   shared/ports                 the interfaces use cases need; adapters implement them
  *   shared/adapters              AWS, MailChimp, Turnstile: the only code that talks to the outside
  *   shared/domain                pure rules and the core's errors: imports nothing outside itself
+ *   shared/support               small, generic helpers (bounded concurrency, retry with back-off)
  *
  * Type-only imports count (`tsPreCompilationDeps`): a type is a dependency too.
  */
-
-/** Allowed for now, and only these: remove each line once the contacts-store split has landed. */
-const TEMPORARY_USE_CASE_ADAPTER_IMPORTS = [
-  // TEMPORARY: the contacts store and staff reads interfaces move to shared/ports/contacts-store.ts and
-  // shared/ports/staff-reads.ts with the repository split.
-  '^shared/adapters/dynamodb/contacts-repository\\.ts$',
-  '^shared/adapters/dynamodb/staff-reads\\.ts$',
-  // TEMPORARY: mailchimp-sync decodes raw stream records itself (`?.S` and `keys`); the decoding belongs
-  // in the dynamodb adapter.
-  '^shared/adapters/dynamodb/table\\.ts$',
-  '^node_modules/@types/aws-lambda/',
-  // TEMPORARY: the reconcile cursor store throws its own CursorConflictError; it should raise the core's
-  // ConflictError (shared/domain/errors.ts).
-  '^shared/adapters/dynamodb/reconcile-cursor\\.ts$',
-];
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -60,11 +46,7 @@ module.exports = {
       severity: 'error',
       from: { path: '^shared/use-cases/' },
       to: {
-        pathNot: [
-          '^shared/(domain|ports|use-cases|email)/',
-          '^shared/log\\.ts$',
-          ...TEMPORARY_USE_CASE_ADAPTER_IMPORTS,
-        ],
+        pathNot: ['^shared/(domain|ports|use-cases|email|support)/', '^shared/log\\.ts$'],
         dependencyTypesNot: ['core'],
       },
     },
@@ -81,17 +63,22 @@ module.exports = {
       },
     },
     {
+      name: 'support-imports-nothing',
+      comment:
+        'shared/support holds generic helpers every layer may use (one worker pool, one retry with ' +
+        'back-off). They know nothing of the product, so they import only each other and Node built-ins.',
+      severity: 'error',
+      from: { path: '^shared/support/' },
+      to: { pathNot: '^shared/support/', dependencyTypesNot: ['core'] },
+    },
+    {
       name: 'only-the-dynamodb-adapter-knows-keys',
       comment:
         'Table keys, GSI names and raw attribute values are known in shared/adapters/dynamodb alone ' +
         '(table.ts describes them). infra builds the table from the same description; no other code in ' +
         'shared/ or functions/ may import it.',
       severity: 'error',
-      from: {
-        path: '^(shared|functions)/',
-        // TEMPORARY: mailchimp-sync decodes raw stream records (see TEMPORARY_USE_CASE_ADAPTER_IMPORTS).
-        pathNot: ['^shared/adapters/dynamodb/', '^shared/use-cases/mailchimp-sync\\.ts$'],
-      },
+      from: { path: '^(shared|functions)/', pathNot: '^shared/adapters/dynamodb/' },
       to: { path: '^shared/adapters/dynamodb/table\\.ts$' },
     },
     {

@@ -12,7 +12,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { LOCAL_AWS, LOCAL_TABLE_NAME } from '../local/dynamodb.ts';
 import { loadOrCreateSigningKey, signStaffToken } from '../local/staff-auth.ts';
-import { createStaffReads, type ListPosition } from '../shared/adapters/dynamodb/staff-reads.ts';
+import { createStaffReads } from '../shared/adapters/dynamodb/staff-reads.ts';
+import type { ListPosition } from '../shared/ports/staff-reads.ts';
 import { stopServer, waitForServer } from './local-server.ts';
 
 export interface ExportResult {

@@ -26,7 +26,6 @@
  * steps decided, but the profile reads as created at the last step (version 1), and every topic item
  * carries the last step's `source`.
  */
-import type { ContactWrite, StoredEnquiry } from '../shared/adapters/dynamodb/contacts-repository.ts';
 import type { FormConfig, RuntimeConfig } from '../shared/config/schema.ts';
 import { ALL_TOPICS, type EventSource, isMailable, type MailableStatus } from '../shared/domain/consent.ts';
 import {
@@ -41,6 +40,7 @@ import {
 import { interpretSubmission } from '../shared/domain/enquiry.ts';
 import type { EmailHasher } from '../shared/domain/hashing.ts';
 import { addMonths, expiryFor, toEpochSeconds } from '../shared/domain/retention.ts';
+import type { ContactWrite, StoredEnquiry } from '../shared/ports/contacts-store.ts';
 import { requestsFor } from '../shared/use-cases/submit-enquiry.ts';
 
 export type SeedKind =

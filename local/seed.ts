@@ -8,14 +8,12 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import {
-  type ContactsRepository,
-  createContactsRepository,
-} from '../shared/adapters/dynamodb/contacts-repository.ts';
+import { createContactsRepository } from '../shared/adapters/dynamodb/contacts-store.ts';
 import { type RuntimeConfig, toRuntimeConfig } from '../shared/config/schema.ts';
 import type { MailableStatus } from '../shared/domain/consent.ts';
 import { createEmailHasher } from '../shared/domain/hashing.ts';
 import { describeError, log } from '../shared/log.ts';
+import type { ContactsRepository } from '../shared/ports/contacts-store.ts';
 import { LOCAL_AWS } from './dynamodb.ts';
 import { SEED_KINDS, type SeedKind, type SeedOptions, type SeedPerson, seedPeople } from './seed-people.ts';
 import {

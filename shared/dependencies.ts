@@ -4,14 +4,12 @@
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from './adapters/dynamodb/client.ts';
-import {
-  type ContactsRepository,
-  createContactsRepository,
-} from './adapters/dynamodb/contacts-repository.ts';
+import { createContactsRepository } from './adapters/dynamodb/contacts-store.ts';
 import { secretValue } from './adapters/secrets.ts';
 import type { FunctionConfig } from './config.ts';
 import { createEmailHasher, type EmailHasher } from './domain/hashing.ts';
 import { type KeyRing, parseKeyRing } from './domain/tokens.ts';
+import type { ContactsRepository } from './ports/contacts-store.ts';
 
 /** The table's document client: one per container, shared by every store the function uses. */
 export function documentClient(config: FunctionConfig): DynamoDBDocumentClient {

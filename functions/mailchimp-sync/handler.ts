@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import middy from '@middy/core';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { decodeContactChanges } from '#shared/adapters/dynamodb/stream-records.ts';
 import { now } from '#shared/clock.ts';
 import { readFunctionConfig } from '#shared/config.ts';
 import { contactDependencies, linkSigningKeys } from '#shared/dependencies.ts';
@@ -31,7 +32,7 @@ async function syncBatch(event: DynamoDBStreamEvent): Promise<DynamoDBBatchRespo
       newId: randomUUID,
       memberLinks,
     },
-    event.Records,
+    decodeContactChanges(event.Records),
   );
 }
 

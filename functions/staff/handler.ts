@@ -6,8 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { createContactsRepository } from '#shared/adapters/dynamodb/contacts-repository.ts';
-import type { MailableContact } from '#shared/adapters/dynamodb/staff-reads.ts';
+import { createContactsRepository } from '#shared/adapters/dynamodb/contacts-store.ts';
 import { createStaffReads } from '#shared/adapters/dynamodb/staff-reads.ts';
 import { signedPageCursors } from '#shared/adapters/page-cursors.ts';
 import { now } from '#shared/clock.ts';
@@ -20,6 +19,7 @@ import { httpResponses } from '#shared/http/error-handler.ts';
 import { apiBaseUrl, header } from '#shared/http/request.ts';
 import { jsonResponse } from '#shared/http/responses.ts';
 import { requireStaff } from '#shared/http/staff-auth.ts';
+import type { MailableContact } from '#shared/ports/staff-reads.ts';
 import {
   type ListResult,
   listAuditTrail,

@@ -3,7 +3,6 @@
  * Showing a page never writes (mail scanners fetch every link); only a POST changes anything. A link
  * acts only on permissions granted at or before its epoch, so an old email cannot undo a newer consent.
  */
-import type { ContactState, ContactsRepository } from '../adapters/dynamodb/contacts-repository.ts';
 import { ALL_TOPICS, isMailable } from '../domain/consent.ts';
 import { type ContactChange, decideChange, type RequestedEvent } from '../domain/contact-change.ts';
 import type { EmailHasher } from '../domain/hashing.ts';
@@ -11,7 +10,8 @@ import type { TopicChoice } from '../domain/preferences.ts';
 import type { DeploymentSettings, MarketingStatement } from '../domain/settings.ts';
 import { type KeyRing, type TokenClaims, type TokenPurpose, verifyToken } from '../domain/tokens.ts';
 import { log } from '../log.ts';
-import { retryOnConflict } from './retry-on-conflict.ts';
+import type { ContactState, ContactsRepository } from '../ports/contacts-store.ts';
+import { type ContactDecision, changeContact } from './retry-on-conflict.ts';
 
 export interface LinkDeps {
   readonly config: DeploymentSettings;
@@ -130,42 +130,49 @@ async function applyChange(
   requestsFor: (state: ContactState) => RequestedEvent[],
   statement?: MarketingStatement,
 ): Promise<LinkResult> {
-  return retryOnConflict(async () => {
-    const now = deps.clock();
-    const { contactId, state } = await readLinkedContact(deps, claims.contactId, now);
-    // Gone (expired or erased): nothing is held, so nothing can be sent. Answered as a success.
-    if (!state.contact) return 'unchanged';
-    const hasher = await deps.emailHasher();
-    const suppressionHash = hasher.suppressionHash(state.contact.email);
-    const snapshot = { ...state.snapshot, suppression: await deps.contacts.readSuppression(suppressionHash) };
-    const change: ContactChange = decideChange(snapshot, requestsFor(state), {
-      now,
-      retention: deps.config.retention,
-      allTopics: deps.config.topics.map((topic) => topic.id),
-      source,
-      actor: source === 'link' ? 'link holder' : 'preference centre',
-      statement,
-      reason,
-      linkEpoch: claims.epoch,
-      newEventId: deps.newId,
-    });
-    if (change.events.length === 0 && !change.suppression) return 'unchanged';
-    await deps.contacts.write({
-      contact: {
+  return changeContact(deps, {
+    locate: async (now) => {
+      const { contactId, state } = await readLinkedContact(deps, claims.contactId, now);
+      // Gone (expired or erased): nothing is held, so nothing can be sent. Answered as a success.
+      if (!state.contact) return undefined;
+      const hasher = await deps.emailHasher();
+      return { contactId, state, suppressionHash: hasher.suppressionHash(state.contact.email) };
+    },
+    decide: (read, now): ContactDecision<LinkResult> => {
+      const contact = read?.state.contact;
+      if (!read || !contact) return { outcome: 'unchanged' };
+      const { contactId, suppressionHash, state, snapshot } = read;
+      const change: ContactChange = decideChange(snapshot, requestsFor(state), {
         now,
-        contactId,
-        suppressionHash,
-        // Unchanged, but copied onto every topic item written so lists need no second read.
-        email: state.contact.email,
-        name: state.contact.name,
-        snapshot,
-        change,
+        retention: deps.config.retention,
+        allTopics: deps.config.topics.map((topic) => topic.id),
         source,
+        actor: source === 'link' ? 'link holder' : 'preference centre',
+        statement,
         reason,
-      },
-    });
-    log.info('link_applied', { source, events: change.events.length, reason });
-    return 'changed';
+        linkEpoch: claims.epoch,
+        newEventId: deps.newId,
+      });
+      if (change.events.length === 0 && !change.suppression) return { outcome: 'unchanged' };
+      return {
+        outcome: 'changed',
+        write: {
+          contact: {
+            now,
+            contactId,
+            suppressionHash,
+            // Unchanged, but copied onto every topic item written so lists need no second read.
+            email: contact.email,
+            name: contact.name,
+            snapshot,
+            change,
+            source,
+            reason,
+          },
+        },
+        written: () => log.info('link_applied', { source, events: change.events.length, reason }),
+      };
+    },
   });
 }
 

@@ -4,13 +4,11 @@
  * change is applied under a delivery id derived from it, and applying a withdrawal again changes nothing.
  */
 import { createHash } from 'node:crypto';
-// TEMPORARY: the store's conflict error, until the adapter raises ConflictError from shared/domain/errors.ts.
-import { CursorConflictError } from '../adapters/dynamodb/reconcile-cursor.ts';
 import { normaliseEmail } from '../domain/email.ts';
 import type { WebhookDelivery } from '../domain/mailchimp-webhook.ts';
 import { log } from '../log.ts';
 import type { ChangedMember, MailchimpAudience } from '../ports/mailchimp-audience.ts';
-import type { ReconcileCursorStore } from '../ports/reconcile-cursor-store.ts';
+import { CursorConflictError, type ReconcileCursorStore } from '../ports/reconcile-cursor.ts';
 import { applyWebhook, type WebhookDeps, type WebhookOutcome } from './mailchimp-webhook.ts';
 
 export interface ReconcileDeps extends WebhookDeps {

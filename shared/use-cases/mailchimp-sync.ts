@@ -3,9 +3,6 @@
  * once and MailChimp is moved to what that state calls for, so replaying any batch (Lambda redelivers after
  * a partial failure) converges on the same MailChimp state. MailChimp's own changes are never echoed back.
  */
-import type { DynamoDBRecord } from 'aws-lambda';
-import type { ContactsRepository } from '../adapters/dynamodb/contacts-repository.ts';
-import { keys } from '../adapters/dynamodb/table.ts';
 import { ALL_TOPICS } from '../domain/consent.ts';
 import type { ContactSnapshot } from '../domain/contact-change.ts';
 import type { EmailHasher } from '../domain/hashing.ts';
@@ -14,8 +11,10 @@ import type { DeploymentSettings } from '../domain/settings.ts';
 import type { KeyRing } from '../domain/tokens.ts';
 import { signedLink } from '../email/links.ts';
 import { describeError, log } from '../log.ts';
+import type { ContactItemChanged, ContactsRepository } from '../ports/contacts-store.ts';
 import type { MailchimpAudience, MailchimpMember, MemberUpsert } from '../ports/mailchimp-audience.ts';
 import { isMailchimpError, type MailchimpErrorCode } from '../ports/mailchimp-errors.ts';
+import { mapConcurrently } from '../support/concurrency.ts';
 import { applyMailchimpChange } from './mailchimp-webhook.ts';
 
 export interface MailchimpSyncDeps {
@@ -51,17 +50,12 @@ type ContactOutcome =
 
 /** Contacts synced at once; the adapter's own limiter bounds the MailChimp connections. */
 const PARALLEL_CONTACTS = 5;
-/** DynamoDB's identity on the REMOVE records of TTL deletions. */
-const TTL_PRINCIPAL = 'dynamodb.amazonaws.com';
 /** MailChimp states in which it will not mail the person whatever we send it. */
 const NOT_MAILABLE_THERE = new Set(['unsubscribed', 'cleaned']);
 
-const CONTACT_PREFIX = keys.contact('').pk;
-const PROFILE_SK = keys.contact('').sk;
-
 interface ContactWork {
   readonly contactId: string;
-  readonly records: DynamoDBRecord[];
+  readonly changes: ContactItemChanged[];
   /** The address of a profile that DynamoDB's TTL deleted: its member is archived. */
   expiredEmail: string | undefined;
   /** The address of a contact being erased: its member is permanently deleted, and nothing else is done. */
@@ -70,76 +64,59 @@ interface ContactWork {
   converge: boolean;
 }
 
+/** Syncs the contacts a stream batch changed; `changes` are its records of contact items, decoded. */
 export async function syncStreamBatch(
   deps: MailchimpSyncDeps,
-  records: readonly DynamoDBRecord[],
+  changes: readonly ContactItemChanged[],
 ): Promise<SyncResult> {
-  const work = groupByContact(records);
-  const outcomes = new Map<ContactWork, ContactOutcome>();
-  const queue = [...work.values()];
-  const worker = async () => {
-    for (let next = queue.shift(); next; next = queue.shift())
-      outcomes.set(next, await syncContact(deps, next));
-  };
-  await Promise.all(Array.from({ length: Math.min(PARALLEL_CONTACTS, queue.length) }, worker));
+  const work = [...groupByContact(changes).values()];
+  const outcomes = await mapConcurrently(work, PARALLEL_CONTACTS, (contact) => syncContact(deps, contact));
 
-  const counts: Record<string, number> = { records: records.length, contacts: work.size };
+  const counts: Record<string, number> = { records: changes.length, contacts: work.length };
   const batchItemFailures: { itemIdentifier: string }[] = [];
-  for (const [contact, outcome] of outcomes) {
+  work.forEach((contact, index) => {
+    const outcome = outcomes[index] ?? 'failed';
     counts[outcome] = (counts[outcome] ?? 0) + 1;
-    if (outcome !== 'failed') continue;
-    for (const record of contact.records) {
-      const sequence = record.dynamodb?.SequenceNumber;
-      if (sequence) batchItemFailures.push({ itemIdentifier: sequence });
+    if (outcome !== 'failed') return;
+    for (const change of contact.changes) {
+      if (change.recordId) batchItemFailures.push({ itemIdentifier: change.recordId });
     }
-  }
+  });
   log.info('mailchimp_sync_batch', counts);
   return { batchItemFailures };
 }
 
-function groupByContact(records: readonly DynamoDBRecord[]): Map<string, ContactWork> {
+function groupByContact(changes: readonly ContactItemChanged[]): Map<string, ContactWork> {
   const work = new Map<string, ContactWork>();
-  for (const record of records) {
-    const image = record.dynamodb?.NewImage ?? record.dynamodb?.OldImage;
-    const pk = record.dynamodb?.Keys?.pk?.S ?? image?.pk?.S;
-    const sk = record.dynamodb?.Keys?.sk?.S ?? image?.sk?.S;
-    if (!pk?.startsWith(CONTACT_PREFIX) || sk === undefined) continue;
-    const contactId = pk.slice(CONTACT_PREFIX.length);
+  for (const change of changes) {
+    const { contactId, before, after } = change;
     let contact = work.get(contactId);
     if (!contact) {
-      contact = {
-        contactId,
-        records: [],
-        expiredEmail: undefined,
-        erasedEmail: undefined,
-        converge: false,
-      };
+      contact = { contactId, changes: [], expiredEmail: undefined, erasedEmail: undefined, converge: false };
       work.set(contactId, contact);
     }
-    contact.records.push(record);
-    if (sk === PROFILE_SK) {
-      const before = record.dynamodb?.OldImage;
-      const after = record.dynamodb?.NewImage;
-      if (record.eventName === 'REMOVE' && record.userIdentity?.principalId === TTL_PRINCIPAL) {
+    contact.changes.push(change);
+    if (change.item === 'profile') {
+      if (change.expired) {
         // Expiry is not erasure, even for a profile marked erased: the member is archived, not forgotten.
-        contact.expiredEmail = before?.email?.S ?? contact.expiredEmail;
-      } else if (record.eventName === 'REMOVE') {
+        contact.expiredEmail = before?.email ?? contact.expiredEmail;
+      } else if (change.kind === 'remove') {
         // The erasure deletes the profile it marked; any other removal (a contact moved to a new address)
         // leaves MailChimp to the records of the new contact.
-        if (before?.erasedAt !== undefined) contact.erasedEmail = before.email?.S ?? contact.erasedEmail;
-      } else if (after?.erasedAt !== undefined) {
-        if (before?.erasedAt === undefined) contact.erasedEmail = after.email?.S ?? contact.erasedEmail;
+        if (before?.erased) contact.erasedEmail = before.email ?? contact.erasedEmail;
+      } else if (after?.erased) {
+        if (!before?.erased) contact.erasedEmail = after.email ?? contact.erasedEmail;
       } else if (
         // A contact MailChimp itself created or moved (a signup in its form, an address change) is there.
-        (before?.email?.S !== after?.email?.S && after?.source?.S !== 'mailchimp') ||
-        (before?.restricted?.BOOL === true) !== (after?.restricted?.BOOL === true)
+        (before?.email !== after?.email && after?.source !== 'mailchimp') ||
+        (before?.restricted === true) !== (after?.restricted === true)
       ) {
         contact.converge = true;
       }
       // Other profile updates come with the topic changes that matter.
-    } else if (sk.startsWith(keys.topicPrefix)) {
+    } else if (change.item === 'topic') {
       // A change MailChimp told us about is already true there.
-      if (record.dynamodb?.NewImage?.source?.S !== 'mailchimp') contact.converge = true;
+      if (after?.source !== 'mailchimp') contact.converge = true;
     }
     // Consent events accompany topic changes, which already say what MailChimp needs.
   }

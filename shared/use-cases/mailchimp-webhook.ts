@@ -4,7 +4,6 @@
  * never for a suppressed or withdrawn topic. A profile change renames the contact; an address change moves
  * it, with its history, to the new address. No webhook can make a suppressed or withdrawn topic mailable.
  */
-import type { ContactsRepository } from '../adapters/dynamodb/contacts-repository.ts';
 import { ALL_TOPICS } from '../domain/consent.ts';
 import {
   type ContactChange,
@@ -29,7 +28,8 @@ import { addDays, toEpochSeconds } from '../domain/retention.ts';
 import type { DeploymentSettings, MarketingStatement } from '../domain/settings.ts';
 import { TOKEN_LIFETIME_SECONDS } from '../domain/tokens.ts';
 import { log } from '../log.ts';
-import { retryOnConflict } from './retry-on-conflict.ts';
+import type { ContactsRepository } from '../ports/contacts-store.ts';
+import { type ContactDecision, changeContact, retryOnConflict } from './retry-on-conflict.ts';
 
 export interface WebhookDeps {
   readonly config: DeploymentSettings;
@@ -123,45 +123,44 @@ export async function applyMailchimpChange(
   const contactId = hasher.contactId(email);
   const suppressionHash = hasher.suppressionHash(email);
 
-  return retryOnConflict(async () => {
-    const now = deps.clock();
-    const [state, suppression] = await Promise.all([
-      deps.contacts.readContact(contactId, now),
-      deps.contacts.readSuppression(suppressionHash),
-    ]);
-    const snapshot: ContactSnapshot = { ...state.snapshot, suppression };
-    const requests = change.requests(snapshot);
-    const given = requests.some((request) => request.type === 'consent_given')
-      ? change.consentGiven
-      : undefined;
-    const decided = decideChange(snapshot, requests, {
-      now,
-      retention: deps.config.retention,
-      allTopics: deps.config.topics.map((topic) => topic.id),
-      source: 'mailchimp',
-      actor: 'mailchimp',
-      reason: change.reason,
-      method: given?.method,
-      statement: given?.statement,
-      newEventId: deps.newId,
-    });
-    if (decided.events.length === 0 && !decided.suppression) return 'unchanged';
-    await deps.contacts.write({
-      contact: {
+  return changeContact(deps, {
+    locate: () => ({ contactId, suppressionHash }),
+    decide: ({ state, snapshot }, now): ContactDecision<'applied' | 'unchanged'> => {
+      const requests = change.requests(snapshot);
+      const given = requests.some((request) => request.type === 'consent_given')
+        ? change.consentGiven
+        : undefined;
+      const decided = decideChange(snapshot, requests, {
         now,
-        contactId,
-        suppressionHash,
-        // The address itself for a contact this change creates (a signup in MailChimp's form).
-        email: state.contact?.email ?? email,
-        name: state.contact?.name ?? change.name,
-        snapshot,
-        change: decided,
+        retention: deps.config.retention,
+        allTopics: deps.config.topics.map((topic) => topic.id),
         source: 'mailchimp',
+        actor: 'mailchimp',
         reason: change.reason,
-      },
-      ...(change.deliveryId ? { delivery: deliveryMarker(change.deliveryId, now) } : {}),
-    });
-    return 'applied';
+        method: given?.method,
+        statement: given?.statement,
+        newEventId: deps.newId,
+      });
+      if (decided.events.length === 0 && !decided.suppression) return { outcome: 'unchanged' };
+      return {
+        outcome: 'applied',
+        write: {
+          contact: {
+            now,
+            contactId,
+            suppressionHash,
+            // The address itself for a contact this change creates (a signup in MailChimp's form).
+            email: state.contact?.email ?? email,
+            name: state.contact?.name ?? change.name,
+            snapshot,
+            change: decided,
+            source: 'mailchimp',
+            reason: change.reason,
+          },
+          ...(change.deliveryId ? { delivery: deliveryMarker(change.deliveryId, now) } : {}),
+        },
+      };
+    },
   });
 }
 

@@ -4,16 +4,6 @@
  * (who, when, route, filter, subject or row count; never the data) before the data leaves: a read whose
  * audit entry cannot be written fails.
  */
-import type { ContactsRepository, StoredEvent } from '../adapters/dynamodb/contacts-repository.ts';
-import type {
-  AuditEntry,
-  BasisFilter,
-  EnquirySummary,
-  ListPosition,
-  MailableContact,
-  Page,
-  StaffReads,
-} from '../adapters/dynamodb/staff-reads.ts';
 import type { TopicStatus } from '../domain/consent.ts';
 import type { FieldErrors } from '../domain/enquiry.ts';
 import { InvalidInputError, NotFoundError } from '../domain/errors.ts';
@@ -23,7 +13,17 @@ import type { StaffIdentity } from '../domain/staff-access.ts';
 import type { KeyRing } from '../domain/tokens.ts';
 import { contactLinks } from '../email/links.ts';
 import { log } from '../log.ts';
+import type { ContactsRepository, StoredEvent } from '../ports/contacts-store.ts';
 import type { PageCursors } from '../ports/page-cursors.ts';
+import type {
+  AuditEntry,
+  BasisFilter,
+  EnquirySummary,
+  ListPosition,
+  MailableContact,
+  Page,
+  StaffReads,
+} from '../ports/staff-reads.ts';
 
 export interface StaffDeps {
   readonly config: DeploymentSettings;

@@ -2,7 +2,6 @@
  * Taking an enquiry: interpret the form, check it is not a bot, store what the form keeps together with
  * any marketing change, tell staff, and send the confirmation or welcome email the form asks for.
  */
-import type { ContactsRepository, ContactWrite } from '../adapters/dynamodb/contacts-repository.ts';
 import type { ConsentEventType } from '../domain/consent.ts';
 import { type ContactChange, decideChange, type RequestedEvent } from '../domain/contact-change.ts';
 import {
@@ -21,9 +20,10 @@ import { contactLinks } from '../email/links.ts';
 import { confirmationEmail, welcomeEmail } from '../email/marketing-emails.ts';
 import { staffNotification } from '../email/staff-notification.ts';
 import { describeError, log } from '../log.ts';
+import type { ContactsRepository, ContactWrite } from '../ports/contacts-store.ts';
 import type { Mailer, OutgoingEmail } from '../ports/mailer.ts';
 import type { TurnstileVerifier } from '../ports/turnstile-verifier.ts';
-import { retryOnConflict } from './retry-on-conflict.ts';
+import { type ContactDecision, changeContact } from './retry-on-conflict.ts';
 
 export interface SubmitEnquiryDeps {
   readonly config: DeploymentSettings;
@@ -92,19 +92,16 @@ async function store(
 ): Promise<Recorded | undefined> {
   const { form, fields, email, marketing } = submission;
   const hasher = email && marketing.kind !== 'none' ? await deps.emailHasher() : undefined;
-  return retryOnConflict(
-    async () => {
-      const now = deps.clock();
+  return changeContact(deps, {
+    locate: () =>
+      hasher && email
+        ? { contactId: hasher.contactId(email), suppressionHash: hasher.suppressionHash(email) }
+        : undefined,
+    decide: (read, now): ContactDecision<Recorded | undefined> => {
       let recorded: Recorded | undefined;
       let write: ContactWrite | undefined;
-      if (hasher && email && marketing.kind !== 'none') {
-        const contactId = hasher.contactId(email);
-        const suppressionHash = hasher.suppressionHash(email);
-        const [state, suppression] = await Promise.all([
-          deps.contacts.readContact(contactId, now),
-          deps.contacts.readSuppression(suppressionHash),
-        ]);
-        const snapshot = { ...state.snapshot, suppression };
+      if (read && email && marketing.kind !== 'none') {
+        const { contactId, suppressionHash, snapshot } = read;
         const change = decideChange(snapshot, requestsFor(form, marketing), {
           now,
           retention: deps.config.retention,
@@ -141,14 +138,13 @@ async function store(
             expiresAt: expiryFor('enquiry', now, deps.config.retention),
           }
         : undefined;
-      await deps.contacts.write({ contact: write, enquiry });
-      return recorded;
+      return { outcome: recorded, write: { contact: write, enquiry } };
     },
-    (attempt) => {
+    onConflict: (attempt) => {
       log.warn('enquiry_write_conflict', { attempt, formId: form.id });
       return undefined;
     },
-  );
+  });
 }
 
 /** The consent events a form's marketing choice asks for (also used to seed local data the same way). */

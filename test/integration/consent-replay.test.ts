@@ -1,6 +1,6 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { createContactsRepository } from '../../shared/adapters/dynamodb/contacts-repository.ts';
+import { createContactsRepository } from '../../shared/adapters/dynamodb/contacts-store.ts';
 import { keys } from '../../shared/adapters/dynamodb/table.ts';
 import { replay, type Suppression } from '../../shared/domain/consent.ts';
 import { submitEnquiry } from '../../shared/use-cases/submit-enquiry.ts';

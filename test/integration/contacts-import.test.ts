@@ -5,11 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import {
-  type ContactWrite,
-  createContactsRepository,
-  type StoredEnquiry,
-} from '../../shared/adapters/dynamodb/contacts-repository.ts';
+import { createContactsRepository } from '../../shared/adapters/dynamodb/contacts-store.ts';
 import { keys } from '../../shared/adapters/dynamodb/table.ts';
 import { ALL_TOPICS } from '../../shared/domain/consent.ts';
 import {
@@ -19,6 +15,7 @@ import {
 } from '../../shared/domain/contact-change.ts';
 import { createEmailHasher } from '../../shared/domain/hashing.ts';
 import { expiryFor } from '../../shared/domain/retention.ts';
+import type { ContactWrite, StoredEnquiry } from '../../shared/ports/contacts-store.ts';
 import { runtimeConfig, TEST_HASH_KEY } from '../support/config.ts';
 import { documentClient, uniqueEmail } from '../support/intake.ts';
 

@@ -10,13 +10,11 @@ import type { Context, ScheduledEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it, vi } from 'vitest';
 import { DEFAULT_EMULATOR_LIST_ID, mailchimpEmulatorService } from '../../local/mailchimp-emulator.ts';
 import { createRequestListener } from '../../local/server.ts';
-import { createContactsRepository } from '../../shared/adapters/dynamodb/contacts-repository.ts';
-import {
-  CursorConflictError,
-  createReconcileCursorStore,
-} from '../../shared/adapters/dynamodb/reconcile-cursor.ts';
+import { createContactsRepository } from '../../shared/adapters/dynamodb/contacts-store.ts';
+import { createReconcileCursorStore } from '../../shared/adapters/dynamodb/reconcile-cursor.ts';
 import { keys } from '../../shared/adapters/dynamodb/table.ts';
 import { type ChangedMember, createMailchimpAudience } from '../../shared/adapters/mailchimp/index.ts';
+import { CursorConflictError } from '../../shared/ports/reconcile-cursor.ts';
 import {
   RECONCILE_SAFETY_MARGIN_MS,
   type ReconcileDeps,

@@ -10,7 +10,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, inject, it, vi } fro
 import { preferencesMergeField } from '../../infra/commands/mailchimp-setup.ts';
 import { DEFAULT_EMULATOR_LIST_ID, mailchimpEmulatorService } from '../../local/mailchimp-emulator.ts';
 import { createRequestListener } from '../../local/server.ts';
-import { createContactsRepository } from '../../shared/adapters/dynamodb/contacts-repository.ts';
+import { createContactsRepository } from '../../shared/adapters/dynamodb/contacts-store.ts';
+import { decodeContactChanges } from '../../shared/adapters/dynamodb/stream-records.ts';
 import { keys } from '../../shared/adapters/dynamodb/table.ts';
 import { createMailchimpAudience } from '../../shared/adapters/mailchimp/index.ts';
 import { ALL_TOPICS } from '../../shared/domain/consent.ts';
@@ -21,6 +22,10 @@ import { submitEnquiry } from '../../shared/use-cases/submit-enquiry.ts';
 import { exampleConfig, runtimeConfig, TEST_KEY_RING } from '../support/config.ts';
 import { contactItems, documentClient, fields, intakeHarness, uniqueEmail } from '../support/intake.ts';
 import { listenOnEphemeralPort } from '../support/servers.ts';
+
+/** The sync as its function runs it: the stream records decoded, then synced. */
+const syncRecords = (deps: MailchimpSyncDeps, records: readonly DynamoDBRecord[]) =>
+  syncStreamBatch(deps, decodeContactChanges(records));
 
 const db = documentClient(inject('dynamoDbEndpoint'));
 const tableName = inject('tableName');
@@ -209,7 +214,7 @@ describe('MailChimp sync from the stream', () => {
   it('subscribes a consenting person with their topic tag', async () => {
     const { email, contactId } = await consentingContact('sync-consent');
 
-    const result = await syncStreamBatch(deps, await recordsOf(contactId, 'INSERT'));
+    const result = await syncRecords(deps, await recordsOf(contactId, 'INSERT'));
 
     expect(result).toEqual({ batchItemFailures: [] });
     expect(member(email)).toMatchObject({ status: 'subscribed' });
@@ -224,7 +229,7 @@ describe('MailChimp sync from the stream', () => {
       status: 'soft_opt_in',
     });
 
-    await syncStreamBatch(deps, await recordsOf(contactId, 'INSERT'));
+    await syncRecords(deps, await recordsOf(contactId, 'INSERT'));
 
     expect(member(email)).toMatchObject({ status: 'subscribed' });
     expect(activeTags(email)).toEqual(['soft-opt-in', 'topic:offers']);
@@ -232,11 +237,11 @@ describe('MailChimp sync from the stream', () => {
 
   it('unsubscribes a person who withdrew here', async () => {
     const { email, contactId } = await consentingContact('sync-withdraw');
-    await syncStreamBatch(deps, await recordsOf(contactId, 'INSERT'));
+    await syncRecords(deps, await recordsOf(contactId, 'INSERT'));
 
     await withdrawEverything(contactId, email);
     calls.length = 0;
-    await syncStreamBatch(deps, await recordsOf(contactId));
+    await syncRecords(deps, await recordsOf(contactId));
 
     expect(member(email)).toMatchObject({ status: 'unsubscribed' });
     // One read of the contact and one call, however many of its records the batch carried.
@@ -245,13 +250,13 @@ describe('MailChimp sync from the stream', () => {
 
   it('archives the member when DynamoDB TTL deletes the profile, and not for any other removal', async () => {
     const { email, contactId } = await consentingContact('sync-ttl');
-    await syncStreamBatch(deps, await recordsOf(contactId, 'INSERT'));
+    await syncRecords(deps, await recordsOf(contactId, 'INSERT'));
     const profile = { ...keys.contact(contactId), email };
 
-    await syncStreamBatch(deps, [streamRecord('REMOVE', profile)]);
+    await syncRecords(deps, [streamRecord('REMOVE', profile)]);
     expect(member(email)).toMatchObject({ status: 'subscribed' });
 
-    await syncStreamBatch(deps, [streamRecord('REMOVE', profile, { userIdentity: TTL_IDENTITY })]);
+    await syncRecords(deps, [streamRecord('REMOVE', profile, { userIdentity: TTL_IDENTITY })]);
     expect(member(email)).toMatchObject({ status: 'archived' });
   });
 
@@ -259,7 +264,7 @@ describe('MailChimp sync from the stream', () => {
     const { contactId } = await consentingContact('sync-echo');
     const topic = (await partition(contactId)).find((item) => item.sk === 'TOPIC#newsletter') ?? {};
 
-    const result = await syncStreamBatch(deps, [
+    const result = await syncRecords(deps, [
       streamRecord('MODIFY', { ...topic, status: 'withdrawn', source: 'mailchimp' }),
       streamRecord('INSERT', { pk: keys.contact(contactId).pk, sk: 'EVENT#x', source: 'mailchimp' }),
     ]);
@@ -274,10 +279,10 @@ describe('MailChimp sync from the stream', () => {
     await withdrawEverything(second.contactId, second.email);
     const batch = [...(await recordsOf(first.contactId)), ...(await recordsOf(second.contactId))];
 
-    await syncStreamBatch(deps, batch);
+    await syncRecords(deps, batch);
     const afterFirst = emulator.listMembers();
     const callsFirst = calls.splice(0);
-    await syncStreamBatch(deps, batch);
+    await syncRecords(deps, batch);
 
     expect(emulator.listMembers()).toEqual(afterFirst);
     expect(calls.sort()).toEqual(callsFirst.sort());
@@ -290,7 +295,7 @@ describe('MailChimp sync from the stream', () => {
     const { email, contactId } = await consentingContact('sync-503-brief');
     emulator.injectFault('503', 2);
 
-    const result = await syncStreamBatch(deps, await recordsOf(contactId, 'INSERT'));
+    const result = await syncRecords(deps, await recordsOf(contactId, 'INSERT'));
 
     expect(result).toEqual({ batchItemFailures: [] });
     expect(member(email)).toMatchObject({ status: 'subscribed' });
@@ -300,23 +305,23 @@ describe('MailChimp sync from the stream', () => {
     const failing = await consentingContact('sync-503-long');
     const fine = await consentingContact('sync-503-other');
     const failingRecords = await recordsOf(failing.contactId, 'INSERT');
-    await syncStreamBatch(deps, await recordsOf(fine.contactId, 'INSERT'));
+    await syncRecords(deps, await recordsOf(fine.contactId, 'INSERT'));
     emulator.injectFault('503', 3);
 
-    const result = await syncStreamBatch(deps, failingRecords);
+    const result = await syncRecords(deps, failingRecords);
 
     expect(result.batchItemFailures).toEqual(
       failingRecords.map((record) => ({ itemIdentifier: record.dynamodb?.SequenceNumber })),
     );
     expect(member(failing.email)).toBeUndefined();
 
-    expect(await syncStreamBatch(deps, failingRecords)).toEqual({ batchItemFailures: [] });
+    expect(await syncRecords(deps, failingRecords)).toEqual({ batchItemFailures: [] });
     expect(member(failing.email)).toMatchObject({ status: 'subscribed' });
   });
 
   it('withdraws and suppresses here someone who unsubscribed in MailChimp after consenting here, once, without retrying', async () => {
     const { email, contactId } = await consentingContact('sync-compliance');
-    await syncStreamBatch(deps, await recordsOf(contactId, 'INSERT'));
+    await syncRecords(deps, await recordsOf(contactId, 'INSERT'));
     advance(60_000);
     // Unsubscribed in MailChimp; the webhook never reached us. A sales enquiry then grants a soft opt-in,
     // which never re-subscribes anyone.
@@ -325,7 +330,7 @@ describe('MailChimp sync from the stream', () => {
     await post({ form: 'quote', name: 'Ada', email, message: 'A quote please' });
     calls.length = 0;
 
-    const result = await syncStreamBatch(deps, await recordsOf(contactId));
+    const result = await syncRecords(deps, await recordsOf(contactId));
 
     expect(result).toEqual({ batchItemFailures: [] });
     const items = await partition(contactId);
@@ -345,7 +350,7 @@ describe('MailChimp sync from the stream', () => {
     // What that withdrawal wrote comes back through the stream: it is not sent to MailChimp.
     calls.length = 0;
     const echo = (await partition(contactId)).filter((item) => item.source === 'mailchimp');
-    await syncStreamBatch(
+    await syncRecords(
       deps,
       echo.map((item) => streamRecord('MODIFY', item)),
     );
@@ -354,13 +359,13 @@ describe('MailChimp sync from the stream', () => {
 
   it('re-subscribes as pending, never as subscribed, someone who consents here again after unsubscribing in MailChimp', async () => {
     const { email, contactId } = await consentingContact('sync-resubscribe');
-    await syncStreamBatch(deps, await recordsOf(contactId, 'INSERT'));
+    await syncRecords(deps, await recordsOf(contactId, 'INSERT'));
     advance(60_000);
     await emulator.unsubscribe(email);
     advance(60_000);
     await post({ form: 'contact', name: 'Ada', email, message: 'Again', marketing_consent: 'on' });
 
-    const result = await syncStreamBatch(deps, await recordsOf(contactId));
+    const result = await syncRecords(deps, await recordsOf(contactId));
 
     expect(result).toEqual({ batchItemFailures: [] });
     // MailChimp emails its own confirmation and mails the person once they confirm.
@@ -371,17 +376,17 @@ describe('MailChimp sync from the stream', () => {
     expect(items.filter((item) => item.reason === 'mailchimp_compliance_state')).toEqual([]);
 
     // Delivered again, the member stays pending: MailChimp's confirmation is not asked for twice.
-    await syncStreamBatch(deps, await recordsOf(contactId));
+    await syncRecords(deps, await recordsOf(contactId));
     expect(member(email)).toMatchObject({ status: 'pending' });
   });
 
   it('withdraws here an unsubscribe in MailChimp made in the same second as the consent: the refusal wins', async () => {
     const { email, contactId } = await consentingContact('sync-same-second');
-    await syncStreamBatch(deps, await recordsOf(contactId, 'INSERT'));
+    await syncRecords(deps, await recordsOf(contactId, 'INSERT'));
     await emulator.unsubscribe(email);
     await post({ form: 'contact', name: 'Ada', email, message: 'Again', marketing_consent: 'on' });
 
-    await syncStreamBatch(deps, await recordsOf(contactId));
+    await syncRecords(deps, await recordsOf(contactId));
 
     expect((await partition(contactId)).find((item) => item.sk === 'TOPIC#newsletter')).toMatchObject({
       status: 'withdrawn',
@@ -391,10 +396,10 @@ describe('MailChimp sync from the stream', () => {
 
   it('withdraws here someone MailChimp has permanently forgotten', async () => {
     const { email, contactId } = await consentingContact('sync-forgotten');
-    await syncStreamBatch(deps, await recordsOf(contactId, 'INSERT'));
+    await syncRecords(deps, await recordsOf(contactId, 'INSERT'));
     await deps.audience.forget(email);
 
-    const result = await syncStreamBatch(deps, await recordsOf(contactId));
+    const result = await syncRecords(deps, await recordsOf(contactId));
 
     expect(result).toEqual({ batchItemFailures: [] });
     const items = await partition(contactId);
@@ -406,7 +411,7 @@ describe('MailChimp sync from the stream', () => {
     const { email, contactId } = await consentingContact('sync-prefs-link');
     const records = await recordsOf(contactId, 'INSERT');
 
-    await syncStreamBatch(deps, records);
+    await syncRecords(deps, records);
     const link = String(member(email)?.merge_fields[MERGE_TAG]);
     const url = new URL(link);
     expect(`${url.origin}${url.pathname}`).toBe(`${LINK_BASE}/preferences`);
@@ -414,54 +419,54 @@ describe('MailChimp sync from the stream', () => {
     expect(check).toMatchObject({ ok: true, claims: { contactId, purpose: 'preferences', epoch: 1 } });
 
     advance(3_600_000);
-    await syncStreamBatch(deps, records);
+    await syncRecords(deps, records);
     expect(member(email)?.merge_fields[MERGE_TAG]).toBe(link);
   });
 
   it('archives the member while the contact is restricted, and subscribes it again when that is lifted', async () => {
     const { email, contactId } = await consentingContact('sync-restricted');
-    await syncStreamBatch(deps, await recordsOf(contactId, 'INSERT'));
+    await syncRecords(deps, await recordsOf(contactId, 'INSERT'));
     const contacts = createContactsRepository(db, tableName);
     const profileOf = async () => (await partition(contactId)).find((item) => item.sk === 'PROFILE') ?? {};
 
     const unrestricted = await profileOf();
     expect(await contacts.setRestriction(contactId, true, harness.clock.now)).toBe(true);
     const restricted = await profileOf();
-    await syncStreamBatch(deps, [modifyRecord(unrestricted, restricted)]);
+    await syncRecords(deps, [modifyRecord(unrestricted, restricted)]);
     expect(member(email)).toMatchObject({ status: 'archived' });
 
     // Any other change while restricted leaves the member archived.
-    await syncStreamBatch(deps, await recordsOf(contactId));
+    await syncRecords(deps, await recordsOf(contactId));
     expect(member(email)).toMatchObject({ status: 'archived' });
 
     expect(await contacts.setRestriction(contactId, false, harness.clock.now)).toBe(true);
-    await syncStreamBatch(deps, [modifyRecord(restricted, await profileOf())]);
+    await syncRecords(deps, [modifyRecord(restricted, await profileOf())]);
     expect(member(email)).toMatchObject({ status: 'subscribed' });
     expect(activeTags(email)).toEqual(['topic:newsletter']);
   });
 
   it('brings an archived member back as subscribed when the person is mailable here', async () => {
     const { email, contactId } = await consentingContact('sync-unarchive');
-    await syncStreamBatch(deps, await recordsOf(contactId, 'INSERT'));
-    await syncStreamBatch(deps, [
+    await syncRecords(deps, await recordsOf(contactId, 'INSERT'));
+    await syncRecords(deps, [
       streamRecord('REMOVE', { ...keys.contact(contactId), email }, { userIdentity: TTL_IDENTITY }),
     ]);
     expect(member(email)).toMatchObject({ status: 'archived' });
 
-    await syncStreamBatch(deps, await recordsOf(contactId));
+    await syncRecords(deps, await recordsOf(contactId));
 
     expect(member(email)).toMatchObject({ status: 'subscribed' });
   });
 
   it('forgets the member when the profile is marked erased, whatever else the batch carries', async () => {
     const { email, contactId } = await consentingContact('sync-erased');
-    await syncStreamBatch(deps, await recordsOf(contactId, 'INSERT'));
+    await syncRecords(deps, await recordsOf(contactId, 'INSERT'));
     const items = await partition(contactId);
     const profile = items.find((item) => item.sk === 'PROFILE') ?? {};
     const erasedAt = harness.clock.now.toISOString();
     calls.length = 0;
 
-    const result = await syncStreamBatch(deps, [
+    const result = await syncRecords(deps, [
       modifyRecord(profile, { ...profile, erasedAt }),
       ...items.filter((item) => item.sk !== 'PROFILE').map((item) => streamRecord('REMOVE', item)),
     ]);
@@ -475,7 +480,7 @@ describe('MailChimp sync from the stream', () => {
     expect(member(email)).toBeUndefined();
 
     // The profile's own deletion comes next: forgetting again is harmless.
-    const removal = await syncStreamBatch(deps, [streamRecord('REMOVE', { ...profile, erasedAt })]);
+    const removal = await syncRecords(deps, [streamRecord('REMOVE', { ...profile, erasedAt })]);
     expect(removal).toEqual({ batchItemFailures: [] });
     expect(calls).toHaveLength(2);
   });
@@ -483,14 +488,14 @@ describe('MailChimp sync from the stream', () => {
   it('forgets on the removal of an erased profile, but only archives when DynamoDB TTL removes it', async () => {
     const first = await consentingContact('sync-erased-remove');
     const second = await consentingContact('sync-erased-ttl');
-    await syncStreamBatch(deps, [
+    await syncRecords(deps, [
       ...(await recordsOf(first.contactId, 'INSERT')),
       ...(await recordsOf(second.contactId, 'INSERT')),
     ]);
     const erasedAt = harness.clock.now.toISOString();
     const erased = (contactId: string, email: string) => ({ ...keys.contact(contactId), email, erasedAt });
 
-    await syncStreamBatch(deps, [
+    await syncRecords(deps, [
       streamRecord('REMOVE', erased(first.contactId, first.email)),
       streamRecord('REMOVE', erased(second.contactId, second.email), { userIdentity: TTL_IDENTITY }),
     ]);

@@ -12,7 +12,8 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, AttributeValue, DynamoDBRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { createContactsRepository } from '../../shared/adapters/dynamodb/contacts-repository.ts';
+import { createContactsRepository } from '../../shared/adapters/dynamodb/contacts-store.ts';
+import { decodeContactChanges } from '../../shared/adapters/dynamodb/stream-records.ts';
 import { keys } from '../../shared/adapters/dynamodb/table.ts';
 import type { MailchimpAudience } from '../../shared/adapters/mailchimp/audience.ts';
 import { replay } from '../../shared/domain/consent.ts';
@@ -26,6 +27,10 @@ import { applyWebhook } from '../../shared/use-cases/mailchimp-webhook.ts';
 import { lambdaContext, restEvent } from '../handler/events.ts';
 import { runtimeConfig, TEST_HASH_KEY, TEST_KEY_RING } from '../support/config.ts';
 import { contactItems, documentClient, intakeHarness, scanAll, uniqueEmail } from '../support/intake.ts';
+
+/** The sync as its function runs it: the stream records decoded, then synced. */
+const syncRecords = (deps: MailchimpSyncDeps, records: readonly DynamoDBRecord[]) =>
+  syncStreamBatch(deps, decodeContactChanges(records));
 
 const tableName = inject('tableName');
 const db = documentClient(inject('dynamoDbEndpoint'));
@@ -445,7 +450,7 @@ describe('an address change (upemail)', () => {
     // The sync has MailChimp unsubscribe the member at its new address, and does nothing for the old one.
     const calls: string[] = [];
     const records = moveRecords(before, moved);
-    expect(await syncStreamBatch(syncDeps(recordingAudience(calls)), records)).toEqual({
+    expect(await syncRecords(syncDeps(recordingAudience(calls)), records)).toEqual({
       batchItemFailures: [],
     });
     expect(calls).toEqual(['unsubscribe']);
@@ -460,7 +465,7 @@ describe('an address change (upemail)', () => {
     const moved = await partition(hasher.contactId(to));
 
     const calls: string[] = [];
-    const result = await syncStreamBatch(syncDeps(recordingAudience(calls)), moveRecords(before, moved));
+    const result = await syncRecords(syncDeps(recordingAudience(calls)), moveRecords(before, moved));
     expect(result).toEqual({ batchItemFailures: [] });
     expect(calls).toEqual([]);
   });
@@ -601,7 +606,7 @@ describe("a subscribe in MailChimp's own signup form", () => {
 
     // MailChimp has the member already: the sync sends nothing back.
     const calls: string[] = [];
-    await syncStreamBatch(syncDeps(recordingAudience(calls)), moveRecords([], items));
+    await syncRecords(syncDeps(recordingAudience(calls)), moveRecords([], items));
     expect(calls).toEqual([]);
   });
 

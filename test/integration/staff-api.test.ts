@@ -2,7 +2,7 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { createContactsRepository } from '../../shared/adapters/dynamodb/contacts-repository.ts';
+import { createContactsRepository } from '../../shared/adapters/dynamodb/contacts-store.ts';
 import { parseKeyRing, signToken } from '../../shared/domain/tokens.ts';
 import { confirm, type LinkDeps, unsubscribe } from '../../shared/use-cases/links.ts';
 import { submitEnquiry } from '../../shared/use-cases/submit-enquiry.ts';

@@ -11,11 +11,9 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import {
-  type ContactWrite,
-  createContactsRepository,
-} from '../../shared/adapters/dynamodb/contacts-repository.ts';
+import { createContactsRepository } from '../../shared/adapters/dynamodb/contacts-store.ts';
 import { decideChange } from '../../shared/domain/contact-change.ts';
+import type { ContactWrite } from '../../shared/ports/contacts-store.ts';
 import { runtimeConfig } from '../support/config.ts';
 
 const TABLE = 'ConsentDesk';

@@ -63,7 +63,7 @@ describe('the email rule', () => {
           }
         },
       ),
-      { numRuns: 2000 },
+      { numRuns: 500 },
     );
   });
 

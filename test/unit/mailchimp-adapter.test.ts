@@ -4,7 +4,6 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { inspect } from 'node:util';
 import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { backOff } from '../../shared/adapters/mailchimp/audience.ts';
 import {
   createMailchimpAudience,
   isMailchimpError,
@@ -15,6 +14,7 @@ import {
   toMailchimpError,
 } from '../../shared/adapters/mailchimp/index.ts';
 import { subscriberHash } from '../../shared/domain/subscriber-hash.ts';
+import { backOff } from '../../shared/support/retry.ts';
 import { listenOnEphemeralPort } from '../support/servers.ts';
 
 const API_KEY = '0123456789abcdef0123456789abcdef-us1';

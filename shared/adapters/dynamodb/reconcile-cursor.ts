@@ -4,24 +4,8 @@
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { CursorConflictError, type ReconcileCursorStore } from '../../ports/reconcile-cursor.ts';
 import { keys } from './table.ts';
-
-export interface ReconcileCursor {
-  /** MailChimp's `last_changed` (ISO 8601) to read from next time. */
-  readonly lastChanged: string;
-  readonly version: number;
-}
-
-/** Another run moved the cursor between our read and our write. */
-export class CursorConflictError extends Error {
-  override readonly name = 'CursorConflictError';
-}
-
-export interface ReconcileCursorStore {
-  read(): Promise<ReconcileCursor | undefined>;
-  /** Writes `lastChanged` if the cursor is still at `read` (or still absent when `read` is undefined). */
-  move(read: ReconcileCursor | undefined, lastChanged: string, at: Date): Promise<void>;
-}
 
 export function createReconcileCursorStore(
   db: DynamoDBDocumentClient,

@@ -8,7 +8,6 @@
  * `maxConcurrent` (e.g. 2 x 5), so set both together. Worst case, a call takes `attempts` timeouts plus the
  * back-off between them: the function's own timeout must be longer.
  */
-import { setTimeout as delay } from 'node:timers/promises';
 // zod/mini, as in shared/config: the sync and reconcile functions load this, and full zod costs ~50 ms of
 // cold start.
 import * as z from 'zod/mini';
@@ -30,6 +29,8 @@ import type {
   WebhookSettings,
   WebhookSource,
 } from '../../ports/mailchimp-audience.ts';
+import { limitConcurrency } from '../../support/concurrency.ts';
+import { type RetryPolicy, retryWithBackOff } from '../../support/retry.ts';
 import { connectMailchimp, type MailchimpApi } from './client.ts';
 import { MailchimpError, type MailchimpErrorCode, toMailchimpError } from './errors.ts';
 
@@ -47,17 +48,11 @@ export type {
   MemberUpsert,
   MergeField,
   NewMemberStatus,
+  RetryPolicy,
   WebhookEvent,
   WebhookSettings,
   WebhookSource,
 };
-
-export interface RetryPolicy {
-  /** Tries in all, the first included. */
-  readonly attempts: number;
-  readonly baseDelayMs: number;
-  readonly maxDelayMs: number;
-}
 
 export interface MailchimpAudienceOptions {
   readonly apiKey: string;
@@ -175,23 +170,30 @@ export function createMailchimpAudience(
     timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
   });
   const { listId } = options;
-  const sleep = options.sleep ?? ((ms: number) => delay(ms));
-  const random = options.random ?? Math.random;
-  const limit = concurrencyLimit(options.maxConcurrent ?? DEFAULT_MAX_CONCURRENT);
+  const maxConcurrent = options.maxConcurrent ?? DEFAULT_MAX_CONCURRENT;
+  if (!Number.isInteger(maxConcurrent) || maxConcurrent < 1)
+    throw new Error('MailChimp concurrency must be a whole number of at least 1');
+  const limit = limitConcurrency(maxConcurrent);
+  const retryOptions = {
+    policy: retry,
+    // A "later" from MailChimp waits what it asked for (Retry-After), or the jittered back-off; a longer
+    // pause than the policy allows gives up at once and leaves it to the caller's queue.
+    retryable: (error: unknown) =>
+      error instanceof MailchimpError &&
+      error.retryable &&
+      (error.retryAfterMs === undefined || { afterMs: error.retryAfterMs }),
+    sleep: options.sleep,
+    random: options.random,
+  };
 
-  async function send<T>(request: (api: MailchimpApi) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
+  function send<T>(request: (api: MailchimpApi) => Promise<T>): Promise<T> {
+    return retryWithBackOff(async () => {
       try {
         return await limit(() => request(api));
       } catch (thrown) {
-        const error = toMailchimpError(thrown);
-        if (!error.retryable || attempt >= retry.attempts) throw error;
-        const wait = backOff(retry, attempt, random, error.retryAfterMs);
-        // MailChimp asked for a longer pause than we may spend: give up now and let the caller's queue retry.
-        if (wait === undefined) throw error;
-        await sleep(wait);
+        throw toMailchimpError(thrown);
       }
-    }
+    }, retryOptions);
   }
 
   async function sendExpectingGone(request: (api: MailchimpApi) => Promise<unknown>): Promise<void> {
@@ -324,50 +326,6 @@ export function createMailchimpAudience(
       };
       return parse(mergeFieldSchema, await send((mc) => mc.addListMergeField(listId, body)));
     },
-  };
-}
-
-/**
- * Full jitter: a random wait up to the exponential ceiling, so containers retrying together spread out.
- * A `Retry-After` from MailChimp is honoured as given, unless it is longer than we may wait (undefined).
- */
-export function backOff(
-  policy: RetryPolicy,
-  failedAttempt: number,
-  random: () => number,
-  retryAfterMs?: number,
-): number | undefined {
-  if (retryAfterMs !== undefined) return retryAfterMs <= policy.maxDelayMs ? retryAfterMs : undefined;
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (failedAttempt - 1));
-  return Math.floor(random() * ceiling);
-}
-
-/** At most `max` tasks run at once; the rest wait their turn in order. */
-function concurrencyLimit(max: number): <T>(task: () => Promise<T>) => Promise<T> {
-  if (!Number.isInteger(max) || max < 1)
-    throw new Error('MailChimp concurrency must be a whole number of at least 1');
-  let running = 0;
-  const waiting: (() => void)[] = [];
-  const acquire = (): Promise<void> => {
-    if (running < max) {
-      running++;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => waiting.push(resolve));
-  };
-  const release = () => {
-    const next = waiting.shift();
-    // A waiting task takes the slot over directly, so a newcomer cannot slip in between.
-    if (next) next();
-    else running--;
-  };
-  return async (task) => {
-    await acquire();
-    try {
-      return await task();
-    } finally {
-      release();
-    }
   };
 }
 
