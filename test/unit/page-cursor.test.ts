@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { signedPageCursors } from '../../shared/adapters/page-cursors.ts';
 import {
   CURSOR_LIFETIME_SECONDS,
   InvalidCursorError,
@@ -75,5 +76,28 @@ describe('page cursors', () => {
         expect(() => verifyCursor(ring, input, scope, now)).toThrow(InvalidCursorError);
       }),
     );
+  });
+});
+
+describe('the page-cursors port, signed with the key ring', () => {
+  const cursors = signedPageCursors(async () => ring);
+
+  it('opens what it signed, for the same scope', async () => {
+    const cursor = await cursors.sign(scope, key, now);
+    expect(await cursors.open(cursor, scope, now)).toEqual(key);
+  });
+
+  it('opens nothing it did not sign for this scope, and says no more', async () => {
+    const cursor = await cursors.sign(scope, key, now);
+    expect(await cursors.open(cursor, 'contacts|offers|consent', now)).toBeUndefined();
+    expect(await cursors.open(signCursor(strangerRing, scope, key, now), scope, now)).toBeUndefined();
+    expect(await cursors.open('not-a-cursor', scope, now)).toBeUndefined();
+  });
+
+  it('lets a failure to read the keys through rather than calling the cursor invalid', async () => {
+    const unavailable = signedPageCursors(async () => {
+      throw new Error('Secrets Manager unavailable');
+    });
+    await expect(unavailable.open('x.k1.y', scope, now)).rejects.toThrow('Secrets Manager unavailable');
   });
 });
