@@ -35,7 +35,7 @@ import {
   DEFAULT_EMULATOR_LIST_ID,
   mailchimpEmulatorBasePath,
   mailchimpEmulatorService,
-} from './mailchimp-emulator.ts';
+} from './mailchimp-emulator/index.ts';
 import { chooseLocalMailchimp, type LocalMailchimp, mailchimpEmulatorOffService } from './mailchimp-mode.ts';
 import { outboxService } from './outbox.ts';
 import { seedService } from './seed.ts';
