@@ -28,7 +28,9 @@ import { ttlSweeperService } from '../../local/ttl-sweeper.ts';
 import { now } from '../../shared/clock.ts';
 import { exampleConfig } from '../support/config.ts';
 
-const PORT = Number(process.env.TEST_STREAMS_DYNAMODB_PORT ?? 8301);
+/** TEST_PORT_OFFSET moves it with the other test ports, so checkouts can run their tests side by side. */
+const PORT =
+  Number(process.env.TEST_STREAMS_DYNAMODB_PORT ?? 8301) + Number(process.env.TEST_PORT_OFFSET ?? 0);
 const TABLE_NAME = 'ConsentDeskLocalStreams';
 const DAY_SECONDS = 24 * 60 * 60;
 const TTL_IDENTITY = { type: 'Service', principalId: 'dynamodb.amazonaws.com' };
