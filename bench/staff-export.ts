@@ -67,7 +67,7 @@ export async function measureStaffExport(contacts: number): Promise<ExportResult
     await seed(base, contacts);
     const seedSeconds = (performance.now() - seedStarted) / 1000;
 
-    const token = signStaffToken(loadOrCreateSigningKey(), {
+    const token = await signStaffToken(loadOrCreateSigningKey(), {
       username: 'bench',
       groups: ['marketing'],
       minutes: 60,

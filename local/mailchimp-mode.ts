@@ -5,7 +5,7 @@
  * emulator fails clearly instead of silently doing nothing.
  */
 import type { AppConfig } from '../shared/config/schema.ts';
-import { MAILCHIMP_EMULATOR_PREFIX } from './mailchimp-emulator.ts';
+import { MAILCHIMP_EMULATOR_PREFIX } from './mailchimp-emulator/index.ts';
 import { jsonResponse, type LocalRoute, type LocalService } from './services.ts';
 
 export type LocalMailchimp =

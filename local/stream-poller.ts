@@ -1,43 +1,27 @@
 /**
- * DynamoDB Streams in local mode: reads the table's stream on DynamoDB Local and hands batches to the same
- * stream handlers an event source mapping invokes in AWS, in Lambda's event shape and with its failure
- * handling: `ReportBatchItemFailures`, bounded retries with back-off, then an on-failure destination.
- *
- * No Streams client is installed; the Streams API is plain JSON over HTTP, and DynamoDB Local answers it
- * in exactly the wire shape Lambda puts in its events (attribute values, epoch-second times).
+ * DynamoDB Streams in local mode: reads the table's stream on DynamoDB Local with the DynamoDB Streams
+ * client and hands the records to each consumer's delivery (stream-delivery.ts), as an event source
+ * mapping does in AWS. Reading pauses while any consumer's backlog is over its bound, so a bulk load
+ * (seeding 100,000 people) waits in the stream instead of in memory.
  */
-import { setTimeout as delay } from 'node:timers/promises';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { TABLE_DEFINITION } from '../shared/adapters/dynamodb/table.ts';
+import {
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type ShardIteratorType,
+} from '@aws-sdk/client-dynamodb-streams';
+import type { DynamoDBRecord } from 'aws-lambda';
 import { describeError, log } from '../shared/log.ts';
 import { LOCAL_AWS } from './dynamodb.ts';
 import type { LocalService, LocalServiceContext } from './services.ts';
+import { MAX_BATCH_SIZE, type StreamConsumer, Subscription, sleep } from './stream-delivery.ts';
+import { toLambdaRecord } from './stream-records.ts';
+import { TtlDeletions } from './ttl-deletions.ts';
 
-/** A stream handler as Lambda calls it; a `batchItemFailures` answer is honoured (`ReportBatchItemFailures`). */
-export type StreamHandler = (
-  event: DynamoDBStreamEvent,
-) => Promise<DynamoDBBatchResponse | undefined> | Promise<void>;
-
-/** What the on-failure destination receives once a batch has used up its retries. */
-export interface DiscardedBatch {
-  readonly consumer: string;
-  readonly shardId: string;
-  /** Deliveries of the batch's first record, the last included. */
-  readonly attempts: number;
-  readonly records: readonly DynamoDBRecord[];
-}
-
-/** One event source mapping: a handler and its batch and failure settings. */
-export interface StreamConsumer {
-  /** Names the consumer in logs, as the function name does in AWS. */
-  readonly name: string;
-  readonly handle: StreamHandler;
-  /** Records per invocation, at most 100. */
-  readonly batchSize?: number;
-  /** Stands in for the mapping's SQS on-failure destination. Without one, the discard is only logged. */
-  readonly onDiscard?: (batch: DiscardedBatch) => void | Promise<void>;
-}
+export type { DiscardedBatch, StreamConsumer, StreamHandler } from './stream-delivery.ts';
+export { TtlDeletions };
 
 export interface StreamPollerOptions {
   readonly consumers: readonly StreamConsumer[];
@@ -50,63 +34,25 @@ export interface StreamPollerOptions {
   readonly retryDelayMs?: number;
   /** The region Lambda reports in `awsRegion` (DynamoDB Local says `ddblocal`). */
   readonly region?: string;
+  /**
+   * Records buffered for a consumer before reading stops until it catches up. A read can add one page
+   * (RECORDS_PER_READ) beyond it.
+   */
+  readonly maxBacklog?: number;
 }
 
-const MAX_BATCH_SIZE = 100;
-const MAX_RETRY_DELAY_MS = 10_000;
+/** GetRecords' own maximum. */
+const RECORDS_PER_READ = 1000;
+const DEFAULT_MAX_BACKLOG = 10_000;
 /** New shards appear when DynamoDB rolls a shard over; look for them this often, and whenever one closes. */
 const SHARD_DISCOVERY_MS = 5_000;
 const TTL_IDENTITY = { type: 'Service', principalId: 'dynamodb.amazonaws.com' } as const;
-
-/**
- * DynamoDB Local's stream record for a delete never says who deleted, while AWS marks a TTL deletion's
- * REMOVE record with the DynamoDB service identity. The sweeper notes each key, with the expiry it acted
- * on, just before deleting; the poller claims the note when the matching REMOVE record arrives.
- */
-export class TtlDeletions {
-  readonly #pending = new Map<string, { expiresAt: string; deadline: number }>();
-
-  /** @param holdMs how long an unclaimed note stays valid (wall-clock time, which the local clock does not move) */
-  constructor(private readonly holdMs = 60_000) {}
-
-  /** Notes a coming TTL deletion; call the returned function if the delete did not happen after all. */
-  expect(keys: KeyAttributes, expiresAt: string): () => void {
-    this.#prune();
-    const key = keyString(keys);
-    const note = { expiresAt, deadline: Date.now() + this.holdMs };
-    this.#pending.set(key, note);
-    return () => {
-      if (this.#pending.get(key) === note) this.#pending.delete(key);
-    };
-  }
-
-  /** True, once, for the REMOVE record of a noted deletion. */
-  claim(record: DynamoDBRecord): boolean {
-    this.#prune();
-    const keys = record.dynamodb?.Keys;
-    if (record.eventName !== 'REMOVE' || !keys) return false;
-    const key = keyString(keys);
-    const note = this.#pending.get(key);
-    if (!note) return false;
-    // Without an old image (a KEYS_ONLY stream) the key alone has to do.
-    const oldExpiry = record.dynamodb?.OldImage?.[TABLE_DEFINITION.timeToLiveAttribute]?.N;
-    if (record.dynamodb?.OldImage && oldExpiry !== note.expiresAt) return false;
-    this.#pending.delete(key);
-    return true;
-  }
-
-  #prune(): void {
-    const now = Date.now();
-    for (const [key, note] of this.#pending) if (note.deadline < now) this.#pending.delete(key);
-  }
-}
-
-type KeyAttributes = Readonly<Record<string, { readonly S?: string; readonly N?: string } | undefined>>;
-
-function keyString(keys: KeyAttributes): string {
-  const part = (name: string) => keys[name]?.S ?? keys[name]?.N ?? '';
-  return JSON.stringify([part(TABLE_DEFINITION.partitionKey), part(TABLE_DEFINITION.sortKey)]);
-}
+/** Answers after which a shard's iterator is opened again, after the last record seen. */
+const ITERATOR_RESETS = new Set([
+  'ExpiredIteratorException',
+  'TrimmedDataAccessException',
+  'ValidationException',
+]);
 
 export function streamPollerService(options: StreamPollerOptions): LocalService {
   return new StreamPoller(options);
@@ -123,20 +69,30 @@ interface Shard {
   finished: boolean;
 }
 
+interface RecordsPage {
+  readonly Records: DynamoDBRecord[] | undefined;
+  readonly NextShardIterator: string | undefined;
+}
+
 class StreamPoller implements LocalService {
   readonly name = 'stream-poller';
   readonly #options: StreamPollerOptions;
   readonly #abort = new AbortController();
   readonly #shards = new Map<string, Shard>();
   readonly #subscriptions: Subscription[];
-  #api: StreamsApi | undefined;
+  readonly #maxBacklog: number;
+  #client: DynamoDBStreamsClient | undefined;
   #streamArn = '';
   #running: Promise<void> | undefined;
   #lastDiscovery = 0;
   #discoveryDue = false;
+  #paused = false;
 
   constructor(options: StreamPollerOptions) {
     this.#options = options;
+    this.#maxBacklog = options.maxBacklog ?? DEFAULT_MAX_BACKLOG;
+    if (!Number.isInteger(this.#maxBacklog) || this.#maxBacklog < 1)
+      throw new Error('The stream poller needs a positive whole maxBacklog');
     const retry = {
       maxRetryAttempts: options.maxRetryAttempts ?? 3,
       retryDelayMs: options.retryDelayMs ?? 500,
@@ -162,7 +118,11 @@ class StreamPoller implements LocalService {
     } finally {
       client.destroy();
     }
-    this.#api = new StreamsApi(context.dynamoDb.endpoint, this.#abort.signal);
+    this.#client = new DynamoDBStreamsClient({
+      endpoint: context.dynamoDb.endpoint,
+      ...LOCAL_AWS,
+      requestHandler: { requestTimeout: 10_000 },
+    });
     // Iterators are taken before start() returns, so every write after it is delivered.
     await this.#discoverShards(true);
     for (const shard of this.#readableShards()) await this.#openIterator(shard);
@@ -175,6 +135,7 @@ class StreamPoller implements LocalService {
     await this.#running;
     // A handler already running is let finish; nothing further is delivered.
     await Promise.all(this.#subscriptions.map((subscription) => subscription.idle()));
+    this.#client?.destroy();
   }
 
   async #run(): Promise<void> {
@@ -185,20 +146,31 @@ class StreamPoller implements LocalService {
         if (this.#discoveryDue || Date.now() - this.#lastDiscovery >= SHARD_DISCOVERY_MS)
           await this.#discoverShards(false);
         for (const shard of this.#readableShards()) {
-          if (signal.aborted) break;
+          if (signal.aborted || this.#backlogFull()) break;
           moreWaiting = (await this.#read(shard)) || moreWaiting;
         }
       } catch (error) {
         if (signal.aborted) break;
         log.warn('local.stream.poll_failed', describeError(error));
       }
-      if (!moreWaiting) await sleep(this.#options.pollIntervalMs ?? 250, signal);
+      if (!moreWaiting || this.#backlogFull()) await sleep(this.#options.pollIntervalMs ?? 250, signal);
     }
   }
 
-  #streams(): StreamsApi {
-    if (!this.#api) throw new Error('The stream poller has not started');
-    return this.#api;
+  /** True while some consumer has more undelivered records than the bound; logged when that changes. */
+  #backlogFull(): boolean {
+    const backlog = Math.max(0, ...this.#subscriptions.map((subscription) => subscription.backlog));
+    const full = backlog > this.#maxBacklog;
+    if (full !== this.#paused) {
+      this.#paused = full;
+      log.info(full ? 'local.stream.reading_paused' : 'local.stream.reading_resumed', { backlog });
+    }
+    return full;
+  }
+
+  #streams(): DynamoDBStreamsClient {
+    if (!this.#client) throw new Error('The stream poller has not started');
+    return this.#client;
   }
 
   /** Unfinished shards whose parent (if still tracked) has been read to its end, as Lambda keeps order. */
@@ -214,30 +186,25 @@ class StreamPoller implements LocalService {
   async #read(shard: Shard): Promise<boolean> {
     if (!shard.iterator) await this.#openIterator(shard);
     if (!shard.iterator) return false;
-    let page: GetRecordsOutput;
+    let page: RecordsPage;
     try {
-      page = await this.#streams().call<GetRecordsOutput>('GetRecords', {
-        ShardIterator: shard.iterator,
-        Limit: 1000,
-      });
+      page = await this.#getRecords(shard.iterator);
     } catch (error) {
-      if (!(error instanceof StreamsApiError)) throw error;
-      if (error.name === 'ResourceNotFoundException') {
+      const name = error instanceof Error ? error.name : '';
+      if (name === 'ResourceNotFoundException') {
         shard.finished = true;
         return false;
       }
-      if (
-        ['ExpiredIteratorException', 'TrimmedDataAccessException', 'ValidationException'].includes(error.name)
-      ) {
+      if (ITERATOR_RESETS.has(name)) {
         // Start again just after the last record seen; a trimmed shard restarts at its oldest record.
-        log.warn('local.stream.iterator_reset', { shardId: shard.shardId, reason: error.name });
+        log.warn('local.stream.iterator_reset', { shardId: shard.shardId, reason: name });
         shard.iterator = undefined;
-        if (error.name === 'TrimmedDataAccessException') shard.lastSequenceNumber = undefined;
+        if (name === 'TrimmedDataAccessException') shard.lastSequenceNumber = undefined;
         return false;
       }
       throw error;
     }
-    const records = (page.Records ?? []).map((record) => this.#toLambdaRecord(record));
+    const records = (page.Records ?? []).map((record) => this.#withTtlIdentity(record));
     const last = records.at(-1)?.dynamodb?.SequenceNumber;
     if (last) shard.lastSequenceNumber = last;
     shard.iterator = page.NextShardIterator;
@@ -251,21 +218,29 @@ class StreamPoller implements LocalService {
     return records.length > 0 || shard.finished;
   }
 
+  async #getRecords(iterator: string): Promise<RecordsPage> {
+    const { Records, NextShardIterator } = await this.#streams().send(
+      new GetRecordsCommand({ ShardIterator: iterator, Limit: RECORDS_PER_READ }),
+      { abortSignal: this.#abort.signal },
+    );
+    const source = { streamArn: this.#streamArn, region: this.#options.region ?? LOCAL_AWS.region };
+    return { Records: Records?.map((record) => toLambdaRecord(record, source)), NextShardIterator };
+  }
+
   async #openIterator(shard: Shard): Promise<void> {
-    const input = shard.lastSequenceNumber
-      ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: shard.lastSequenceNumber }
-      : { ShardIteratorType: shard.startAt };
+    const position: { ShardIteratorType: ShardIteratorType; SequenceNumber?: string } =
+      shard.lastSequenceNumber
+        ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: shard.lastSequenceNumber }
+        : { ShardIteratorType: shard.startAt };
     try {
-      const { ShardIterator } = await this.#streams().call<{ ShardIterator?: string }>('GetShardIterator', {
-        StreamArn: this.#streamArn,
-        ShardId: shard.shardId,
-        ...input,
-      });
+      const { ShardIterator } = await this.#streams().send(
+        new GetShardIteratorCommand({ StreamArn: this.#streamArn, ShardId: shard.shardId, ...position }),
+        { abortSignal: this.#abort.signal },
+      );
       shard.iterator = ShardIterator;
       if (!ShardIterator) shard.finished = true;
     } catch (error) {
-      if (error instanceof StreamsApiError && error.name === 'ResourceNotFoundException')
-        shard.finished = true;
+      if (error instanceof Error && error.name === 'ResourceNotFoundException') shard.finished = true;
       else throw error;
     }
   }
@@ -275,10 +250,13 @@ class StreamPoller implements LocalService {
     this.#discoveryDue = false;
     let exclusiveStartShardId: string | undefined;
     do {
-      const { StreamDescription } = await this.#streams().call<DescribeStreamOutput>('DescribeStream', {
-        StreamArn: this.#streamArn,
-        ...(exclusiveStartShardId ? { ExclusiveStartShardId: exclusiveStartShardId } : {}),
-      });
+      const { StreamDescription } = await this.#streams().send(
+        new DescribeStreamCommand({
+          StreamArn: this.#streamArn,
+          ExclusiveStartShardId: exclusiveStartShardId,
+        }),
+        { abortSignal: this.#abort.signal },
+      );
       for (const shard of StreamDescription?.Shards ?? []) {
         if (!shard.ShardId || this.#shards.has(shard.ShardId)) continue;
         const closed = shard.SequenceNumberRange?.EndingSequenceNumber !== undefined;
@@ -296,194 +274,9 @@ class StreamPoller implements LocalService {
     } while (exclusiveStartShardId);
   }
 
-  #toLambdaRecord(record: DynamoDBRecord): DynamoDBRecord {
-    const lambdaRecord: DynamoDBRecord = {
-      eventID: record.eventID,
-      eventName: record.eventName,
-      eventVersion: record.eventVersion,
-      eventSource: 'aws:dynamodb',
-      awsRegion: this.#options.region ?? LOCAL_AWS.region,
-      dynamodb: record.dynamodb,
-      eventSourceARN: this.#streamArn,
-    };
-    if (this.#options.ttlDeletions?.claim(lambdaRecord)) lambdaRecord.userIdentity = { ...TTL_IDENTITY };
-    return lambdaRecord;
-  }
-}
-
-/** One consumer's queue and delivery loop, so a failing consumer holds up only itself. */
-class Subscription {
-  readonly #queue: { shardId: string; record: DynamoDBRecord }[] = [];
-  #draining: Promise<void> | undefined;
-
-  constructor(
-    private readonly consumer: StreamConsumer,
-    private readonly batchSize: number,
-    private readonly retry: { readonly maxRetryAttempts: number; readonly retryDelayMs: number },
-    private readonly signal: AbortSignal,
-  ) {}
-
-  push(shardId: string, records: readonly DynamoDBRecord[]): void {
-    for (const record of records) this.#queue.push({ shardId, record });
-    this.#kick();
-  }
-
-  idle(): Promise<void> {
-    return this.#draining ?? Promise.resolve();
-  }
-
-  #kick(): void {
-    if (this.#draining || this.signal.aborted || this.#queue.length === 0) return;
-    this.#draining = this.#drain().finally(() => {
-      this.#draining = undefined;
-      this.#kick();
-    });
-  }
-
-  async #drain(): Promise<void> {
-    while (this.#queue.length > 0 && !this.signal.aborted) {
-      // A batch never spans shards, as in Lambda.
-      const shardId = this.#queue[0]?.shardId ?? '';
-      let size = 0;
-      while (size < this.batchSize && this.#queue[size]?.shardId === shardId) size += 1;
-      await this.#deliver(
-        shardId,
-        this.#queue.splice(0, size).map((entry) => entry.record),
-      );
-    }
-  }
-
-  async #deliver(shardId: string, records: DynamoDBRecord[]): Promise<void> {
-    let batch = records;
-    let attempts = 0;
-    while (!this.signal.aborted) {
-      attempts += 1;
-      const failedFrom = await this.#invoke(batch, attempts);
-      if (failedFrom === undefined) return;
-      if (failedFrom > 0) {
-        // The checkpoint moves to the first failed record: a new batch, with its own retries.
-        batch = batch.slice(failedFrom);
-        attempts = 1;
-      }
-      if (attempts > this.retry.maxRetryAttempts) {
-        await this.#discard({ consumer: this.consumer.name, shardId, attempts, records: batch });
-        return;
-      }
-      await sleep(Math.min(this.retry.retryDelayMs * 2 ** (attempts - 1), MAX_RETRY_DELAY_MS), this.signal);
-    }
-  }
-
-  /** Calls the handler; answers the position to retry from, or undefined when the whole batch succeeded. */
-  async #invoke(batch: DynamoDBRecord[], attempt: number): Promise<number | undefined> {
-    const summary = { consumer: this.consumer.name, attempt, ...describeBatch(batch) };
-    let response: unknown;
-    try {
-      // Each invocation gets its own copy, as each Lambda invocation parses its own event.
-      response = await this.consumer.handle({ Records: structuredClone(batch) });
-    } catch (error) {
-      log.warn('local.stream.handler_failed', { ...summary, ...describeError(error) });
-      return 0;
-    }
-    const failures = (response as Partial<DynamoDBBatchResponse> | null | undefined)?.batchItemFailures;
-    if (!Array.isArray(failures) || failures.length === 0) {
-      log.info('local.stream.delivered', summary);
-      return undefined;
-    }
-    // As in Lambda: retry from the earliest failed record; an identifier that names no record fails the batch.
-    const positions = failures.map((failure: unknown) => {
-      const id = (failure as { itemIdentifier?: unknown } | null)?.itemIdentifier;
-      return typeof id === 'string' && id !== ''
-        ? batch.findIndex((record) => record.dynamodb?.SequenceNumber === id)
-        : -1;
-    });
-    const failedFrom = positions.includes(-1) ? 0 : Math.min(...positions);
-    log.warn('local.stream.batch_item_failures', {
-      ...summary,
-      failures: failures.length,
-      retryFrom: batch[failedFrom]?.dynamodb?.SequenceNumber,
-    });
-    return failedFrom;
-  }
-
-  async #discard(discarded: DiscardedBatch): Promise<void> {
-    log.warn('local.stream.batch_discarded', {
-      consumer: discarded.consumer,
-      shardId: discarded.shardId,
-      attempts: discarded.attempts,
-      ...describeBatch(discarded.records),
-    });
-    try {
-      await this.consumer.onDiscard?.(structuredClone(discarded));
-    } catch (error) {
-      log.error('local.stream.discard_failed', { consumer: discarded.consumer, ...describeError(error) });
-    }
-  }
-}
-
-/** Counts, event names and sequence numbers only: the images hold personal data. */
-function describeBatch(records: readonly DynamoDBRecord[]): Record<string, string | number | undefined> {
-  const names = new Map<string, number>();
-  for (const record of records)
-    names.set(record.eventName ?? '?', (names.get(record.eventName ?? '?') ?? 0) + 1);
-  return {
-    records: records.length,
-    eventNames: [...names].map(([name, count]) => `${name}:${count}`).join(','),
-    firstSequenceNumber: records[0]?.dynamodb?.SequenceNumber,
-    lastSequenceNumber: records.at(-1)?.dynamodb?.SequenceNumber,
-  };
-}
-
-/** Resolves after `ms`, or at once when stopped. */
-async function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  await delay(ms, undefined, { signal }).catch(() => {});
-}
-
-interface GetRecordsOutput {
-  readonly Records?: DynamoDBRecord[];
-  readonly NextShardIterator?: string;
-}
-
-interface DescribeStreamOutput {
-  readonly StreamDescription?: {
-    readonly Shards?: {
-      readonly ShardId?: string;
-      readonly ParentShardId?: string;
-      readonly SequenceNumberRange?: { readonly EndingSequenceNumber?: string };
-    }[];
-    readonly LastEvaluatedShardId?: string;
-  };
-}
-
-/** An error answer from the Streams API, named by its exception type so callers can switch on it. */
-class StreamsApiError extends Error {
-  constructor(type: string, status: number) {
-    super(`DynamoDB Streams answered ${status} ${type}`);
-    this.name = type;
-  }
-}
-
-/** The DynamoDB Streams JSON protocol, enough for DescribeStream, GetShardIterator and GetRecords. */
-class StreamsApi {
-  constructor(
-    private readonly endpoint: string,
-    private readonly signal: AbortSignal,
-  ) {}
-
-  async call<T>(operation: string, input: Record<string, unknown>): Promise<T> {
-    const response = await fetch(this.endpoint, {
-      method: 'POST',
-      headers: {
-        'Content-Type': 'application/x-amz-json-1.0',
-        'X-Amz-Target': `DynamoDBStreams_20120810.${operation}`,
-        // DynamoDB Local wants an access key named but never checks the signature.
-        Authorization: `AWS4-HMAC-SHA256 Credential=${LOCAL_AWS.credentials.accessKeyId}/20200101/${LOCAL_AWS.region}/dynamodb/aws4_request, SignedHeaders=content-type;host;x-amz-target, Signature=0`,
-      },
-      body: JSON.stringify(input),
-      signal: AbortSignal.any([this.signal, AbortSignal.timeout(10_000)]),
-    });
-    const body = (await response.json().catch(() => ({}))) as { __type?: string };
-    if (!response.ok)
-      throw new StreamsApiError(body.__type?.split('#').at(-1) ?? 'UnknownError', response.status);
-    return body as T;
+  /** AWS marks a TTL deletion's REMOVE record with the DynamoDB service; DynamoDB Local does not. */
+  #withTtlIdentity(record: DynamoDBRecord): DynamoDBRecord {
+    if (this.#options.ttlDeletions?.claim(record)) record.userIdentity = { ...TTL_IDENTITY };
+    return record;
   }
 }

@@ -90,11 +90,11 @@ export interface TokenCommandIo {
 }
 
 /** Runs the command; answers its exit code: 0, 2 for a usage mistake, 1 for anything else. */
-export function runTokenCommand(
+export async function runTokenCommand(
   argv: readonly string[],
   io: TokenCommandIo,
   options: { readonly keyFile?: string; readonly now?: Date } = {},
-): number {
+): Promise<number> {
   let parsed: TokenOptions | undefined;
   try {
     parsed = parseTokenArgs(argv);
@@ -110,7 +110,7 @@ export function runTokenCommand(
   const keyFile = options.keyFile ?? DEFAULT_STAFF_TOKEN_KEY_FILE;
   const now = options.now ?? new Date();
   try {
-    const token = signStaffToken(loadOrCreateSigningKey(keyFile), { ...parsed, now });
+    const token = await signStaffToken(loadOrCreateSigningKey(keyFile), { ...parsed, now });
     io.out(token);
   } catch (error) {
     io.err(`Could not make a token: ${error instanceof Error ? error.message : String(error)}`);
@@ -122,7 +122,7 @@ export function runTokenCommand(
 }
 
 if (import.meta.main) {
-  process.exitCode = runTokenCommand(process.argv.slice(2), {
+  process.exitCode = await runTokenCommand(process.argv.slice(2), {
     out: (text) => process.stdout.write(`${text}\n`),
     err: (text) => process.stderr.write(`${text}\n`),
   });

@@ -16,7 +16,7 @@ import { TABLE_DEFINITION } from '../shared/adapters/dynamodb/table.ts';
 import { describeError, log } from '../shared/log.ts';
 import { LOCAL_AWS } from './dynamodb.ts';
 import type { LocalClock, LocalService, LocalServiceContext } from './services.ts';
-import type { TtlDeletions } from './stream-poller.ts';
+import type { TtlDeletions } from './ttl-deletions.ts';
 
 export interface TtlSweeperOptions {
   /** Shared with the stream poller, which marks the REMOVE records of these deletions. */

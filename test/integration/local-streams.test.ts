@@ -11,6 +11,7 @@ import {
   TransactWriteItemsCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient, GetRecordsCommand } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { clockService } from '../../local/clock.ts';
@@ -27,7 +28,9 @@ import { ttlSweeperService } from '../../local/ttl-sweeper.ts';
 import { now } from '../../shared/clock.ts';
 import { exampleConfig } from '../support/config.ts';
 
-const PORT = Number(process.env.TEST_STREAMS_DYNAMODB_PORT ?? 8301);
+/** TEST_PORT_OFFSET moves it with the other test ports, so checkouts can run their tests side by side. */
+const PORT =
+  Number(process.env.TEST_STREAMS_DYNAMODB_PORT ?? 8301) + Number(process.env.TEST_PORT_OFFSET ?? 0);
 const TABLE_NAME = 'ConsentDeskLocalStreams';
 const DAY_SECONDS = 24 * 60 * 60;
 const TTL_IDENTITY = { type: 'Service', principalId: 'dynamodb.amazonaws.com' };
@@ -54,6 +57,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterEach(async () => {
+  vi.restoreAllMocks();
   for (const service of running.splice(0).reverse()) await service.stop?.();
 });
 
@@ -232,6 +236,47 @@ describe('stream poller', () => {
       ['throw#a', 'throw#b'],
       ['throw#a', 'throw#b'],
     ]);
+  });
+  it("stops reading while a consumer's backlog is over its bound, and reads on once it has caught up", async () => {
+    let release: () => void = () => {};
+    const blocked = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const delivered: string[] = [];
+    await poller(
+      [
+        {
+          name: 'slow',
+          batchSize: 1,
+          handle: async (event) => {
+            await blocked;
+            delivered.push(...event.Records.map((record) => pkOf(record) ?? ''));
+          },
+        },
+      ],
+      { maxBacklog: 3 },
+    );
+    const reads = vi.spyOn(DynamoDBStreamsClient.prototype, 'send');
+    const getRecordsCalls = () =>
+      reads.mock.calls.filter(([command]) => command instanceof GetRecordsCommand).length;
+
+    const pks = Array.from({ length: 10 }, (_, index) => `backlog#${index}`);
+    await client.send(
+      new TransactWriteItemsCommand({
+        TransactItems: pks.map((pk) => ({ Put: { TableName: TABLE_NAME, Item: item(pk) } })),
+      }),
+    );
+    // Read once, then no more while nine records wait behind the busy handler.
+    await vi.waitFor(() => expect(getRecordsCalls()).toBeGreaterThan(0), WAIT);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const readsWhileBusy = getRecordsCalls();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(getRecordsCalls()).toBe(readsWhileBusy);
+
+    release();
+    await vi.waitFor(() => expect(delivered).toEqual(pks), WAIT);
+    await put('backlog#after');
+    await vi.waitFor(() => expect(delivered).toContain('backlog#after'), WAIT);
   });
 });
 

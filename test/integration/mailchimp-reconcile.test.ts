@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it, vi } from 'vitest';
-import { DEFAULT_EMULATOR_LIST_ID, mailchimpEmulatorService } from '../../local/mailchimp-emulator.ts';
+import { DEFAULT_EMULATOR_LIST_ID, mailchimpEmulatorService } from '../../local/mailchimp-emulator/index.ts';
 import { createRequestListener } from '../../local/server.ts';
 import { createContactsRepository } from '../../shared/adapters/dynamodb/contacts-store.ts';
 import { createReconcileCursorStore } from '../../shared/adapters/dynamodb/reconcile-cursor.ts';

@@ -8,7 +8,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it, vi } from 'vitest';
 import { preferencesMergeField } from '../../infra/commands/mailchimp-setup.ts';
-import { DEFAULT_EMULATOR_LIST_ID, mailchimpEmulatorService } from '../../local/mailchimp-emulator.ts';
+import { DEFAULT_EMULATOR_LIST_ID, mailchimpEmulatorService } from '../../local/mailchimp-emulator/index.ts';
 import { createRequestListener } from '../../local/server.ts';
 import { createContactsRepository } from '../../shared/adapters/dynamodb/contacts-store.ts';
 import { decodeContactChanges } from '../../shared/adapters/dynamodb/stream-records.ts';

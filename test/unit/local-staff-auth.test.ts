@@ -66,9 +66,9 @@ afterEach(() => {
 });
 
 describe('staff tokens', () => {
-  it('carry the claims of a Cognito ID token and verify for their lifetime', () => {
-    const issued = token({ groups: ['marketing', 'privacy'] });
-    const check = verifyStaffToken(KEY, issued, NOW);
+  it('carry the claims of a Cognito ID token and verify for their lifetime', async () => {
+    const issued = await token({ groups: ['marketing', 'privacy'] });
+    const check = await verifyStaffToken(KEY, issued, NOW);
 
     expect(check).toEqual({
       ok: true,
@@ -89,77 +89,101 @@ describe('staff tokens', () => {
       alg: 'HS256',
       typ: 'JWT',
     });
-    expect(verifyStaffToken(KEY, issued, new Date(NOW.getTime() + 60 * MINUTE - 1000)).ok).toBe(true);
+    expect((await verifyStaffToken(KEY, issued, new Date(NOW.getTime() + 60 * MINUTE - 1000))).ok).toBe(true);
   });
 
-  it('give the same user the same subject, and another user another', () => {
-    const subjectOf = (username: string) => {
-      const check = verifyStaffToken(KEY, signStaffToken(KEY, { username, groups: [], now: NOW }), NOW);
+  it('give the same user the same subject, and another user another', async () => {
+    const subjectOf = async (username: string) => {
+      const check = await verifyStaffToken(
+        KEY,
+        await signStaffToken(KEY, { username, groups: [], now: NOW }),
+        NOW,
+      );
       return check.ok ? check.claims.sub : undefined;
     };
-    expect(subjectOf('alice')).toBe(subjectOf('alice'));
-    expect(subjectOf('alice')).not.toBe(subjectOf('bob'));
+    expect(await subjectOf('alice')).toBe(await subjectOf('alice'));
+    expect(await subjectOf('alice')).not.toBe(await subjectOf('bob'));
   });
 
-  it('leave out the groups claim for a user in no group, as Cognito does', () => {
-    const check = verifyStaffToken(KEY, signStaffToken(KEY, { username: 'x', groups: [], now: NOW }), NOW);
+  it('leave out the groups claim for a user in no group, as Cognito does', async () => {
+    const check = await verifyStaffToken(
+      KEY,
+      await signStaffToken(KEY, { username: 'x', groups: [], now: NOW }),
+      NOW,
+    );
     expect(check.ok && 'cognito:groups' in check.claims).toBe(false);
   });
 
-  it('are refused once expired, and before they were issued', () => {
-    const issued = token({ minutes: 5 });
-    expect(verifyStaffToken(KEY, issued, new Date(NOW.getTime() + 5 * MINUTE))).toEqual({
+  it('are refused once expired, and before they were issued', async () => {
+    const issued = await token({ minutes: 5 });
+    expect(await verifyStaffToken(KEY, issued, new Date(NOW.getTime() + 5 * MINUTE))).toEqual({
       ok: false,
       reason: 'expired',
     });
-    expect(verifyStaffToken(KEY, issued, new Date(NOW.getTime() - 1000))).toEqual({
+    expect(await verifyStaffToken(KEY, issued, new Date(NOW.getTime() - 1000))).toEqual({
       ok: false,
       reason: 'not_yet_valid',
     });
     const notBefore = craft({ ...validPayload(), nbf: NOW_SECONDS + 60 });
-    expect(verifyStaffToken(KEY, notBefore, NOW)).toEqual({ ok: false, reason: 'not_yet_valid' });
+    expect(await verifyStaffToken(KEY, notBefore, NOW)).toEqual({ ok: false, reason: 'not_yet_valid' });
   });
 
-  it('are refused when signed with another key, forged or signed by nobody', () => {
-    expect(verifyStaffToken(OTHER_KEY, token(), NOW)).toEqual({ ok: false, reason: 'bad_signature' });
+  it('are refused when signed with another key, forged or signed by nobody', async () => {
+    expect(await verifyStaffToken(OTHER_KEY, await token(), NOW)).toEqual({
+      ok: false,
+      reason: 'bad_signature',
+    });
     const forged = craft(validPayload(), undefined, OTHER_KEY);
-    expect(verifyStaffToken(KEY, forged, NOW)).toEqual({ ok: false, reason: 'bad_signature' });
-    const [header, payload] = token().split('.');
-    expect(verifyStaffToken(KEY, `${header}.${payload}.`, NOW)).toEqual({ ok: false, reason: 'malformed' });
+    expect(await verifyStaffToken(KEY, forged, NOW)).toEqual({ ok: false, reason: 'bad_signature' });
+    const [header, payload] = (await token()).split('.');
+    expect(await verifyStaffToken(KEY, `${header}.${payload}.`, NOW)).toEqual({
+      ok: false,
+      reason: 'malformed',
+    });
   });
 
-  it('refuse "alg": "none" and every algorithm but HS256, whatever the signature', () => {
+  it('refuse "alg": "none" and every algorithm but HS256, whatever the signature', async () => {
     const payload = validPayload();
     const unsigned = `${encode({ alg: 'none', typ: 'JWT' })}.${encode(payload)}.`;
-    expect(verifyStaffToken(KEY, unsigned, NOW)).toEqual({ ok: false, reason: 'unsupported_algorithm' });
+    expect(await verifyStaffToken(KEY, unsigned, NOW)).toEqual({
+      ok: false,
+      reason: 'unsupported_algorithm',
+    });
     for (const alg of ['none', 'None', 'HS512', 'RS256', 'hs256', undefined]) {
-      expect(verifyStaffToken(KEY, craft(payload, { alg, typ: 'JWT' }), NOW)).toEqual({
+      expect(await verifyStaffToken(KEY, craft(payload, { alg, typ: 'JWT' }), NOW)).toEqual({
         ok: false,
         reason: 'unsupported_algorithm',
       });
     }
     const critical = craft(payload, { alg: 'HS256', crit: ['exp'], exp: 1 });
-    expect(verifyStaffToken(KEY, critical, NOW)).toEqual({ ok: false, reason: 'unsupported_algorithm' });
+    expect(await verifyStaffToken(KEY, critical, NOW)).toEqual({
+      ok: false,
+      reason: 'unsupported_algorithm',
+    });
   });
 
-  it('are refused when the payload was changed, e.g. to add a group', () => {
-    const [header, , signature] = token().split('.');
+  it('are refused when the payload was changed, e.g. to add a group', async () => {
+    const [header, , signature] = (await token()).split('.');
     const elevated = encode({ ...validPayload(), 'cognito:groups': ['marketing', 'privacy'] });
-    expect(verifyStaffToken(KEY, `${header}.${elevated}.${signature}`, NOW)).toEqual({
+    expect(await verifyStaffToken(KEY, `${header}.${elevated}.${signature}`, NOW)).toEqual({
       ok: false,
       reason: 'bad_signature',
     });
   });
 
-  it('never verify with one character changed anywhere', () => {
-    const issued = token();
+  it('never verify with one character changed anywhere', async () => {
+    const issued = await token();
     const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.';
-    fc.assert(
-      fc.property(fc.nat(issued.length - 1), fc.constantFrom(...alphabet), (index, replacement) => {
-        fc.pre(issued[index] !== replacement);
-        const changed = `${issued.slice(0, index)}${replacement}${issued.slice(index + 1)}`;
-        expect(verifyStaffToken(KEY, changed, NOW).ok).toBe(false);
-      }),
+    await fc.assert(
+      fc.asyncProperty(
+        fc.nat(issued.length - 1),
+        fc.constantFrom(...alphabet),
+        async (index, replacement) => {
+          fc.pre(issued[index] !== replacement);
+          const changed = `${issued.slice(0, index)}${replacement}${issued.slice(index + 1)}`;
+          expect((await verifyStaffToken(KEY, changed, NOW)).ok).toBe(false);
+        },
+      ),
     );
   });
 
@@ -172,8 +196,8 @@ describe('staff tokens', () => {
     ['groups that are not a list of strings', { 'cognito:groups': 'marketing' }, 'malformed'],
     ['an expiry that is not a number', { exp: `${NOW_SECONDS + 3600}` }, 'malformed'],
     ['an expiry before issue', { exp: NOW_SECONDS - 1 }, 'malformed'],
-  ])('are refused with %s, though correctly signed', (_, change, reason) => {
-    expect(verifyStaffToken(KEY, craft({ ...validPayload(), ...change }), NOW)).toEqual({
+  ])('are refused with %s, though correctly signed', async (_, change, reason) => {
+    expect(await verifyStaffToken(KEY, craft({ ...validPayload(), ...change }), NOW)).toEqual({
       ok: false,
       reason,
     });
@@ -188,22 +212,22 @@ describe('staff tokens', () => {
     ['characters outside base64url', `${encode({ alg: 'HS256' })}.e3+0.sig`],
     ['a signed payload that is not JSON', signSegments(encode({ alg: 'HS256' }), 'bm90IGpzb24')],
     ['a token too long to be ours', `${encode({ alg: 'HS256' })}.${'a'.repeat(9000)}.sig`],
-  ])('are refused when malformed: %s', (_, text) => {
-    expect(verifyStaffToken(KEY, text, NOW).ok).toBe(false);
+  ])('are refused when malformed: %s', async (_, text) => {
+    expect((await verifyStaffToken(KEY, text, NOW)).ok).toBe(false);
   });
 
-  it('never throws, whatever the text', () => {
-    fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.stringMatching(/^[A-Za-z0-9_.-]{0,200}$/)), (text) => {
-        expect(verifyStaffToken(KEY, text, NOW).ok).toBe(false);
+  it('never throws, whatever the text', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.string(), fc.stringMatching(/^[A-Za-z0-9_.-]{0,200}$/)), async (text) => {
+        expect((await verifyStaffToken(KEY, text, NOW)).ok).toBe(false);
       }),
     );
   });
 });
 
 describe('the authorizer context', () => {
-  it('is what the REST API Cognito authorizer passes: every claim a string, groups comma-separated', () => {
-    const check = verifyStaffToken(KEY, token({ groups: ['marketing', 'privacy'] }), NOW);
+  it('is what the REST API Cognito authorizer passes: every claim a string, groups comma-separated', async () => {
+    const check = await verifyStaffToken(KEY, await token({ groups: ['marketing', 'privacy'] }), NOW);
     if (!check.ok) throw new Error('the token should verify');
 
     expect(authorizerContext(check.claims)).toEqual({
@@ -221,7 +245,7 @@ describe('the authorizer context', () => {
     });
   });
 
-  it('has no groups claim for a user in no group', () => {
+  it('has no groups claim for a user in no group', async () => {
     const claims: StaffTokenClaims = { ...(validPayload() as unknown as StaffTokenClaims) };
     const { 'cognito:groups': _, ...withoutGroups } = claims;
     expect(authorizerContext(withoutGroups).claims).not.toHaveProperty('cognito:groups');
@@ -229,7 +253,7 @@ describe('the authorizer context', () => {
 });
 
 describe('the local signing key', () => {
-  it('is created on first use, readable by its owner only, and the same afterwards', () => {
+  it('is created on first use, readable by its owner only, and the same afterwards', async () => {
     const path = join(tempDir(), 'nested', 'staff-token-key');
     const key = loadOrCreateSigningKey(path);
 
@@ -239,7 +263,7 @@ describe('the local signing key', () => {
     expect(readFileSync(path, 'utf8').trim()).toBe(key.toString('base64url'));
   });
 
-  it('is refused with a way out when the file holds something else', () => {
+  it('is refused with a way out when the file holds something else', async () => {
     const path = join(tempDir(), 'staff-token-key');
     writeFileSync(path, 'short\n');
     expect(() => loadOrCreateSigningKey(path)).toThrow(/does not hold a staff token key \(delete it/);
@@ -350,13 +374,13 @@ describe('the local server with the staff authorizer', () => {
   });
 
   it('answers 401 for a valid token sent without the Bearer scheme', async () => {
-    expect((await get({ Authorization: localToken() })).status).toBe(401);
+    expect((await get({ Authorization: await localToken() })).status).toBe(401);
   });
 
   it('answers 401 once the token has expired', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(NOW);
-    const issued = localToken(NOW, 5);
+    const issued = await localToken(NOW, 5);
     vi.setSystemTime(new Date(NOW.getTime() + 5 * MINUTE));
 
     expect((await get({ Authorization: `Bearer ${issued}` })).status).toBe(401);
@@ -364,7 +388,7 @@ describe('the local server with the staff authorizer', () => {
   });
 
   it('passes a good token on as the Cognito authorizer would', async () => {
-    const response = await get({ authorization: `bearer ${localToken()}` });
+    const response = await get({ authorization: `bearer ${await localToken()}` });
 
     expect(response.status).toBe(200);
     expect(received).toHaveLength(1);
@@ -419,20 +443,23 @@ describe('npm run token', () => {
     [['--groups', 'sales', '--user', 'a b'], /--user/],
     [['--groups', 'sales', '--nope'], /Unknown option '--nope'/],
     [['--groups', 'sales', 'extra'], /positional/],
-  ])('refuses %j', (argv, message) => {
+  ])('refuses %j', async (argv, message) => {
     expect(() => parseTokenArgs(argv)).toThrow(TokenUsageError);
     expect(() => parseTokenArgs(argv)).toThrow(message);
   });
 
-  it('prints only the token on stdout, a token the server accepts, and exits 0', () => {
+  it('prints only the token on stdout, a token the server accepts, and exits 0', async () => {
     const keyFile = join(tempDir(), 'staff-token-key');
     const { out, err, io: streams } = io();
 
-    const code = runTokenCommand(['--groups', 'privacy', '--user', 'bob'], streams, { keyFile, now: NOW });
+    const code = await runTokenCommand(['--groups', 'privacy', '--user', 'bob'], streams, {
+      keyFile,
+      now: NOW,
+    });
 
     expect(code).toBe(0);
     expect(out).toHaveLength(1);
-    const check = verifyStaffToken(loadOrCreateSigningKey(keyFile), out[0] ?? '', NOW);
+    const check = await verifyStaffToken(loadOrCreateSigningKey(keyFile), out[0] ?? '', NOW);
     expect(check).toMatchObject({
       ok: true,
       claims: { 'cognito:username': 'bob', 'cognito:groups': ['privacy'] },
@@ -440,20 +467,20 @@ describe('npm run token', () => {
     expect(err.join('\n')).toMatch(/valid until 2026-11-22T11:00:00\.000Z/);
   });
 
-  it('exits 2 with the usage for an unknown group, printing no token', () => {
+  it('exits 2 with the usage for an unknown group, printing no token', async () => {
     const { out, err, io: streams } = io();
 
-    expect(runTokenCommand(['--groups', 'admins'], streams, { keyFile: join(tempDir(), 'k') })).toBe(2);
+    expect(await runTokenCommand(['--groups', 'admins'], streams, { keyFile: join(tempDir(), 'k') })).toBe(2);
     expect(out).toEqual([]);
     expect(err.join('\n')).toMatch(/Unknown group "admins"[\s\S]*Usage: npm run token/);
   });
 
-  it('exits 1 when the key file is unusable', () => {
+  it('exits 1 when the key file is unusable', async () => {
     const keyFile = join(tempDir(), 'staff-token-key');
     writeFileSync(keyFile, 'not a key');
     const { out, err, io: streams } = io();
 
-    expect(runTokenCommand(['--groups', 'sales'], streams, { keyFile })).toBe(1);
+    expect(await runTokenCommand(['--groups', 'sales'], streams, { keyFile })).toBe(1);
     expect(out).toEqual([]);
     expect(err.join('\n')).toMatch(/Could not make a token: .*does not hold a staff token key/);
   });

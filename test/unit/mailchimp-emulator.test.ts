@@ -6,7 +6,7 @@ import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import mailchimp from '@mailchimp/mailchimp_marketing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type MemberJson, mailchimpEmulatorService } from '../../local/mailchimp-emulator.ts';
+import { type MemberJson, mailchimpEmulatorService } from '../../local/mailchimp-emulator/index.ts';
 import { createRequestListener } from '../../local/server.ts';
 import { subscriberHash } from '../../shared/domain/subscriber-hash.ts';
 import { exampleConfig } from '../support/config.ts';

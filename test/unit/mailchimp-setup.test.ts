@@ -10,7 +10,7 @@ import {
   SetupError,
   type SetupOptions,
 } from '../../infra/commands/mailchimp-setup.ts';
-import { mailchimpEmulatorService } from '../../local/mailchimp-emulator.ts';
+import { mailchimpEmulatorService } from '../../local/mailchimp-emulator/index.ts';
 import { createRequestListener } from '../../local/server.ts';
 import { exampleConfig } from '../support/config.ts';
 import { listenOnEphemeralPort } from '../support/servers.ts';
