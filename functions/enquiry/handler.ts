@@ -12,8 +12,8 @@ import { turnstileVerifier } from '#shared/adapters/turnstile.ts';
 import { now } from '#shared/clock.ts';
 import { readFunctionConfig } from '#shared/config.ts';
 import { contactDependencies } from '#shared/dependencies.ts';
+import { httpEdge } from '#shared/http/edge.ts';
 import { type EnquiryBody, enquiryBody } from '#shared/http/enquiry-body.ts';
-import { httpResponses } from '#shared/http/error-handler.ts';
 import { NotFoundError } from '#shared/http/errors.ts';
 import { basePath, wantsJson } from '#shared/http/request.ts';
 import { htmlPage, jsonResponse, seeOther } from '#shared/http/responses.ts';
@@ -63,7 +63,7 @@ async function route(event: APIGatewayProxyEvent & EnquiryBody): Promise<APIGate
 }
 
 export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
-  .use(httpResponses({ allowedOrigins: config.app.allowedOrigins }))
+  .use(httpEdge({ allowedOrigins: config.app.allowedOrigins }))
   .use(enquiryBody())
   .handler(route);
 

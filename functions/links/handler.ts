@@ -9,7 +9,7 @@ import { now } from '#shared/clock.ts';
 import { readFunctionConfig } from '#shared/config.ts';
 import { contactDependencies } from '#shared/dependencies.ts';
 import { parseBody } from '#shared/http/body.ts';
-import { httpResponses } from '#shared/http/error-handler.ts';
+import { httpEdge } from '#shared/http/edge.ts';
 import { HttpError, NotFoundError } from '#shared/http/errors.ts';
 import {
   confirmedPage,
@@ -102,5 +102,5 @@ async function formFields(event: APIGatewayProxyEvent): Promise<ReadonlyMap<stri
 }
 
 export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
-  .use(httpResponses({ allowedOrigins: config.app.allowedOrigins }))
+  .use(httpEdge({ allowedOrigins: config.app.allowedOrigins }))
   .handler(route);

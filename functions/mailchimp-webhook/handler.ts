@@ -18,7 +18,7 @@ import {
 } from '#shared/domain/mailchimp-webhook.ts';
 import { parseWebhookSecret } from '#shared/domain/webhook-secret.ts';
 import { parseBody } from '#shared/http/body.ts';
-import { httpResponses } from '#shared/http/error-handler.ts';
+import { httpEdge } from '#shared/http/edge.ts';
 import { HttpError, NotFoundError } from '#shared/http/errors.ts';
 import { header } from '#shared/http/request.ts';
 import { textResponse } from '#shared/http/responses.ts';
@@ -76,5 +76,5 @@ function accepted(outcome: string): APIGatewayProxyResult {
 }
 
 export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
-  .use(httpResponses({ allowedOrigins: [] }))
+  .use(httpEdge({ allowedOrigins: [] }))
   .handler(route);

@@ -16,7 +16,7 @@ import { now } from '#shared/clock.ts';
 import { readFunctionConfig } from '#shared/config.ts';
 import { parseKeyRing } from '#shared/domain/tokens.ts';
 import { toCsv } from '#shared/http/csv.ts';
-import { httpResponses } from '#shared/http/error-handler.ts';
+import { httpEdge } from '#shared/http/edge.ts';
 import { NotFoundError } from '#shared/http/errors.ts';
 import { apiBaseUrl, header } from '#shared/http/request.ts';
 import { jsonResponse } from '#shared/http/responses.ts';
@@ -126,5 +126,5 @@ function wantsCsv(event: APIGatewayProxyEvent): boolean {
 }
 
 export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
-  .use(httpResponses({ allowedOrigins: config.app.allowedOrigins, jsonOnly: true }))
+  .use(httpEdge({ allowedOrigins: config.app.allowedOrigins, jsonOnly: true }))
   .handler(route);

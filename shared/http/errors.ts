@@ -1,6 +1,7 @@
 /**
- * The errors a request can end in. Each carries its HTTP status and whether its message may be shown;
- * `shared/http/error-handler.ts` turns them into responses in one place.
+ * The errors a request can end in. Each carries its HTTP status and whether its message may be shown
+ * (middy's `statusCode`/`expose` convention); `asHttpError` is the one place an error thrown anywhere is
+ * given its HTTP meaning, and `shared/http/error-handler.ts` turns that into a response.
  */
 import type { FieldErrors } from '../domain/enquiry.ts';
 
@@ -84,4 +85,9 @@ export class ServiceUnavailableError extends HttpError {
     // Its code and message are fixed and safe to show: the caller should know to try again.
     super(503, code, 'Service temporarily unavailable, please try again', { ...options, expose: true });
   }
+}
+
+/** The HTTP meaning of an error thrown by a handler or use case; undefined for anything unexpected (a 500). */
+export function asHttpError(error: unknown): HttpError | undefined {
+  return error instanceof HttpError ? error : undefined;
 }

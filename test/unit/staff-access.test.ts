@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { admittedGroups, ROUTES } from '../../infra/routes.ts';
 import { parseGroupsClaim, STAFF_GROUPS, type StaffGroup } from '../../shared/domain/staff-access.ts';
-import { httpResponses } from '../../shared/http/error-handler.ts';
+import { httpEdge } from '../../shared/http/edge.ts';
 import { ForbiddenError, UnauthorizedError } from '../../shared/http/errors.ts';
 import { requireStaff } from '../../shared/http/staff-auth.ts';
 import { restEvent } from '../handler/events.ts';
@@ -161,7 +161,7 @@ describe('requireStaff', () => {
 
 describe('a staff handler refusing a caller', () => {
   const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
-    .use(httpResponses({ allowedOrigins: ['https://staff.example.co.uk'] }))
+    .use(httpEdge({ allowedOrigins: ['https://staff.example.co.uk'] }))
     .handler(async (event) => {
       const staff = requireStaff(event, admittedGroups(event.httpMethod, event.resource));
       return { statusCode: 200, body: JSON.stringify({ groups: staff.groups }) };
