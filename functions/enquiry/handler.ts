@@ -17,6 +17,7 @@ import { type EnquiryBody, enquiryBody } from '#shared/http/enquiry-body.ts';
 import { NotFoundError } from '#shared/http/errors.ts';
 import { basePath, wantsJson } from '#shared/http/request.ts';
 import { htmlPage, jsonResponse, seeOther } from '#shared/http/responses.ts';
+import { getOrHead, routeByResource } from '#shared/http/router.ts';
 import { type SubmitEnquiryDeps, submitEnquiry } from '#shared/use-cases/submit-enquiry.ts';
 
 export const THANK_YOU_PATH = '/enquiries/thank-you';
@@ -50,11 +51,12 @@ export const dependencies: SubmitEnquiryDeps = {
   newId: randomUUID,
 };
 
-async function route(event: APIGatewayProxyEvent & EnquiryBody): Promise<APIGatewayProxyResult> {
-  if ((event.httpMethod === 'GET' || event.httpMethod === 'HEAD') && event.resource === THANK_YOU_PATH) {
-    return htmlPage(200, 'Thank you', '<p>We have received your enquiry and will reply soon.</p>');
-  }
-  if (event.httpMethod !== 'POST' || !event.enquiry) throw new NotFoundError();
+async function thankYou(): Promise<APIGatewayProxyResult> {
+  return htmlPage(200, 'Thank you', '<p>We have received your enquiry and will reply soon.</p>');
+}
+
+async function receiveEnquiry(event: APIGatewayProxyEvent & EnquiryBody): Promise<APIGatewayProxyResult> {
+  if (!event.enquiry) throw new NotFoundError();
   const receipt = await submitEnquiry(dependencies, event.enquiry);
   if (wantsJson(event)) return jsonResponse(201, { id: receipt.id, status: 'received' });
   // Redirect targets come only from config (validated against allowedOrigins), never from the request.
@@ -65,7 +67,12 @@ async function route(event: APIGatewayProxyEvent & EnquiryBody): Promise<APIGate
 export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
   .use(httpEdge({ allowedOrigins: config.app.allowedOrigins }))
   .use(enquiryBody())
-  .handler(route);
+  .handler(
+    routeByResource([
+      { method: 'POST', resource: '/enquiries', handler: receiveEnquiry },
+      ...getOrHead(THANK_YOU_PATH, thankYou),
+    ]),
+  );
 
 /** SES is only loaded when the first email is sent, keeping it out of the module-load path. */
 function lazySesMailer(from: string): Mailer {

@@ -19,9 +19,10 @@ import {
 import { parseWebhookSecret } from '#shared/domain/webhook-secret.ts';
 import { parseBody } from '#shared/http/body.ts';
 import { httpEdge } from '#shared/http/edge.ts';
-import { HttpError, NotFoundError } from '#shared/http/errors.ts';
+import { HttpError } from '#shared/http/errors.ts';
 import { header } from '#shared/http/request.ts';
 import { textResponse } from '#shared/http/responses.ts';
+import { getOrHead, routeByResource } from '#shared/http/router.ts';
 import { log } from '#shared/log.ts';
 import { applyWebhook, type WebhookDeps } from '#shared/use-cases/mailchimp-webhook.ts';
 
@@ -39,11 +40,14 @@ export const dependencies: WebhookDeps = {
   newId: randomUUID,
 };
 
-async function route(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
-  // MailChimp's validation GET: answered without side effects or information.
-  if (event.httpMethod === 'GET' || event.httpMethod === 'HEAD') return textResponse(200, 'OK\n');
-  if (event.httpMethod !== 'POST') throw new NotFoundError();
+const WEBHOOK_PATH = '/webhooks/mailchimp';
 
+/** MailChimp's validation GET: answered without side effects or information. */
+async function validation(): Promise<APIGatewayProxyResult> {
+  return textResponse(200, 'OK\n');
+}
+
+async function delivery(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   const secret = await webhookSecret();
   const rawBody = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
   if (!urlKeyMatches(event.queryStringParameters?.key, secret.urlKey)) return refused('url_key');
@@ -77,4 +81,9 @@ function accepted(outcome: string): APIGatewayProxyResult {
 
 export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
   .use(httpEdge({ allowedOrigins: [] }))
-  .handler(route);
+  .handler(
+    routeByResource([
+      ...getOrHead(WEBHOOK_PATH, validation),
+      { method: 'POST', resource: WEBHOOK_PATH, handler: delivery },
+    ]),
+  );
