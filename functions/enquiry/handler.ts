@@ -18,6 +18,7 @@ import { NotFoundError } from '#shared/http/errors.ts';
 import { basePath, wantsJson } from '#shared/http/request.ts';
 import { htmlPage, jsonResponse, seeOther } from '#shared/http/responses.ts';
 import { getOrHead, routeByResource } from '#shared/http/router.ts';
+import { logContext } from '#shared/log.ts';
 import { type SubmitEnquiryDeps, submitEnquiry } from '#shared/use-cases/submit-enquiry.ts';
 
 export const THANK_YOU_PATH = '/enquiries/thank-you';
@@ -65,6 +66,7 @@ async function receiveEnquiry(event: APIGatewayProxyEvent & EnquiryBody): Promis
 }
 
 export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
+  .use(logContext())
   .use(httpEdge({ allowedOrigins: config.app.allowedOrigins }))
   .use(enquiryBody())
   .handler(

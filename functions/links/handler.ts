@@ -21,6 +21,7 @@ import {
 } from '#shared/http/link-pages.ts';
 import { textResponse } from '#shared/http/responses.ts';
 import { getOrHead, routeByResource } from '#shared/http/router.ts';
+import { logContext } from '#shared/log.ts';
 import {
   checkLink,
   confirm,
@@ -115,6 +116,7 @@ async function formFields(event: APIGatewayProxyEvent): Promise<ReadonlyMap<stri
 }
 
 export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
+  .use(logContext())
   .use(httpEdge({ allowedOrigins: config.app.allowedOrigins }))
   .handler(
     routeByResource(

@@ -23,7 +23,7 @@ import { HttpError } from '#shared/http/errors.ts';
 import { header } from '#shared/http/request.ts';
 import { textResponse } from '#shared/http/responses.ts';
 import { getOrHead, routeByResource } from '#shared/http/router.ts';
-import { log } from '#shared/log.ts';
+import { log, logContext } from '#shared/log.ts';
 import { applyWebhook, type WebhookDeps } from '#shared/use-cases/mailchimp-webhook.ts';
 
 const config = readFunctionConfig();
@@ -80,6 +80,7 @@ function accepted(outcome: string): APIGatewayProxyResult {
 }
 
 export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
+  .use(logContext())
   .use(httpEdge({ allowedOrigins: [] }))
   .handler(
     routeByResource([

@@ -22,6 +22,7 @@ import { apiBaseUrl, header } from '#shared/http/request.ts';
 import { jsonResponse } from '#shared/http/responses.ts';
 import { routeByResource } from '#shared/http/router.ts';
 import { requireStaff } from '#shared/http/staff-auth.ts';
+import { logContext } from '#shared/log.ts';
 import {
   type ListResult,
   listAuditTrail,
@@ -146,6 +147,7 @@ function wantsCsv(event: APIGatewayProxyEvent): boolean {
 }
 
 export const handler = middy<StaffEvent, APIGatewayProxyResult>()
+  .use(logContext())
   .use(httpEdge({ allowedOrigins: config.app.allowedOrigins, jsonOnly: true }))
   .use(staffCaller)
   .handler(
