@@ -3,6 +3,7 @@
  * conventional SDK v3 handler, time inside the handler per request, the local runner's throughput, and a
  * large marketing-list export through the staff API (BENCH_EXPORT_CONTACTS people, 100,000 by default).
  * Prints a table and writes bench/results.json. Benchmarks, not assertions: numbers vary by machine.
+ * `npm run bench -- --cold-start-only` stops after bundle sizes and cold starts (a couple of minutes).
  */
 import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
@@ -19,6 +20,7 @@ import { measureLocalThroughput, type ThroughputResult } from './throughput.ts';
 const BUILD_DIR = join(import.meta.dirname, '.build');
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 25);
 const EXPORT_CONTACTS = Number(process.env.BENCH_EXPORT_CONTACTS ?? 100_000);
+const COLD_START_ONLY = process.argv.includes('--cold-start-only');
 // Stand-ins for values CloudFormation fills in at deploy time.
 const DEPLOY_TIME_ENV = {
   TABLE_NAME: 'ConsentDeskBench',
@@ -53,8 +55,9 @@ interface BenchResults {
     };
   };
   readonly handlerOverheadUs: Record<string, { readonly p50: number; readonly p99: number }>;
-  readonly localThroughput: ThroughputResult;
-  readonly staffExport: ExportResult;
+  /** Absent when run with --cold-start-only. */
+  readonly localThroughput?: ThroughputResult;
+  readonly staffExport?: ExportResult;
   readonly environment: Record<string, string | number>;
 }
 
@@ -93,12 +96,17 @@ async function main(): Promise<void> {
   const loadMedian = (name: string) => round1(median(cold.get(name)?.map((s) => s.moduleLoadMs) ?? []));
   const firstCallMedian = (name: string) => round1(median(cold.get(name)?.map((s) => s.firstCallMs) ?? []));
 
-  console.log('Handler overhead…');
-  const overhead = await measureEnquiryOverhead(3000);
-  console.log('Local throughput…');
-  const throughput = await measureLocalThroughput(1000, 8);
-  console.log(`Staff export: seeding ${EXPORT_CONTACTS} people, then GET /contacts as CSV…`);
-  const staffExport = await measureStaffExport(EXPORT_CONTACTS);
+  let overhead: { p50: number; p99: number } | undefined;
+  let throughput: ThroughputResult | undefined;
+  let staffExport: ExportResult | undefined;
+  if (!COLD_START_ONLY) {
+    console.log('Handler overhead…');
+    overhead = await measureEnquiryOverhead(3000);
+    console.log('Local throughput…');
+    throughput = await measureLocalThroughput(1000, 8);
+    console.log(`Staff export: seeding ${EXPORT_CONTACTS} people, then GET /contacts as CSV…`);
+    staffExport = await measureStaffExport(EXPORT_CONTACTS);
+  }
 
   const results: BenchResults = {
     functions: Object.fromEntries(
@@ -121,7 +129,7 @@ async function main(): Promise<void> {
         firstCallMsMedian: firstCallMedian('conventional'),
       },
     },
-    handlerOverheadUs: { enquiry: overhead },
+    handlerOverheadUs: overhead ? { enquiry: overhead } : {},
     localThroughput: throughput,
     staffExport,
     environment: {
@@ -206,10 +214,14 @@ function printTable(results: BenchResults): void {
   const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0))) ?? [];
   for (const row of rows) console.log(row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  '));
   const t = results.localThroughput;
+  const e = results.staffExport;
+  if (!t || !e) {
+    console.log('written to bench/results.json');
+    return;
+  }
   console.log(
     `\nlocal throughput: ${t.requestsPerSecond} enquiries/s (${t.requests} requests, ${t.concurrency} concurrent; p50 ${t.p50Ms} ms, p99 ${t.p99Ms} ms)`,
   );
-  const e = results.staffExport;
   console.log(
     `staff export: ${e.rowsExported} rows, the lists of ${e.topics.join(' and ')} (${e.csvMegabytes} MB CSV, ${e.pages} pages of ${e.pageSize}) in ${e.exportSeconds} s (${e.rowsPerSecond} rows/s); ` +
       `local server RSS ${e.serverRssBeforeMb} MB before, peak ${e.serverRssPeakMb} MB; ` +

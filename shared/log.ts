@@ -1,11 +1,34 @@
 /**
- * Structured JSON logs. Callers pass only what is safe to keep: ids, counts, codes, durations.
- * Never pass names, addresses, message text or request bodies: the log is not a place for personal data.
+ * Structured JSON logs, each line carrying the invocation it belongs to (Lambda request id, function
+ * name, cold start) once a handler uses `logContext()`. Callers pass only what is safe to keep: ids,
+ * counts, codes, durations. Never names, addresses, message text or request bodies: the log is not a
+ * place for personal data, and the details type admits no objects that could carry them.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { MiddlewareObj } from '@middy/core';
+import type { Context } from 'aws-lambda';
+
 type Safe = string | number | boolean | undefined;
 
+interface InvocationContext {
+  readonly awsRequestId: string;
+  readonly functionName: string;
+  readonly coldStart: boolean;
+}
+
+// Per invocation rather than per module: local mode serves concurrent requests in one process.
+const invocation = new AsyncLocalStorage<InvocationContext>();
+// Provisioned concurrency initialises ahead of traffic, so its first invocation is not a cold start.
+let coldStart = process.env.AWS_LAMBDA_INITIALIZATION_TYPE !== 'provisioned-concurrency';
+
 function write(level: 'info' | 'warn' | 'error', event: string, details: Record<string, Safe>): void {
-  const line = JSON.stringify({ level, event, time: new Date().toISOString(), ...details });
+  const line = JSON.stringify({
+    level,
+    event,
+    time: new Date().toISOString(),
+    ...invocation.getStore(),
+    ...details,
+  });
   if (level === 'error') console.error(line);
   else if (level === 'warn') console.warn(line);
   else console.log(line);
@@ -16,6 +39,20 @@ export const log = {
   warn: (event: string, details: Record<string, Safe> = {}) => write('warn', event, details),
   error: (event: string, details: Record<string, Safe> = {}) => write('error', event, details),
 };
+
+/** Middy middleware, first in the chain: every line logged while the invocation runs carries its context. */
+export function logContext(): MiddlewareObj<unknown, unknown, Error, Context> {
+  return {
+    before: ({ context }) => {
+      invocation.enterWith({
+        awsRequestId: context.awsRequestId,
+        functionName: context.functionName,
+        coldStart,
+      });
+      coldStart = false;
+    },
+  };
+}
 
 /** An error's class and stack are safe to log; its message might quote input, so it is left out. */
 export function describeError(error: unknown): Record<string, Safe> {

@@ -14,10 +14,12 @@ import { readFunctionConfig } from '#shared/config.ts';
 import { contactDependencies } from '#shared/dependencies.ts';
 import { NotFoundError } from '#shared/domain/errors.ts';
 import { parseKeyRing } from '#shared/domain/tokens.ts';
+import { httpEdge } from '#shared/http/edge.ts';
 import { type EnquiryBody, enquiryBody } from '#shared/http/enquiry-body.ts';
-import { httpResponses } from '#shared/http/error-handler.ts';
 import { basePath, wantsJson } from '#shared/http/request.ts';
 import { htmlPage, jsonResponse, seeOther } from '#shared/http/responses.ts';
+import { getOrHead, routeByResource } from '#shared/http/router.ts';
+import { logContext } from '#shared/log.ts';
 import type { Mailer } from '#shared/ports/mailer.ts';
 import { type SubmitEnquiryDeps, submitEnquiry } from '#shared/use-cases/submit-enquiry.ts';
 
@@ -51,11 +53,12 @@ export const dependencies: SubmitEnquiryDeps = {
   newId: randomUUID,
 };
 
-async function route(event: APIGatewayProxyEvent & EnquiryBody): Promise<APIGatewayProxyResult> {
-  if ((event.httpMethod === 'GET' || event.httpMethod === 'HEAD') && event.resource === THANK_YOU_PATH) {
-    return htmlPage(200, 'Thank you', '<p>We have received your enquiry and will reply soon.</p>');
-  }
-  if (event.httpMethod !== 'POST' || !event.enquiry) throw new NotFoundError();
+async function thankYou(): Promise<APIGatewayProxyResult> {
+  return htmlPage(200, 'Thank you', '<p>We have received your enquiry and will reply soon.</p>');
+}
+
+async function receiveEnquiry(event: APIGatewayProxyEvent & EnquiryBody): Promise<APIGatewayProxyResult> {
+  if (!event.enquiry) throw new NotFoundError();
   const receipt = await submitEnquiry(dependencies, event.enquiry);
   if (wantsJson(event)) return jsonResponse(201, { id: receipt.id, status: 'received' });
   // Redirect targets come only from config (validated against allowedOrigins), never from the request.
@@ -64,9 +67,15 @@ async function route(event: APIGatewayProxyEvent & EnquiryBody): Promise<APIGate
 }
 
 export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
-  .use(httpResponses({ allowedOrigins: config.app.allowedOrigins }))
+  .use(logContext())
+  .use(httpEdge({ allowedOrigins: config.app.allowedOrigins }))
   .use(enquiryBody())
-  .handler(route);
+  .handler(
+    routeByResource([
+      { method: 'POST', resource: '/enquiries', handler: receiveEnquiry },
+      ...getOrHead(THANK_YOU_PATH, thankYou),
+    ]),
+  );
 
 /** SES is only loaded when the first email is sent, keeping it out of the module-load path. */
 function lazySesMailer(from: string): Mailer {

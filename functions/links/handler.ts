@@ -8,9 +8,8 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { now } from '#shared/clock.ts';
 import { readFunctionConfig } from '#shared/config.ts';
 import { contactDependencies, linkSigningKeys } from '#shared/dependencies.ts';
-import { NotFoundError } from '#shared/domain/errors.ts';
 import { parseBody } from '#shared/http/body.ts';
-import { httpResponses } from '#shared/http/error-handler.ts';
+import { httpEdge } from '#shared/http/edge.ts';
 import { HttpError } from '#shared/http/errors.ts';
 import {
   confirmedPage,
@@ -21,6 +20,8 @@ import {
   unsubscribePage,
 } from '#shared/http/link-pages.ts';
 import { textResponse } from '#shared/http/responses.ts';
+import { getOrHead, routeByResource } from '#shared/http/router.ts';
+import { logContext } from '#shared/log.ts';
 import {
   checkLink,
   confirm,
@@ -43,52 +44,64 @@ export const dependencies: LinkDeps = {
 
 const organisation = config.app.organisation.name;
 
-async function route(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+/** GET and HEAD show the page for a link; POST acts on it and shows the outcome. */
+async function unsubscribeLink(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+  const token = event.queryStringParameters?.token;
+  const claims = await checkLink(dependencies, token, 'unsubscribe');
+  if (event.httpMethod !== 'POST') return unsubscribePage(organisation, token ?? '');
+  const oneClick = (await formFields(event)).get('List-Unsubscribe')?.includes('One-Click') ?? false;
+  await unsubscribe(dependencies, claims);
+  // RFC 8058 one-click: a plain 200, no redirect, no cookie; the same answer on every repeat.
+  return oneClick ? textResponse(200, 'Unsubscribed.\n') : unsubscribedPage(organisation);
+}
+
+async function confirmLink(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+  const token = event.queryStringParameters?.token;
+  const claims = await checkLink(dependencies, token, 'confirm');
+  if (event.httpMethod !== 'POST') return confirmPage(organisation, token ?? '');
+  return confirmedPage(organisation, (await confirm(dependencies, claims)) === 'changed');
+}
+
+async function preferencesLink(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   const token = event.queryStringParameters?.token;
   const write = event.httpMethod === 'POST';
-  if (!write && event.httpMethod !== 'GET' && event.httpMethod !== 'HEAD') throw new NotFoundError();
-  try {
-    switch (event.resource) {
-      case '/unsubscribe': {
-        const claims = await checkLink(dependencies, token, 'unsubscribe');
-        if (!write) return unsubscribePage(organisation, token ?? '');
-        const oneClick = (await formFields(event)).get('List-Unsubscribe')?.includes('One-Click') ?? false;
-        await unsubscribe(dependencies, claims);
-        // RFC 8058 one-click: a plain 200, no redirect, no cookie; the same answer on every repeat.
-        return oneClick ? textResponse(200, 'Unsubscribed.\n') : unsubscribedPage(organisation);
-      }
-      case '/confirm': {
-        const claims = await checkLink(dependencies, token, 'confirm');
-        if (!write) return confirmPage(organisation, token ?? '');
-        return confirmedPage(organisation, (await confirm(dependencies, claims)) === 'changed');
-      }
-      case '/preferences': {
-        const claims = await checkLink(dependencies, token, 'preferences');
-        if (write) {
-          const fields = await formFields(event);
-          await savePreferences(dependencies, claims, {
-            everything: fields.has('everything'),
-            ticked: new Set(fields.get('topics') ?? []),
-          });
-        }
-        const view = await viewPreferences(dependencies, claims);
-        return preferencesPage({
-          organisation,
-          token: token ?? '',
-          statement: config.app.preferenceCentre.statement.text,
-          topics: view.kind === 'topics' ? view.topics : undefined,
-          saved: write,
-        });
-      }
-      default:
-        throw new NotFoundError();
-    }
-  } catch (error) {
-    // Whatever is wrong with a link, the answer is the same and names no one.
-    if (error instanceof InvalidLinkError) return invalidLinkPage();
-    throw error;
+  const claims = await checkLink(dependencies, token, 'preferences');
+  if (write) {
+    const fields = await formFields(event);
+    await savePreferences(dependencies, claims, {
+      everything: fields.has('everything'),
+      ticked: new Set(fields.get('topics') ?? []),
+    });
   }
+  const view = await viewPreferences(dependencies, claims);
+  return preferencesPage({
+    organisation,
+    token: token ?? '',
+    statement: config.app.preferenceCentre.statement.text,
+    topics: view.kind === 'topics' ? view.topics : undefined,
+    saved: write,
+  });
 }
+
+/** Whatever is wrong with a link, the answer is the same and names no one. */
+function sameAnswerForInvalidLinks(
+  handler: (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>,
+): (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult> {
+  return async (event) => {
+    try {
+      return await handler(event);
+    } catch (error) {
+      if (error instanceof InvalidLinkError) return invalidLinkPage();
+      throw error;
+    }
+  };
+}
+
+const LINKS = {
+  '/unsubscribe': sameAnswerForInvalidLinks(unsubscribeLink),
+  '/confirm': sameAnswerForInvalidLinks(confirmLink),
+  '/preferences': sameAnswerForInvalidLinks(preferencesLink),
+};
 
 /** The posted form; an unreadable body is treated as empty, since the POST itself is the request. */
 async function formFields(event: APIGatewayProxyEvent): Promise<ReadonlyMap<string, readonly string[]>> {
@@ -101,5 +114,13 @@ async function formFields(event: APIGatewayProxyEvent): Promise<ReadonlyMap<stri
 }
 
 export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
-  .use(httpResponses({ allowedOrigins: config.app.allowedOrigins }))
-  .handler(route);
+  .use(logContext())
+  .use(httpEdge({ allowedOrigins: config.app.allowedOrigins }))
+  .handler(
+    routeByResource(
+      Object.entries(LINKS).flatMap(([resource, handler]) => [
+        ...getOrHead(resource, handler),
+        { method: 'POST' as const, resource, handler },
+      ]),
+    ),
+  );

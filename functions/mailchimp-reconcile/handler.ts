@@ -9,6 +9,7 @@ import { createReconcileCursorStore } from '#shared/adapters/dynamodb/reconcile-
 import { now } from '#shared/clock.ts';
 import { readFunctionConfig } from '#shared/config.ts';
 import { contactDependencies, documentClient } from '#shared/dependencies.ts';
+import { logContext } from '#shared/log.ts';
 import { mailchimpAudience } from '#shared/mailchimp-audience.ts';
 import { readMailchimpConfig } from '#shared/mailchimp-config.ts';
 import { type ReconcileResult, reconcile } from '#shared/use-cases/mailchimp-reconcile.ts';
@@ -28,4 +29,4 @@ async function reconcileMailchimp(_event: ScheduledEvent, context: Context): Pro
   );
 }
 
-export const handler = middy<ScheduledEvent, ReconcileResult>().handler(reconcileMailchimp);
+export const handler = middy<ScheduledEvent, ReconcileResult>().use(logContext()).handler(reconcileMailchimp);

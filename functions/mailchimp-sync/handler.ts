@@ -9,6 +9,7 @@ import { decodeContactChanges } from '#shared/adapters/dynamodb/stream-records.t
 import { now } from '#shared/clock.ts';
 import { readFunctionConfig } from '#shared/config.ts';
 import { contactDependencies, linkSigningKeys } from '#shared/dependencies.ts';
+import { logContext } from '#shared/log.ts';
 import { mailchimpAudience } from '#shared/mailchimp-audience.ts';
 import { parseMemberLinkConfig, readMailchimpConfig } from '#shared/mailchimp-config.ts';
 import { syncStreamBatch } from '#shared/use-cases/mailchimp-sync.ts';
@@ -36,4 +37,6 @@ async function syncBatch(event: DynamoDBStreamEvent): Promise<DynamoDBBatchRespo
   );
 }
 
-export const handler = middy<DynamoDBStreamEvent, DynamoDBBatchResponse>().handler(syncBatch);
+export const handler = middy<DynamoDBStreamEvent, DynamoDBBatchResponse>()
+  .use(logContext())
+  .handler(syncBatch);

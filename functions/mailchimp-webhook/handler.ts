@@ -10,7 +10,6 @@ import { secretValue } from '#shared/adapters/secrets.ts';
 import { now } from '#shared/clock.ts';
 import { readFunctionConfig } from '#shared/config.ts';
 import { contactDependencies } from '#shared/dependencies.ts';
-import { NotFoundError } from '#shared/domain/errors.ts';
 import {
   deliveryId,
   parseDelivery,
@@ -19,11 +18,12 @@ import {
 } from '#shared/domain/mailchimp-webhook.ts';
 import { parseWebhookSecret } from '#shared/domain/webhook-secret.ts';
 import { parseBody } from '#shared/http/body.ts';
-import { httpResponses } from '#shared/http/error-handler.ts';
+import { httpEdge } from '#shared/http/edge.ts';
 import { HttpError } from '#shared/http/errors.ts';
 import { header } from '#shared/http/request.ts';
 import { textResponse } from '#shared/http/responses.ts';
-import { log } from '#shared/log.ts';
+import { getOrHead, routeByResource } from '#shared/http/router.ts';
+import { log, logContext } from '#shared/log.ts';
 import { applyWebhook, type WebhookDeps } from '#shared/use-cases/mailchimp-webhook.ts';
 
 const config = readFunctionConfig({ required: ['emailHashKey', 'mailchimpWebhookSecret'] });
@@ -36,11 +36,14 @@ export const dependencies: WebhookDeps = {
   newId: randomUUID,
 };
 
-async function route(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
-  // MailChimp's validation GET: answered without side effects or information.
-  if (event.httpMethod === 'GET' || event.httpMethod === 'HEAD') return textResponse(200, 'OK\n');
-  if (event.httpMethod !== 'POST') throw new NotFoundError();
+const WEBHOOK_PATH = '/webhooks/mailchimp';
 
+/** MailChimp's validation GET: answered without side effects or information. */
+async function validation(): Promise<APIGatewayProxyResult> {
+  return textResponse(200, 'OK\n');
+}
+
+async function delivery(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   const secret = await webhookSecret();
   const rawBody = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
   if (!urlKeyMatches(event.queryStringParameters?.key, secret.urlKey)) return refused('url_key');
@@ -73,5 +76,11 @@ function accepted(outcome: string): APIGatewayProxyResult {
 }
 
 export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
-  .use(httpResponses({ allowedOrigins: [] }))
-  .handler(route);
+  .use(logContext())
+  .use(httpEdge({ allowedOrigins: [] }))
+  .handler(
+    routeByResource([
+      ...getOrHead(WEBHOOK_PATH, validation),
+      { method: 'POST', resource: WEBHOOK_PATH, handler: delivery },
+    ]),
+  );

@@ -4,7 +4,7 @@
  * admits only the groups shared/domain/staff-routes.ts names for it (deny by default).
  */
 import { randomUUID } from 'node:crypto';
-import middy from '@middy/core';
+import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { createContactsRepository } from '#shared/adapters/dynamodb/contacts-store.ts';
 import { createStaffReads } from '#shared/adapters/dynamodb/staff-reads.ts';
@@ -12,13 +12,15 @@ import { signedPageCursors } from '#shared/adapters/page-cursors.ts';
 import { now } from '#shared/clock.ts';
 import { readFunctionConfig } from '#shared/config.ts';
 import { documentClient, linkSigningKeys } from '#shared/dependencies.ts';
-import { NotFoundError } from '#shared/domain/errors.ts';
+import { UnauthorizedError } from '#shared/domain/errors.ts';
 import { admittedGroups } from '#shared/domain/staff-routes.ts';
 import { toCsv } from '#shared/http/csv.ts';
-import { httpResponses } from '#shared/http/error-handler.ts';
+import { httpEdge } from '#shared/http/edge.ts';
 import { apiBaseUrl, header } from '#shared/http/request.ts';
 import { jsonResponse } from '#shared/http/responses.ts';
+import { routeByResource } from '#shared/http/router.ts';
 import { requireStaff } from '#shared/http/staff-auth.ts';
+import { logContext } from '#shared/log.ts';
 import type { MailableContact } from '#shared/ports/staff-reads.ts';
 import {
   type ListResult,
@@ -57,51 +59,70 @@ const CONTACT_COLUMNS = [
   { header: 'form', value: (row: MailableContact) => row.formId },
 ] as const;
 
-async function route(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
-  const identity = requireStaff(event, admittedGroups(event.httpMethod, event.resource));
-  const format = wantsCsv(event) && event.resource === '/contacts' ? 'csv' : 'json';
-  const request: StaffRequest = {
-    identity,
-    method: event.httpMethod,
-    route: event.resource,
-    requestId: event.requestContext?.requestId,
-    format,
-  };
-  const query = event.queryStringParameters ?? {};
-  const paging = { limit: query.limit, cursor: query.cursor };
+/** The staff request the use cases audit: who asked, for what and in which format. */
+interface StaffEvent extends APIGatewayProxyEvent {
+  staff?: StaffRequest;
+}
 
-  switch (event.resource) {
-    case '/contacts': {
-      const page = await listMailableContacts(dependencies, request, {
-        topic: query.topic,
-        basis: query.basis,
-        ...paging,
-      });
-      const response = listResponse(event, page);
-      if (format === 'json') return response;
-      return {
-        ...response,
-        headers: {
-          ...response.headers,
-          'Content-Type': 'text/csv; charset=utf-8',
-          'Content-Disposition': 'attachment; filename="contacts.csv"',
-        },
-        // Every page starts with the header row, so each page is a complete CSV document.
-        body: toCsv(CONTACT_COLUMNS, page.items),
-      };
-    }
-    case '/contacts/{id}':
-      return jsonResponse(
-        200,
-        await readContactDetail(dependencies, request, event.pathParameters?.id ?? '', apiBaseUrl(event)),
-      );
-    case '/enquiries':
-      return listResponse(event, await listRecentEnquiries(dependencies, request, paging));
-    case '/audit':
-      return listResponse(event, await listAuditTrail(dependencies, request, paging));
-    default:
-      throw new NotFoundError();
-  }
+/** Admits only the groups the route names, before any route runs (deny by default). */
+const staffCaller: MiddlewareObj<StaffEvent, APIGatewayProxyResult> = {
+  before: ({ event }) => {
+    const identity = requireStaff(event, admittedGroups(event.httpMethod, event.resource));
+    event.staff = {
+      identity,
+      method: event.httpMethod,
+      route: event.resource,
+      requestId: event.requestContext?.requestId,
+      format: wantsCsv(event) && event.resource === '/contacts' ? 'csv' : 'json',
+    };
+  },
+};
+
+/** Set by staffCaller before every route; a route reached without it admits nobody. */
+function caller(event: StaffEvent): StaffRequest {
+  if (!event.staff) throw new UnauthorizedError();
+  return event.staff;
+}
+
+const paging = (event: APIGatewayProxyEvent) => ({
+  limit: event.queryStringParameters?.limit,
+  cursor: event.queryStringParameters?.cursor,
+});
+
+async function mailableContacts(event: StaffEvent): Promise<APIGatewayProxyResult> {
+  const query = event.queryStringParameters ?? {};
+  const page = await listMailableContacts(dependencies, caller(event), {
+    topic: query.topic,
+    basis: query.basis,
+    ...paging(event),
+  });
+  const response = listResponse(event, page);
+  if (caller(event).format === 'json') return response;
+  return {
+    ...response,
+    headers: {
+      ...response.headers,
+      'Content-Type': 'text/csv; charset=utf-8',
+      'Content-Disposition': 'attachment; filename="contacts.csv"',
+    },
+    // Every page starts with the header row, so each page is a complete CSV document.
+    body: toCsv(CONTACT_COLUMNS, page.items),
+  };
+}
+
+async function contactDetail(event: StaffEvent): Promise<APIGatewayProxyResult> {
+  return jsonResponse(
+    200,
+    await readContactDetail(dependencies, caller(event), event.pathParameters?.id ?? '', apiBaseUrl(event)),
+  );
+}
+
+async function recentEnquiries(event: StaffEvent): Promise<APIGatewayProxyResult> {
+  return listResponse(event, await listRecentEnquiries(dependencies, caller(event), paging(event)));
+}
+
+async function auditTrail(event: StaffEvent): Promise<APIGatewayProxyResult> {
+  return listResponse(event, await listAuditTrail(dependencies, caller(event), paging(event)));
 }
 
 /**
@@ -125,6 +146,15 @@ function wantsCsv(event: APIGatewayProxyEvent): boolean {
   return (header(event, 'accept') ?? '').toLowerCase().includes('text/csv');
 }
 
-export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
-  .use(httpResponses({ allowedOrigins: config.app.allowedOrigins, jsonOnly: true }))
-  .handler(route);
+export const handler = middy<StaffEvent, APIGatewayProxyResult>()
+  .use(logContext())
+  .use(httpEdge({ allowedOrigins: config.app.allowedOrigins, jsonOnly: true }))
+  .use(staffCaller)
+  .handler(
+    routeByResource<StaffEvent>([
+      { method: 'GET', resource: '/contacts', handler: mailableContacts },
+      { method: 'GET', resource: '/contacts/{id}', handler: contactDetail },
+      { method: 'GET', resource: '/enquiries', handler: recentEnquiries },
+      { method: 'GET', resource: '/audit', handler: auditTrail },
+    ]),
+  );

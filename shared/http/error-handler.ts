@@ -1,31 +1,40 @@
 /**
- * The one place errors become HTTP responses, JSON or an HTML page as the caller expects, and where
- * CORS headers are added for allowed origins.
+ * The one place errors become HTTP responses: JSON or an HTML page as the caller expects, with a generic
+ * body for anything not ours to show. @middy/http-error-handler sends what this renders.
  */
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { describeError, log } from '../log.ts';
 import { asHttpError, InvalidRequestError } from './errors.ts';
 import { FIELD_LABELS, REASON_TEXT } from './field-text.ts';
-import { header, wantsJson } from './request.ts';
+import { wantsJson } from './request.ts';
 import { escapeHtml, htmlPage, jsonResponse } from './responses.ts';
 
-export function httpResponses(options: {
-  readonly allowedOrigins: readonly string[];
-  /** API clients rather than browsers: errors are always JSON, whatever the request accepts. */
-  readonly jsonOnly?: boolean;
+/** An error already rendered: http-error-handler answers with its status, headers and message as the body. */
+class RenderedError extends Error {
+  override readonly name = 'RenderedError';
+  readonly statusCode: number;
+  readonly headers: APIGatewayProxyResult['headers'];
+  readonly expose = true;
+
+  constructor(response: APIGatewayProxyResult, cause: unknown) {
+    super(response.body, { cause });
+    this.statusCode = response.statusCode;
+    this.headers = response.headers;
+  }
+}
+
+/** Runs before @middy/http-error-handler (middy calls onError last-used first). */
+export function errorsAsResponses(options: {
+  readonly jsonOnly: boolean;
 }): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> {
-  const allowed = new Set(options.allowedOrigins);
-  const addCors = (event: APIGatewayProxyEvent, response: APIGatewayProxyResult | null) => {
-    const origin = header(event, 'origin');
-    if (!response || !origin || !allowed.has(origin)) return;
-    response.headers = { ...response.headers, 'Access-Control-Allow-Origin': origin, Vary: 'Origin' };
-  };
   return {
-    after: (request) => addCors(request.event, request.response),
     onError: (request) => {
-      request.response = errorResponse(request.event, request.error, options.jsonOnly);
-      addCors(request.event, request.response);
+      if (request.response !== undefined) return;
+      request.error = new RenderedError(
+        errorResponse(request.event, request.error, options.jsonOnly),
+        request.error,
+      );
     },
   };
 }
@@ -46,7 +55,7 @@ export function errorResponse(
       requestId: event.requestContext?.requestId,
     });
   }
-  const fields = httpError instanceof InvalidRequestError ? httpError.fields : undefined;
+  const fields = shown instanceof InvalidRequestError ? shown.fields : undefined;
 
   if (jsonOnly || wantsJson(event))
     return jsonResponse(status, fields ? { error: code, fields } : { error: code });

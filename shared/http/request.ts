@@ -1,13 +1,12 @@
 /** Reading what API Gateway (REST, proxy integration) hands a function. */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 
-/** Header names are case-insensitive, but API Gateway passes them as the client sent them. */
-export function header(event: Pick<APIGatewayProxyEvent, 'headers'>, name: string): string | undefined {
-  const wanted = name.toLowerCase();
-  for (const [key, value] of Object.entries(event.headers ?? {})) {
-    if (key.toLowerCase() === wanted && value !== undefined) return value;
-  }
-  return undefined;
+/** A header by its lower-case name: @middy/http-header-normalizer has lower-cased every name. */
+export function header(
+  event: Pick<APIGatewayProxyEvent, 'headers'>,
+  name: Lowercase<string>,
+): string | undefined {
+  return event.headers?.[name] ?? undefined;
 }
 
 /** The media type of a Content-Type header, lower-cased, without parameters. */

@@ -1,12 +1,13 @@
-/** Building API Gateway proxy results, with the headers every response of ours carries. */
+/**
+ * Building API Gateway proxy results. Security headers (nosniff, no-referrer) are added to every answer
+ * by the middleware in `edge.ts`; pages carry their own Content-Security-Policy.
+ */
 import { createHash } from 'node:crypto';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 
 const COMMON_HEADERS = {
   // Answers concern one person's submission: never cache them anywhere.
   'Cache-Control': 'no-store',
-  'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
 } as const;
 
 export function jsonResponse(

@@ -53,6 +53,21 @@ describe('parseBody', () => {
     expect(Object.fromEntries(parsed.fields)).toEqual({ name: ['Ada'] });
   });
 
+  it('keeps every value of a repeated multipart field, in the order sent, with names as sent', async () => {
+    const data = new FormData();
+    for (const topic of ['a', 'b', 'c']) data.append('topics', topic);
+    data.append('list[]', 'x');
+    data.append('email', 'ada@example.com');
+    const request = new Request('http://x', { method: 'POST', body: data });
+    const body = Buffer.from(await request.arrayBuffer()).toString('base64');
+    const parsed = await parseBody(event(request.headers.get('content-type') ?? '', body, true));
+    expect(Object.fromEntries(parsed.fields)).toEqual({
+      topics: ['a', 'b', 'c'],
+      'list[]': ['x'],
+      email: ['ada@example.com'],
+    });
+  });
+
   it('counts bytes, not characters, against the 16 KiB limit', async () => {
     const fits = `m=${'a'.repeat(MAX_BODY_BYTES - 2)}`;
     await expect(parseBody(event('application/x-www-form-urlencoded', fits))).resolves.toBeDefined();

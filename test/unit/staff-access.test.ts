@@ -7,7 +7,7 @@ import { ROUTES } from '../../infra/routes.ts';
 import { ForbiddenError, UnauthorizedError } from '../../shared/domain/errors.ts';
 import { parseGroupsClaim, STAFF_GROUPS, type StaffGroup } from '../../shared/domain/staff-access.ts';
 import { admittedGroups } from '../../shared/domain/staff-routes.ts';
-import { httpResponses } from '../../shared/http/error-handler.ts';
+import { httpEdge } from '../../shared/http/edge.ts';
 import { requireStaff } from '../../shared/http/staff-auth.ts';
 import { restEvent } from '../handler/events.ts';
 
@@ -162,7 +162,7 @@ describe('requireStaff', () => {
 
 describe('a staff handler refusing a caller', () => {
   const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
-    .use(httpResponses({ allowedOrigins: ['https://staff.example.co.uk'] }))
+    .use(httpEdge({ allowedOrigins: ['https://staff.example.co.uk'] }))
     .handler(async (event) => {
       const staff = requireStaff(event, admittedGroups(event.httpMethod, event.resource));
       return { statusCode: 200, body: JSON.stringify({ groups: staff.groups }) };
