@@ -286,7 +286,8 @@ describe('the local signing key', () => {
     const keys = new Set(outputs.map(({ stdout }) => stdout));
     expect(keys.size).toBe(1);
     expect([...keys][0]).toBe(loadOrCreateSigningKey(path).toString('hex'));
-  });
+    // Eight Node processes on two cores: give them time to start, the race itself is the 1.5 s mark.
+  }, 30_000);
 });
 
 describe('the local server with the staff authorizer', () => {
