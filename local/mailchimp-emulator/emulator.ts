@@ -95,7 +95,7 @@ export class MailchimpEmulator {
 
   /** One API call: the connection limit, any injected fault, authentication, then the route. */
   handleApi(request: EmulatorApiRequest): Promise<LocalResponse> {
-    return this.#faults.around(() => this.#api(request));
+    return this.#faults.answerWithFaults(() => this.#api(request));
   }
 
   /** The subscriber clicks "unsubscribe" in a campaign. */

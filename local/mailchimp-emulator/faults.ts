@@ -38,7 +38,7 @@ export class Faults {
    * Runs one API call within the connection limit and any pending fault: a failing fault answers instead
    * of the call; a `timeout` lets the call take effect but holds its answer too long.
    */
-  async around(call: () => Promise<LocalResponse>): Promise<LocalResponse> {
+  async answerWithFaults(call: () => Promise<LocalResponse>): Promise<LocalResponse> {
     if (this.#inFlight >= MAX_SIMULTANEOUS_CONNECTIONS) return problemResponse(tooManyRequests());
     this.#inFlight += 1;
     try {

@@ -26,6 +26,7 @@ import {
 } from '../../local/stream-poller.ts';
 import { ttlSweeperService } from '../../local/ttl-sweeper.ts';
 import { now } from '../../shared/clock.ts';
+import { log } from '../../shared/log.ts';
 import { exampleConfig } from '../support/config.ts';
 
 /** TEST_PORT_OFFSET moves it with the other test ports, so checkouts can run their tests side by side. */
@@ -257,6 +258,7 @@ describe('stream poller', () => {
       { maxBacklog: 3 },
     );
     const reads = vi.spyOn(DynamoDBStreamsClient.prototype, 'send');
+    const logged = vi.spyOn(log, 'info');
     const getRecordsCalls = () =>
       reads.mock.calls.filter(([command]) => command instanceof GetRecordsCommand).length;
 
@@ -266,12 +268,14 @@ describe('stream poller', () => {
         TransactItems: pks.map((pk) => ({ Put: { TableName: TABLE_NAME, Item: item(pk) } })),
       }),
     );
-    // Read once, then no more while nine records wait behind the busy handler.
-    await vi.waitFor(() => expect(getRecordsCalls()).toBeGreaterThan(0), WAIT);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const readsWhileBusy = getRecordsCalls();
+    // Once nine records wait behind the busy handler, reading stops until it catches up.
+    await vi.waitFor(
+      () => expect(logged).toHaveBeenCalledWith('local.stream.reading_paused', expect.anything()),
+      WAIT,
+    );
+    const readsWhilePaused = getRecordsCalls();
     await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(getRecordsCalls()).toBe(readsWhileBusy);
+    expect(getRecordsCalls()).toBe(readsWhilePaused);
 
     release();
     await vi.waitFor(() => expect(delivered).toEqual(pks), WAIT);
