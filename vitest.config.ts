@@ -10,6 +10,8 @@ export default defineConfig({
   test: {
     // Logs are shown for failing tests only.
     silent: 'passed-only',
+    // Property tests and tests that start processes take seconds on a busy 2-core machine; a hang still fails.
+    testTimeout: 20_000,
     coverage: {
       provider: 'v8',
       include: ['functions/**', 'shared/**', 'infra/**', 'local/**'],
