@@ -35,24 +35,8 @@ import { connectMailchimp, type MailchimpApi } from './client.ts';
 import { MailchimpError, type MailchimpErrorCode, toMailchimpError } from './errors.ts';
 
 // The port's shapes, for the code (tests, the local emulator) that reaches the adapter directly.
-export type {
-  AudienceSetup,
-  AudienceWebhook,
-  ChangedMember,
-  ChangedMembersPage,
-  ChangedStatus,
-  MailchimpAudience,
-  MailchimpMember,
-  MemberStatus,
-  MemberTag,
-  MemberUpsert,
-  MergeField,
-  NewMemberStatus,
-  RetryPolicy,
-  WebhookEvent,
-  WebhookSettings,
-  WebhookSource,
-};
+export type * from '../../ports/mailchimp-audience.ts';
+export type { RetryPolicy };
 
 export interface MailchimpAudienceOptions {
   readonly apiKey: string;
