@@ -14,20 +14,9 @@ import * as z from 'zod/mini';
 import { subscriberHash } from '../../domain/subscriber-hash.ts';
 import type {
   AudienceSetup,
-  AudienceWebhook,
   ChangedMember,
-  ChangedMembersPage,
-  ChangedStatus,
   MailchimpAudience,
-  MailchimpMember,
-  MemberStatus,
-  MemberTag,
   MemberUpsert,
-  MergeField,
-  NewMemberStatus,
-  WebhookEvent,
-  WebhookSettings,
-  WebhookSource,
 } from '../../ports/mailchimp-audience.ts';
 import { limitConcurrency } from '../../support/concurrency.ts';
 import { type RetryPolicy, retryWithBackOff } from '../../support/retry.ts';
