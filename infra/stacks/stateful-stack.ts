@@ -49,8 +49,12 @@ export class StatefulStack extends Stack {
       // no key policy or key to administer. A customer managed key would add cost and admin without
       // changing who can read the data; IAM decides that.
       encryption: TableEncryption.AWS_MANAGED,
-      // 35 days of continuous backups; erased items stay in them until they age out.
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      // Continuous backups for `retention.backupDays` (35 by default); erased items stay in them until
+      // they age out, so a privacy policy promising a shorter backup window sets it here.
+      pointInTimeRecoverySpecification: {
+        pointInTimeRecoveryEnabled: true,
+        recoveryPeriodInDays: config.retention.backupDays,
+      },
       deletionProtection: config.deletionProtection,
       timeToLiveAttribute: TABLE_DEFINITION.timeToLiveAttribute,
       stream: StreamViewType[TABLE_DEFINITION.stream],

@@ -76,6 +76,8 @@ export const retentionSchema = z.object({
   consentRecordMonths: z._default(positiveInt, DEFAULT_RETENTION.consentRecordMonths),
   /** Audit items (each staff read of personal data), kept for accountability: 6 years by default. */
   auditMonths: z._default(positiveInt, DEFAULT_RETENTION.auditMonths),
+  /** Point-in-time recovery window: DynamoDB keeps 1 to 35 days of continuous backups. */
+  backupDays: z._default(z.number().check(z.int(), z.gte(1), z.lte(35)), DEFAULT_RETENTION.backupDays),
 });
 export type RetentionConfig = z.infer<typeof retentionSchema>;
 

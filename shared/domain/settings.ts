@@ -61,6 +61,11 @@ export interface RetentionPolicy {
   readonly consentRecordMonths: number;
   /** Audit items (each staff read of personal data), kept for accountability: 6 years by default. */
   readonly auditMonths: number;
+  /**
+   * Point-in-time recovery keeps continuous backups this long (DynamoDB allows 1 to 35 days): an erased
+   * person is gone from every backup this many days after the erasure.
+   */
+  readonly backupDays: number;
 }
 
 /** The periods used when the config names none. */
@@ -72,6 +77,7 @@ export const DEFAULT_RETENTION: RetentionPolicy = {
   withdrawnDays: 30,
   consentRecordMonths: 72,
   auditMonths: 72,
+  backupDays: 35,
 };
 
 /** A topic people can be emailed about. */

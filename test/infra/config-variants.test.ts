@@ -15,7 +15,7 @@ import { BINARY_MEDIA_TYPES, FUNCTIONS, STAGE_THROTTLE } from '../../infra/route
 import { toRuntimeConfig } from '../../shared/config/schema.ts';
 import { configWith, followReference, logicalIdOf, roleStatements, synthesize } from './synth.ts';
 
-describe('a deployment with WAF off, Turnstile on, no deletion protection and 90-day logs', () => {
+describe('a deployment with WAF off, Turnstile on, no deletion protection, 90-day logs and 7-day backups', () => {
   let stateless: Template;
   let stateful: Template;
 
@@ -27,6 +27,7 @@ describe('a deployment with WAF off, Turnstile on, no deletion protection and 90
         raw.waf = { enabled: false };
         raw.deletionProtection = false;
         raw.logRetentionDays = 90;
+        raw.retention = { backupDays: 7 };
       }),
       { bundle: false },
     );
@@ -68,8 +69,11 @@ describe('a deployment with WAF off, Turnstile on, no deletion protection and 90
     expect(granted).toHaveLength(3);
   });
 
-  it('takes deletion protection and log retention from the config', () => {
-    stateful.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: false });
+  it('takes deletion protection, the backup window and log retention from the config', () => {
+    stateful.hasResourceProperties('AWS::DynamoDB::Table', {
+      DeletionProtectionEnabled: false,
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true, RecoveryPeriodInDays: 7 },
+    });
     const retentions = Object.values(stateless.findResources('AWS::Logs::LogGroup')).map(
       (group) => group.Properties.RetentionInDays,
     );

@@ -36,7 +36,7 @@ describe('the table', () => {
 
   it('has point-in-time recovery, encryption with the AWS managed KMS key and deletion protection', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
-      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true, RecoveryPeriodInDays: 35 },
       // SSEEnabled without a key ARN is KMS with the AWS managed key aws/dynamodb.
       SSESpecification: { SSEEnabled: true, KMSMasterKeyId: Match.absent() },
       DeletionProtectionEnabled: true,

@@ -20,6 +20,7 @@ describe('the config file', () => {
       withdrawnDays: 30,
       consentRecordMonths: 72,
       auditMonths: 72,
+      backupDays: 35,
     });
     expect(config.waf).toEqual({ enabled: true, rateLimitPer5Minutes: 300 });
     expect(config.deletionProtection).toBe(true);
@@ -29,6 +30,10 @@ describe('the config file', () => {
       turnstile: false,
       marketing: { mode: 'none' },
     });
+  });
+
+  it.each([0, 36, 7.5])('refuses a point-in-time recovery window of %s days', (backupDays) => {
+    expect(() => parseAppConfig({ ...base(), retention: { backupDays } })).toThrow(/backupDays/);
   });
 
   it.each([
