@@ -23,6 +23,7 @@ import { STAFF_GROUPS } from '../shared/domain/staff-access.ts';
 import { parseKeyRing } from '../shared/domain/tokens.ts';
 import { describeError, log } from '../shared/log.ts';
 import { clockService } from './clock.ts';
+import { CONSOLE_PATH, consoleService } from './console.ts';
 import { demoPageService } from './demo-page.ts';
 import {
   createTable,
@@ -163,6 +164,7 @@ async function start(
     mailchimp,
     // Cognito and API Gateway's authorizer for the staff routes: tokens from `npm run token`.
     staffAuthService({ keyFile: resolve(DATA_DIR, 'staff-token-key') }),
+    consoleService({ keyFile: resolve(DATA_DIR, 'staff-token-key') }),
   ];
   for (const service of services) {
     await service.start?.(context);
@@ -449,6 +451,7 @@ function printBanner(
   console.log(`
 Consent Desk is running locally${persist ? ' (data kept in .data/)' : ' (in memory; --persist keeps data)'}
   Demo page       ${baseUrl}/
+  Staff console   ${baseUrl}${CONSOLE_PATH} (local sign-in)
   Local outbox    ${baseUrl}/__local/outbox
   MailChimp       ${mailchimp.join('\n                  ')}
   Clock           ${baseUrl}/__local/clock
