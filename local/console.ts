@@ -65,7 +65,7 @@ export function consoleService(options: ConsoleServiceOptions = {}): LocalServic
     name: 'staff console',
     async start(context) {
       topics = context.config.topics.map((topic) => ({ id: topic.id, label: topic.label }));
-      if (options.build !== false) await buildConsole(distDir);
+      if (options.build !== false) buildConsole(distDir);
     },
     routes: [
       {

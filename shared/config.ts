@@ -31,6 +31,11 @@ const envSchema = z.object({
   MAILCHIMP_WEBHOOK_SECRET: z.optional(z.string().check(z.minLength(2))),
   TURNSTILE_SECRET_ARN: z.optional(z.string()),
   TURNSTILE_SECRET: z.optional(z.string()),
+  /**
+   * The staff console's origin (its CloudFront domain, known only at deploy time, so not in APP_CONFIG):
+   * added to the allowed origins of the function that serves the staff routes.
+   */
+  STAFF_CONSOLE_ORIGIN: z.optional(z.string().check(z.regex(/^https:\/\/[^/\s]+$/))),
 });
 
 export type SecretSource = { kind: 'secretsManager'; secretId: string } | { kind: 'inline'; key: string };
@@ -61,9 +66,12 @@ export function parseFunctionConfig(env: NodeJS.ProcessEnv): FunctionConfig {
   } catch (error) {
     throw new Error('APP_CONFIG is not valid JSON', { cause: error });
   }
+  const app = parseRuntimeConfig(appJson);
   return {
     tableName: vars.TABLE_NAME,
-    app: parseRuntimeConfig(appJson),
+    app: vars.STAFF_CONSOLE_ORIGIN
+      ? { ...app, allowedOrigins: [...app.allowedOrigins, vars.STAFF_CONSOLE_ORIGIN] }
+      : app,
     mailTransport: vars.MAIL_TRANSPORT,
     emailHashKey: oneSecret('EMAIL_HASH_KEY', vars.EMAIL_HASH_KEY_SECRET_ARN, vars.EMAIL_HASH_KEY, false),
     tokenSigningKeys: oneSecret(
