@@ -85,6 +85,15 @@ async function screenshots(name: string): Promise<void> {
   await page.setViewportSize({ width: 390, height: 844 });
 }
 
+/** Presses Tab until the element with this id has the focus (at most 20 times). */
+async function tabTo(id: string): Promise<void> {
+  for (let presses = 0; presses < 20; presses += 1) {
+    if ((await browser.page.evaluate('document.activeElement.id')) === id) return;
+    await browser.page.keyboard.press('Tab');
+  }
+  throw new Error(`Tab never reached #${id}`);
+}
+
 const navigation = () =>
   browser.page.getByRole('navigation', { name: 'Pages' }).getByRole('link').allTextContents();
 
@@ -155,6 +164,26 @@ describe('the staff console in a browser', () => {
       .poll(() => page.locator('.govuk-notification-banner').textContent())
       .toContain(`${listed.length.toLocaleString('en-GB')} people`);
     await expectAccessible();
+    expect(browser.consoleErrors).toEqual([]);
+  });
+
+  it('works from the keyboard alone: sign in, choose a list, show it', async () => {
+    const { page } = browser;
+    await page.goto(consoleUrl);
+    await expect.poll(() => page.locator('h1').textContent()).toBe('Sign in (local)');
+    await tabTo('username');
+    await page.keyboard.press('ControlOrMeta+A');
+    await page.keyboard.type('kim.keyboard');
+    await page.keyboard.press('Tab'); // the first group: marketing
+    await page.keyboard.press('Space');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('.header__user').textContent()).toContain('kim.keyboard');
+    await expect.poll(() => page.evaluate('document.activeElement.textContent')).toBe('Lists');
+    await tabTo('topic');
+    await page.keyboard.press('Tab'); // basis
+    await page.keyboard.press('Tab'); // Show list
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('.count').textContent()).toMatch(/on the first page|Nobody/);
     expect(browser.consoleErrors).toEqual([]);
   });
 
