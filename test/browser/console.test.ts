@@ -20,6 +20,9 @@ const STATEMENT = "Tick to receive Example Ltd's monthly newsletter by email.";
 
 const browser = useChromium();
 
+/** Polls for up to 15 s: pages wait on the local API and DynamoDB Local, slow on a busy machine. */
+const eventually = <T>(read: () => T | Promise<T>) => expect.poll(read, { timeout: 15_000, interval: 100 });
+
 /** A local staff token, as the console's local sign-in gets one. */
 async function tokenFor(groups: string[]): Promise<string> {
   const response = await fetch(`${baseUrl}/__local/console/token`, {
@@ -51,11 +54,11 @@ async function listedIds(topic: string, bearer: string): Promise<string[]> {
 async function signIn(username: string, groups: string[]): Promise<void> {
   const { page } = browser;
   await page.goto(consoleUrl);
-  await expect.poll(() => page.locator('h1').textContent()).toBe('Sign in (local)');
+  await eventually(() => page.locator('h1').textContent()).toBe('Sign in (local)');
   await page.getByLabel('User name').fill(username);
   for (const group of groups) await page.getByRole('checkbox', { name: new RegExp(`^${group}`) }).check();
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect.poll(() => page.locator('.header__user').textContent()).toContain(username);
+  await eventually(() => page.locator('.header__user').textContent()).toContain(username);
 }
 
 /** axe-core in the page (evaluated, as the CSP allows no injected script tags): serious and critical fail. */
@@ -134,9 +137,9 @@ describe('the staff console in a browser', () => {
   it('signs in locally as marketing, shows Lists only, and downloads a CSV matching GET /contacts', async () => {
     const { page } = browser;
     await page.goto(consoleUrl);
-    await expect.poll(() => page.locator('h1').textContent()).toBe('Sign in (local)');
+    await eventually(() => page.locator('h1').textContent()).toBe('Sign in (local)');
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await expect.poll(() => page.locator('.govuk-error-summary').isVisible()).toBe(true);
+    await eventually(() => page.locator('.govuk-error-summary').isVisible()).toBe(true);
     await expectAccessible();
     await screenshots('sign-in');
 
@@ -144,7 +147,7 @@ describe('the staff console in a browser', () => {
     expect(await navigation()).toEqual(['Lists']);
     await page.getByLabel('Topic').selectOption('offers');
     await page.getByRole('button', { name: 'Show list' }).click();
-    await expect.poll(() => page.locator('.count').textContent()).toMatch(/on the first page/);
+    await eventually(() => page.locator('.count').textContent()).toMatch(/on the first page/);
     await expectAccessible();
     await screenshots('lists');
 
@@ -170,20 +173,20 @@ describe('the staff console in a browser', () => {
   it('works from the keyboard alone: sign in, choose a list, show it', async () => {
     const { page } = browser;
     await page.goto(consoleUrl);
-    await expect.poll(() => page.locator('h1').textContent()).toBe('Sign in (local)');
+    await eventually(() => page.locator('h1').textContent()).toBe('Sign in (local)');
     await tabTo('username');
     await page.keyboard.press('ControlOrMeta+A');
     await page.keyboard.type('kim.keyboard');
     await page.keyboard.press('Tab'); // the first group: marketing
     await page.keyboard.press('Space');
     await page.keyboard.press('Enter');
-    await expect.poll(() => page.locator('.header__user').textContent()).toContain('kim.keyboard');
-    await expect.poll(() => page.evaluate('document.activeElement.textContent')).toBe('Lists');
+    await eventually(() => page.locator('.header__user').textContent()).toContain('kim.keyboard');
+    await eventually(() => page.evaluate('document.activeElement.textContent')).toBe('Lists');
     await tabTo('topic');
     await page.keyboard.press('Tab'); // basis
     await page.keyboard.press('Tab'); // Show list
     await page.keyboard.press('Enter');
-    await expect.poll(() => page.locator('.count').textContent()).toMatch(/on the first page|Nobody/);
+    await eventually(() => page.locator('.count').textContent()).toMatch(/on the first page|Nobody/);
     expect(browser.consoleErrors).toEqual([]);
   });
 
@@ -192,7 +195,7 @@ describe('the staff console in a browser', () => {
     await signIn('max.marketing', ['marketing']);
     expect(await navigation()).not.toContain('Audit');
     await page.goto(`${consoleUrl}#/audit`);
-    await expect.poll(() => page.locator('h1').textContent()).toBe('Lists');
+    await eventually(() => page.locator('h1').textContent()).toBe('Lists');
     expect(page.url()).toMatch(/#\/lists$/);
     expect(browser.consoleErrors).toEqual([]);
   });
@@ -203,13 +206,13 @@ describe('the staff console in a browser', () => {
     await sendConsentEnquiry(name);
     await signIn('sam.sales', ['sales']);
     expect(await navigation()).toEqual(['Enquiries']);
-    await expect.poll(() => page.getByRole('cell', { name }).count()).toBe(1);
+    await eventually(() => page.getByRole('cell', { name }).count()).toBe(1);
     await expectAccessible();
     await screenshots('enquiries');
 
     const row = page.getByRole('row').filter({ has: page.getByRole('cell', { name }) });
     await row.getByRole('button').click();
-    await expect.poll(() => page.locator('h2').first().textContent()).toMatch(/^Enquiry received/);
+    await eventually(() => page.locator('h2').first().textContent()).toMatch(/^Enquiry received/);
     expect(await page.locator('.govuk-summary-list').textContent()).toContain(
       'Please send me the newsletter.',
     );
@@ -226,11 +229,11 @@ describe('the staff console in a browser', () => {
     await signIn('priya.privacy', ['privacy']);
     expect(await navigation()).toEqual(['Enquiries', 'Audit']);
     const row = page.getByRole('row').filter({ has: page.getByRole('cell', { name }) });
-    await expect.poll(() => row.count()).toBe(1);
+    await eventually(() => row.count()).toBe(1);
     await row.getByRole('button').click();
     await page.getByRole('button', { name: 'Open this person' }).click();
-    await expect.poll(() => page.locator('h1').textContent()).toBe('Person');
-    await expect.poll(() => page.locator('.timeline').textContent()).toContain(STATEMENT);
+    await eventually(() => page.locator('h1').textContent()).toBe('Person');
+    await eventually(() => page.locator('.timeline').textContent()).toContain(STATEMENT);
     expect(await page.locator('.govuk-summary-list').textContent()).toContain(name);
     // The person is named only in memory: the address bar names the page.
     expect(page.url()).toBe(`${consoleUrl}#/person`);
