@@ -1,6 +1,7 @@
 /**
  * The CDK app: the stateful stack (table, keys, staff user pool) and the stateless stack (API, WAF,
- * functions), checked by cdk-nag's AwsSolutions rules during synth. Environment-agnostic, so `cdk synth`
+ * functions, staff console), checked by cdk-nag's AwsSolutions rules during synth. Environment-agnostic,
+ * so `cdk synth`
  * needs no credentials.
  */
 import { App, type AppProps, Validations } from 'aws-cdk-lib';
@@ -25,7 +26,7 @@ export function addConsentDesk(app: App, config: AppConfig): ConsentDeskApp {
   });
   const stateless = new StatelessStack(app, 'ConsentDesk-Stateless', {
     config,
-    description: 'Consent Desk: API, WAF and functions',
+    description: 'Consent Desk: API, WAF, functions and staff console',
     table: stateful.table,
     emailHashKey: stateful.emailHashKey,
     tokenSigningKey: stateful.tokenSigningKey,
@@ -33,6 +34,7 @@ export function addConsentDesk(app: App, config: AppConfig): ConsentDeskApp {
     mailchimpWebhookSecret: stateful.mailchimpWebhookSecret,
     mailchimpApiKey: stateful.mailchimpApiKey,
     staffUserPool: stateful.staff.userPool,
+    staffSignInUrl: stateful.staff.domain.baseUrl(),
   });
   // Any finding not acknowledged with a reason fails the synth; the acknowledgements are also written into
   // the templates' metadata, so the reasons travel with what is deployed.

@@ -13,6 +13,7 @@ import { type AppConfig, toRuntimeConfig } from '../shared/config/schema.ts';
 import { scheduleReconciliation, streamJobs } from './background-jobs.ts';
 import { banner } from './banner.ts';
 import { clockService } from './clock.ts';
+import { consoleService } from './console.ts';
 import { demoPageService } from './demo-page.ts';
 import {
   createTable,
@@ -116,6 +117,8 @@ export async function startLocalSystem(
     mailchimp,
     // Cognito and API Gateway's authorizer for the staff routes: tokens from `npm run token`.
     staffAuthService({ keyFile: resolve(DATA_DIR, 'staff-token-key') }),
+    // The staff console's files and its local sign-in, which mints tokens with the same key.
+    consoleService({ keyFile: resolve(DATA_DIR, 'staff-token-key') }),
   ];
   for (const service of services) {
     await service.start?.(context);

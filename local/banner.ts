@@ -1,6 +1,7 @@
 /** What `npm start` prints once everything is up: where each part of the local system answers. */
 import { ROUTES, type RouteSpec } from '../infra/routes.ts';
 import { STAFF_GROUPS } from '../shared/domain/staff-access.ts';
+import { CONSOLE_PATH } from './console.ts';
 import { LOCAL_TABLE_NAME as TABLE_NAME } from './dynamodb.ts';
 
 export interface BannerFacts {
@@ -19,6 +20,7 @@ export function banner({ baseUrl, dynamoDbEndpoint, persist, mailchimp }: Banner
   return `
 Consent Desk is running locally${persist ? ' (data kept in .data/)' : ' (in memory; --persist keeps data)'}
   Demo page       ${baseUrl}/
+  Staff console   ${baseUrl}${CONSOLE_PATH} (local sign-in)
   Local outbox    ${baseUrl}/__local/outbox
   MailChimp       ${mailchimp.join('\n                  ')}
   Clock           ${baseUrl}/__local/clock

@@ -54,6 +54,11 @@ const envSchema = z.object({
     'https://challenges.cloudflare.com/turnstile/v0/siteverify',
   ),
   ...secretVars,
+  /**
+   * The staff console's origin (its CloudFront domain, known only at deploy time, so not in APP_CONFIG):
+   * added to the allowed origins of the function that serves the staff routes.
+   */
+  STAFF_CONSOLE_ORIGIN: z.optional(z.string().check(z.regex(/^https:\/\/[^/\s]+$/))),
 });
 
 /** The secrets a function requires: always, or only for some deployments' settings. */
@@ -111,7 +116,9 @@ export function parseFunctionConfig<const Required extends SecretName = never>(
 
   return {
     tableName: vars.TABLE_NAME,
-    app,
+    app: vars.STAFF_CONSOLE_ORIGIN
+      ? { ...app, allowedOrigins: [...app.allowedOrigins, vars.STAFF_CONSOLE_ORIGIN] }
+      : app,
     mailTransport: vars.MAIL_TRANSPORT,
     dynamoDbEndpoint: vars.DYNAMODB_ENDPOINT,
     turnstileVerifyUrl: vars.TURNSTILE_VERIFY_URL,

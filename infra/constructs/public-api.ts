@@ -40,6 +40,8 @@ export interface PublicApiProps {
   readonly binaryMediaTypes: readonly string[];
   /** Origins whose pages may call the API from a browser (CORS). */
   readonly allowedOrigins: readonly string[];
+  /** Origins that may also call the staff routes (the staff console). */
+  readonly staffAllowedOrigins?: readonly string[];
   readonly logRetention: RetentionDays;
   /** Whose ID tokens the staff routes accept; required as soon as there is a staff route. */
   readonly staffUserPool?: IUserPool;
@@ -165,10 +167,13 @@ export class PublicApi extends Construct {
       resources.set(resource, seen);
     }
 
-    if (props.allowedOrigins.length > 0) {
+    const staffOrigins = props.staffAllowedOrigins ?? [];
+    if (props.allowedOrigins.length > 0 || staffOrigins.length > 0) {
       for (const [resource, { methods, staff }] of resources) {
+        const origins = [...props.allowedOrigins, ...(staff ? staffOrigins : [])];
+        if (origins.length === 0) continue;
         resource.addCorsPreflight({
-          allowOrigins: [...props.allowedOrigins],
+          allowOrigins: origins,
           allowMethods: [...methods, 'OPTIONS'],
           allowHeaders: [...(staff ? STAFF_CORS_ALLOW_HEADERS : CORS_ALLOW_HEADERS)],
           maxAge: Duration.seconds(CORS_MAX_AGE_SECONDS),

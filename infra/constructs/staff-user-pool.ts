@@ -1,18 +1,27 @@
 /**
  * Who may sign in to the staff API: a Cognito user pool that only an administrator adds people to, with
- * a TOTP app as the required second factor, one group per staff role, and one app client for staff tools.
+ * a TOTP app as the required second factor, one group per staff role, an app client for staff tools, and
+ * the managed-login domain where staff sign in to the console (its app client: `addStaffConsoleClient`).
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import {
   AccountRecovery,
+  CfnManagedLoginBranding,
   CfnUserPoolGroup,
   FeaturePlan,
+  type IUserPool,
+  ManagedLoginVersion,
   Mfa,
+  OAuthScope,
   StandardThreatProtectionMode,
   UserPool,
-  type UserPoolClient,
+  UserPoolClient,
+  UserPoolClientIdentityProvider,
+  type UserPoolDomain,
 } from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
+import type { StaffConsoleConfig } from '../../shared/config/schema.ts';
 import { STAFF_GROUP_DESCRIPTIONS, STAFF_GROUPS, type StaffGroup } from '../../shared/domain/staff-access.ts';
 import { acknowledge } from './acknowledge.ts';
 
@@ -21,6 +30,8 @@ export interface StaffUserPoolProps {
   readonly deletionProtection: boolean;
   /** The Plus feature plan with threat protection enforced; otherwise Essentials. */
   readonly threatProtection: boolean;
+  /** The managed-login domain: a Cognito prefix (default `consent-desk-<account id>`) or your own domain. */
+  readonly signIn?: StaffConsoleConfig;
 }
 
 export class StaffUserPool extends Construct {
@@ -28,6 +39,8 @@ export class StaffUserPool extends Construct {
   /** For staff tools: no secret, SRP sign-in only. */
   public readonly client: UserPoolClient;
   public readonly groups: Readonly<Record<StaffGroup, CfnUserPoolGroup>>;
+  /** Managed login (sign-in, new password, authenticator setup) for the staff console. */
+  public readonly domain: UserPoolDomain;
 
   constructor(scope: Construct, id: string, props: StaffUserPoolProps) {
     super(scope, id);
@@ -101,5 +114,63 @@ export class StaffUserPool extends Construct {
       });
     }
     this.groups = groups as Record<StaffGroup, CfnUserPoolGroup>;
+
+    const signIn = props.signIn ?? {};
+    this.domain = this.userPool.addDomain('SignInDomain', {
+      ...(signIn.signInDomain
+        ? {
+            customDomain: {
+              domainName: signIn.signInDomain.domainName,
+              certificate: Certificate.fromCertificateArn(
+                this,
+                'SignInCertificate',
+                signIn.signInDomain.certificateArn,
+              ),
+            },
+          }
+        : { cognitoDomain: { domainPrefix: signIn.signInDomainPrefix ?? `consent-desk-${Aws.ACCOUNT_ID}` } }),
+      // The current managed login: password change and authenticator-app setup at first sign-in.
+      managedLoginVersion: ManagedLoginVersion.NEWER_MANAGED_LOGIN,
+    });
   }
+}
+
+/**
+ * The staff console's app client: a browser app, so no secret; authorization code with PKCE through
+ * managed login only, returning to the console's own URL. Created beside the console (which knows its
+ * URL only once its CloudFront distribution exists), with managed login's default look for it.
+ */
+export function addStaffConsoleClient(
+  scope: Construct,
+  id: string,
+  props: { readonly userPool: IUserPool; readonly consoleUrl: string },
+): UserPoolClient {
+  const client = new UserPoolClient(scope, id, {
+    userPool: props.userPool,
+    userPoolClientName: 'staff-console',
+    // A public client: code in a browser cannot keep a secret; PKCE protects the code instead.
+    generateSecret: false,
+    // No password flows from the console itself: staff type their password into managed login only.
+    authFlows: { userSrp: true },
+    oAuth: {
+      flows: { authorizationCodeGrant: true, implicitCodeGrant: false, clientCredentials: false },
+      scopes: [OAuthScope.OPENID, OAuthScope.EMAIL, OAuthScope.PROFILE],
+      // Exactly the console: codes and sign-outs return nowhere else.
+      callbackUrls: [props.consoleUrl],
+      logoutUrls: [props.consoleUrl],
+    },
+    supportedIdentityProviders: [UserPoolClientIdentityProvider.COGNITO],
+    idTokenValidity: Duration.hours(1),
+    accessTokenValidity: Duration.hours(1),
+    // A working day; after that, staff sign in again with their second factor.
+    refreshTokenValidity: Duration.hours(12),
+    enableTokenRevocation: true,
+    preventUserExistenceErrors: true,
+  });
+  new CfnManagedLoginBranding(scope, `${id}Branding`, {
+    userPoolId: props.userPool.userPoolId,
+    clientId: client.userPoolClientId,
+    useCognitoProvidedValues: true,
+  });
+  return client;
 }

@@ -130,6 +130,7 @@ export class StatefulStack extends Stack {
     this.staff = new StaffUserPool(this, 'Staff', {
       deletionProtection: config.deletionProtection,
       threatProtection: config.staff.threatProtection,
+      signIn: config.console,
     });
     new CfnOutput(this, 'StaffUserPoolId', {
       value: this.staff.userPool.userPoolId,
@@ -138,6 +139,10 @@ export class StatefulStack extends Stack {
     new CfnOutput(this, 'StaffUserPoolClientId', {
       value: this.staff.client.userPoolClientId,
       description: 'App client id for staff tools (SRP sign-in)',
+    });
+    new CfnOutput(this, 'StaffSignInDomain', {
+      value: this.staff.domain.baseUrl(),
+      description: 'Managed login, where staff sign in to the console',
     });
 
     if (config.forms.some((form) => form.turnstile)) {

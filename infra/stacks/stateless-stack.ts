@@ -3,7 +3,7 @@
  * routes come from infra/routes.ts; each function's access to the table, secrets and SES is listed in
  * FUNCTION_ACCESS below, so a new function cannot be added without deciding what it may touch.
  */
-import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Lazy, Stack, type StackProps } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IUserPool } from 'aws-cdk-lib/aws-cognito';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
@@ -21,6 +21,7 @@ import { acknowledge } from '../constructs/acknowledge.ts';
 import { AlarmTopic } from '../constructs/alarm-topic.ts';
 import { ConsentDeskFunction, type DynamoDbAction } from '../constructs/consent-desk-function.ts';
 import { PublicApi } from '../constructs/public-api.ts';
+import { StaffConsole } from '../constructs/staff-console.ts';
 import { ApiWebAcl } from '../constructs/web-acl.ts';
 import { BINARY_MEDIA_TYPES, FUNCTIONS, type FunctionName, ROUTES, STAGE_THROTTLE } from '../routes.ts';
 
@@ -38,6 +39,8 @@ export interface StatelessStackProps extends StackProps {
   readonly mailchimpApiKey: ISecret | undefined;
   /** The staff API's Cognito authorizer admits tokens from this pool only. */
   readonly staffUserPool: IUserPool;
+  /** The pool's managed-login domain, where staff sign in to the console. */
+  readonly staffSignInUrl: string;
 }
 
 type FunctionAccess = (fn: ConsentDeskFunction, props: StatelessStackProps) => void;
@@ -145,6 +148,7 @@ export class StatelessStack extends Stack {
   /** Every function in FUNCTIONS, except the MailChimp ones when `mailchimp` is not configured. */
   public readonly functions: Readonly<Partial<Record<FunctionName, ConsentDeskFunction>>>;
   public readonly api: PublicApi;
+  public readonly staffConsole: StaffConsole;
   public readonly webAcl: ApiWebAcl | undefined;
   /** Stream records the MailChimp sync gave up on; only when `mailchimp` is configured. */
   public readonly mailchimpSyncDlq: Queue | undefined;
@@ -199,9 +203,25 @@ export class StatelessStack extends Stack {
       stageThrottle: STAGE_THROTTLE,
       binaryMediaTypes: BINARY_MEDIA_TYPES,
       allowedOrigins: config.allowedOrigins,
+      // Resolved once the console below exists; CloudFormation creates the distribution first.
+      staffAllowedOrigins: [Lazy.string({ produce: () => this.staffConsole.origin })],
       logRetention: retention,
       staffUserPool: props.staffUserPool,
     });
+
+    // In this stack, not one of its own: the console's CSP names the API's origin and the API's CORS names
+    // the console's, so two stacks would each need the other's output.
+    const stack = Stack.of(this);
+    this.staffConsole = new StaffConsole(this, 'StaffConsole', {
+      apiUrl: this.api.api.url,
+      apiOrigin: `https://${this.api.api.restApiId}.execute-api.${stack.region}.${stack.urlSuffix}`,
+      userPool: props.staffUserPool,
+      signInUrl: props.staffSignInUrl,
+      topics: config.topics,
+      logRetention: retention,
+    });
+    // The console's domain exists only after deploy, so it cannot be inlined with the rest of the config.
+    functions.staff?.function.addEnvironment('STAFF_CONSOLE_ORIGIN', this.staffConsole.origin);
 
     // Links in MailChimp point at the API unless a public base URL is configured. No cycle: the API
     // depends only on the functions its routes invoke, and no route invokes the sync.
@@ -225,6 +245,10 @@ export class StatelessStack extends Stack {
     }
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.api.url, description: 'Base URL of the API' });
+    new CfnOutput(this, 'ConsoleUrl', {
+      value: this.staffConsole.url,
+      description: 'The staff console: open it and sign in',
+    });
     new CfnOutput(this, 'EnquiryEndpoint', {
       value: this.api.api.urlForPath('/enquiries'),
       description: 'Where website forms POST enquiries',

@@ -144,6 +144,41 @@ const staffSchema = z.object({
   threatProtection: z._default(z.boolean(), false),
 });
 
+const staffConsoleSchema = z
+  .object({
+    /**
+     * Where staff sign in (Cognito managed login): `https://<prefix>.auth.<region>.amazoncognito.com`. Unique
+     * per region across all AWS accounts; default `consent-desk-<account id>`.
+     */
+    signInDomainPrefix: z.optional(
+      z.string().check(
+        z.regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'lowercase letters, digits and -'),
+        z.refine((prefix) => !/aws|amazon|cognito/.test(prefix), 'Cognito refuses aws, amazon and cognito'),
+      ),
+    ),
+    /** Or your own sign-in domain, with its ACM certificate (which Cognito needs in us-east-1). */
+    signInDomain: z.optional(
+      z.object({
+        domainName: z.string().check(z.regex(/^(?!-)[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63})+$/, 'a host name')),
+        certificateArn: z
+          .string()
+          .check(
+            z.regex(
+              /^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[\w-]+$/,
+              'an ACM certificate in us-east-1',
+            ),
+          ),
+      }),
+    ),
+  })
+  .check(
+    z.refine(
+      (value) => !(value.signInDomainPrefix && value.signInDomain),
+      'give signInDomainPrefix or signInDomain, not both',
+    ),
+  );
+export type StaffConsoleConfig = z.infer<typeof staffConsoleSchema>;
+
 /** The whole file: the runtime part plus what only the infrastructure reads. */
 export const appConfigSchema = z.extend(runtimeConfigSchema, {
   waf: z._default(wafSchema, () => z.parse(wafSchema, {})),
@@ -155,6 +190,8 @@ export const appConfigSchema = z.extend(runtimeConfigSchema, {
   staff: z._default(staffSchema, () => z.parse(staffSchema, {})),
   /** Where CloudWatch alarms are sent: `email` is subscribed to the alarm topic (it must confirm once). */
   alarms: z.optional(z.object({ email: z.optional(email) })),
+  /** The staff console on CloudFront and its sign-in domain. */
+  console: z._default(staffConsoleSchema, {}),
 });
 export type AppConfig = z.infer<typeof appConfigSchema>;
 
@@ -236,6 +273,7 @@ export function toRuntimeConfig(config: AppConfig): RuntimeConfig {
     mailchimp: _mailchimp,
     staff: _staff,
     alarms: _alarms,
+    console: _console,
     ...runtime
   } = config;
   return runtime;

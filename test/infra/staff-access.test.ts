@@ -257,11 +257,12 @@ describe('the staff function', () => {
     expect(FUNCTIONS.staff.entry).toBe('functions/staff/handler.ts');
   });
 
-  it('gets the table and the link-signing key ring through its environment, and nothing else', () => {
+  it('gets the table, the link-signing key ring and the console origin through its environment, and nothing else', () => {
     const variables = staffFunction().Environment.Variables;
     expect(Object.keys(variables).sort()).toEqual([
       'MAIL_TRANSPORT',
       'NODE_OPTIONS',
+      'STAFF_CONSOLE_ORIGIN',
       'TABLE_NAME',
       'TOKEN_SIGNING_KEYS_SECRET_ARN',
     ]);
