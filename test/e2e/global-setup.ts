@@ -28,7 +28,8 @@ const PORTS: Record<string, { api: number; dynamoDb: number }> = {
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const START_TIMEOUT_MS = 60_000;
-const STOP_TIMEOUT_MS = 15_000;
+// Generous: on a busy machine the runner's orderly shutdown (streams, sweeper, DynamoDB Local) takes a while.
+const STOP_TIMEOUT_MS = 45_000;
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const ports = PORTS[project.name];
