@@ -25,6 +25,8 @@ import { ApiWebAcl } from '../constructs/web-acl.ts';
 import { BINARY_MEDIA_TYPES, FUNCTIONS, type FunctionName, ROUTES, STAGE_THROTTLE } from '../routes.ts';
 
 export const STAGE_NAME = 'v1';
+/** The API functions that write absolute URLs to this API: links in emails, staff answers' links. */
+const API_URL_USERS = ['enquiry', 'staff'] as const satisfies readonly FunctionName[];
 
 export interface StatelessStackProps extends StackProps {
   readonly config: AppConfig;
@@ -202,6 +204,12 @@ export class StatelessStack extends Stack {
       logRetention: retention,
       staffUserPool: props.staffUserPool,
     });
+
+    // Absolute URLs the API's functions emit (email links, staff answers) start from the URL the deployment
+    // gives them, never from a request's Host header. Built from the API's id and the stage's name rather
+    // than \`api.url\`, which names the stage: the stage depends on these functions' routes (a cycle).
+    const apiUrl = `https://${this.api.api.restApiId}.execute-api.${this.region}.${this.urlSuffix}/${STAGE_NAME}/`;
+    for (const name of API_URL_USERS) functions[name]?.function.addEnvironment('API_BASE_URL', apiUrl);
 
     // Links in MailChimp point at the API unless a public base URL is configured. No cycle: the API
     // depends only on the functions its routes invoke, and no route invokes the sync.

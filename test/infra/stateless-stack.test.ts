@@ -127,9 +127,10 @@ describe("MailChimp's client", () => {
 });
 
 describe('the enquiry function', () => {
-  it('gets the table, the mail transport and the hash and link-signing key secrets through its environment', () => {
+  it('gets the table, the mail transport, the API URL and the hash and link-signing key secrets through its environment', () => {
     const variables = functionProps('enquiry').Environment.Variables;
     expect(Object.keys(variables).sort()).toEqual([
+      'API_BASE_URL',
       'EMAIL_HASH_KEY_SECRET_ARN',
       'MAIL_TRANSPORT',
       'NODE_OPTIONS',
@@ -138,6 +139,10 @@ describe('the enquiry function', () => {
     ]);
     expect(variables.MAIL_TRANSPORT).toBe('ses');
     expect(variables.NODE_OPTIONS).toBe('--enable-source-maps');
+    // Email links name the stage URL of this stack's own API, whatever Host a request carries.
+    const restApiId = logicalIdOf(stateless, 'AWS::ApiGateway::RestApi', 'PublicApi/Api/Resource');
+    expect(JSON.stringify(variables.API_BASE_URL)).toContain(`{"Ref":"${restApiId}"}`);
+    expect(JSON.stringify(variables.API_BASE_URL)).toMatch(/execute-api.*\/v1\/"/);
     expect(followReference(variables.TABLE_NAME, stateful)).toEqual({ Ref: tableId() });
     expect(followReference(variables.EMAIL_HASH_KEY_SECRET_ARN, stateful)).toEqual({ Ref: emailHashKeyId() });
     expect(followReference(variables.TOKEN_SIGNING_KEYS_SECRET_ARN, stateful)).toEqual({
