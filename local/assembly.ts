@@ -31,6 +31,7 @@ import {
 } from './mailchimp-link.ts';
 import { chooseLocalMailchimp, mailchimpEmulatorOffService } from './mailchimp-mode.ts';
 import { outboxService } from './outbox.ts';
+import { emulatorMembersPart, outboxPart, persistedStateService } from './persisted-state.ts';
 import { seedService } from './seed.ts';
 import { createRequestListener, type LoadedFunction, listen } from './server.ts';
 import type { LocalService, LocalServiceContext } from './services.ts';
@@ -102,10 +103,11 @@ export async function startLocalSystem(
     config,
     baseUrl,
   };
-  const mailchimp =
+  const emulatorService =
     mailchimpMode.kind === 'emulator'
       ? mailchimpEmulatorService({ apiKey: LOCAL_MAILCHIMP_API_KEY })
-      : mailchimpEmulatorOffService();
+      : undefined;
+  const mailchimp = emulatorService ?? mailchimpEmulatorOffService();
   // Started in this order and stopped in reverse.
   const services: LocalService[] = [
     demoPageService(toRuntimeConfig(config)),
@@ -116,6 +118,15 @@ export async function startLocalSystem(
     mailchimp,
     // Cognito and API Gateway's authorizer for the staff routes: tokens from `npm run token`.
     staffAuthService({ keyFile: resolve(DATA_DIR, 'staff-token-key') }),
+    // Stopped first, so it writes the state the other services leave.
+    ...(settings.persist
+      ? [
+          persistedStateService(DATA_DIR, [
+            outboxPart,
+            ...(emulatorService ? [emulatorMembersPart(emulatorService.emulator)] : []),
+          ]),
+        ]
+      : []),
   ];
   for (const service of services) {
     await service.start?.(context);
