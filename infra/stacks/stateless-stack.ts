@@ -26,7 +26,7 @@ import { BINARY_MEDIA_TYPES, FUNCTIONS, type FunctionName, ROUTES, STAGE_THROTTL
 
 export const STAGE_NAME = 'v1';
 /** The API functions that write absolute URLs to this API: links in emails, staff answers' links. */
-const API_URL_USERS = ['enquiry', 'staff'] as const satisfies readonly FunctionName[];
+const API_URL_USERS = ['enquiry', 'links', 'staff'] as const satisfies readonly FunctionName[];
 
 export interface StatelessStackProps extends StackProps {
   readonly config: AppConfig;
@@ -79,11 +79,13 @@ const FUNCTION_ACCESS: Readonly<Record<FunctionName, FunctionAccess>> = {
     }
     fn.bindEmailSender(config.notifications.from);
   },
-  links: (fn, { table, emailHashKey, tokenSigningKey }) => {
+  links: (fn, { config, table, emailHashKey, tokenSigningKey }) => {
     fn.bindTable(table, { actions: CONTACT_WRITER });
     // The suppression entry is keyed by the address's keyed hash.
     fn.bindSecret(emailHashKey, 'EMAIL_HASH_KEY_SECRET_ARN');
     fn.bindSecret(tokenSigningKey, 'TOKEN_SIGNING_KEYS_SECRET_ARN');
+    // Consent asked for through a link sent before a withdrawal from everything is confirmed by email.
+    fn.bindEmailSender(config.notifications.from);
   },
   mailchimpWebhook: (fn, { table, emailHashKey, mailchimpWebhookSecret }) => {
     // Withdrawals and suppression entries, plus the marker that makes a retried delivery a no-op.

@@ -196,9 +196,10 @@ describe('the enquiry function', () => {
 });
 
 describe('the links function', () => {
-  it('gets the table and the hash and link-signing key secrets through its environment', () => {
+  it('gets the table, the API URL and the hash and link-signing key secrets through its environment', () => {
     const variables = functionProps('links').Environment.Variables;
     expect(Object.keys(variables).sort()).toEqual([
+      'API_BASE_URL',
       'EMAIL_HASH_KEY_SECRET_ARN',
       'MAIL_TRANSPORT',
       'NODE_OPTIONS',
@@ -212,8 +213,9 @@ describe('the links function', () => {
     });
   });
 
-  it('may do exactly what it needs: its logs, item actions on the table and its two secrets, no email', () => {
-    expect(statementsOf('links')).toEqual([
+  it('may do exactly what it needs: its logs, item actions on the table, its two secrets, and email from the notifications address', () => {
+    const statements = statementsOf('links');
+    expect(statements.slice(0, 3)).toEqual([
       {
         actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
         resources: [{ 'Fn::GetAtt': [logGroupId('links'), 'Arn'] }],
@@ -224,8 +226,12 @@ describe('the links function', () => {
         resources: [{ Ref: emailHashKeyId() }, { Ref: signingKeyId() }],
       },
     ]);
-    const actions = statementsOf('links').flatMap((statement) => statement.actions);
-    expect(actions.filter((action) => action.startsWith('ses:'))).toEqual([]);
+    // Only the double opt-in confirmation a link asks for, sent as the enquiry function sends it.
+    const ses = statements.slice(3);
+    expect(ses).toEqual(
+      statementsOf('enquiry').filter((statement) => statement.actions.includes('ses:SendEmail')),
+    );
+    expect(ses.flatMap((statement) => statement.actions)).toEqual(['ses:SendEmail']);
   });
 
   it('serves GET, HEAD and POST on every link route', () => {
