@@ -114,11 +114,16 @@ export function field(delivery: WebhookDelivery, ...path: string[]): string | un
   return typeof node === 'string' ? node : undefined;
 }
 
-/** When MailChimp made the change: `fired_at` is `YYYY-MM-DD HH:MM:SS` in UTC; `undefined` if unreadable. */
+/**
+ * When MailChimp made the change: a webhook's `fired_at` is `YYYY-MM-DD HH:MM:SS` in UTC; a reconciliation
+ * passes the member's `last_changed` (ISO 8601 with an offset). `undefined` when unreadable.
+ */
 export function firedAt(delivery: WebhookDelivery): Date | undefined {
-  const match = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})$/.exec(delivery.firedAt ?? '');
-  if (!match) return undefined;
-  const at = new Date(`${match[1]}T${match[2]}Z`);
+  const given = delivery.firedAt ?? '';
+  const webhook = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})$/.exec(given);
+  const iso = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(given);
+  if (!webhook && !iso) return undefined;
+  const at = new Date(webhook ? `${webhook[1]}T${webhook[2]}Z` : given);
   return Number.isNaN(at.getTime()) ? undefined : at;
 }
 
