@@ -3,7 +3,9 @@
  * a MailChimp delivery replayed after the person consented again, links steered by Host and
  * X-Forwarded-Proto, and JSON bodies that say one thing twice or carry text that is no Unicode.
  */
+import { execFileSync } from 'node:child_process';
 import { request } from 'node:http';
+import { resolve } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { documentClient, uniqueEmail } from '../support/intake.ts';
 import { contactIdOf, contactPartition, emailsTo, linkIn } from '../support/local-server.ts';
@@ -19,21 +21,31 @@ const EMULATOR_AUTH = `Basic ${Buffer.from('local:local-emulator-key-us1').toStr
 function raw(
   path: string,
   headers: Record<string, string>,
-  body: Buffer,
-): Promise<{ status: number; body: string }> {
+  body?: Buffer,
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   const url = new URL(path, baseUrl);
-  return new Promise((resolve, reject) => {
+  return new Promise((done, fail) => {
     const sent = request(
-      { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers },
+      {
+        host: url.hostname,
+        port: url.port,
+        path: `${url.pathname}${url.search}`,
+        method: body ? 'POST' : 'GET',
+        headers,
+      },
       (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.on('end', () =>
-          resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+          done({
+            status: response.statusCode ?? 0,
+            headers: response.headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
         );
       },
     );
-    sent.on('error', reject);
+    sent.on('error', fail);
     sent.end(body);
   });
 }
@@ -117,6 +129,34 @@ describe('links in emails', () => {
       true,
     );
     expect(JSON.stringify(confirmation)).not.toMatch(/evil\.example|javascript:/);
+  });
+});
+
+describe('staff answers', () => {
+  it('name the next page by the configured base, whatever Host the request carried', async () => {
+    const root = resolve(import.meta.dirname, '../..');
+    const bearer = execFileSync(
+      resolve(root, 'node_modules/.bin/tsx'),
+      ['local/token.ts', '--groups', 'sales'],
+      {
+        cwd: root,
+        encoding: 'utf8',
+      },
+    ).trim();
+    await postJson(
+      JSON.stringify({ form: 'contact', name: 'Ada', email: uniqueEmail('e2e-staff-host'), message: 'Hi' }),
+    );
+    await postJson(
+      JSON.stringify({ form: 'contact', name: 'Ada', email: uniqueEmail('e2e-staff-host'), message: 'Hi' }),
+    );
+    const response = await raw('/enquiries?limit=1', {
+      Accept: 'application/json',
+      Authorization: `Bearer ${bearer}`,
+      Host: 'evil.example:443',
+      'X-Forwarded-Proto': 'javascript:alert(1)//',
+    });
+    expect(response.status).toBe(200);
+    expect(String(response.headers.link)).toMatch(new RegExp(`^<${baseUrl}/enquiries\\?`));
   });
 });
 
