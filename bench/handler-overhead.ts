@@ -29,6 +29,7 @@ export async function measureEnquiryOverhead(iterations: number): Promise<{ p50:
     EMAIL_HASH_KEY: 'bench-email-hash-key-0123456789abcdef0123',
     TOKEN_SIGNING_KEYS: BENCH_KEY_RING,
     AWS_REGION: 'eu-west-2',
+    API_BASE_URL: 'https://abc123.execute-api.eu-west-2.amazonaws.com/prod',
   });
   const dynamo = mockClient(DynamoDBDocumentClient);
   dynamo.on(QueryCommand).resolves({ Items: [] });

@@ -32,6 +32,7 @@ import {
 } from './mailchimp-link.ts';
 import { chooseLocalMailchimp, mailchimpEmulatorOffService } from './mailchimp-mode.ts';
 import { outboxService } from './outbox.ts';
+import { emulatorMembersPart, outboxPart, persistedStateService } from './persisted-state.ts';
 import { seedService } from './seed.ts';
 import { createRequestListener, type LoadedFunction, listen } from './server.ts';
 import type { LocalService, LocalServiceContext } from './services.ts';
@@ -103,10 +104,11 @@ export async function startLocalSystem(
     config,
     baseUrl,
   };
-  const mailchimp =
+  const emulatorService =
     mailchimpMode.kind === 'emulator'
       ? mailchimpEmulatorService({ apiKey: LOCAL_MAILCHIMP_API_KEY })
-      : mailchimpEmulatorOffService();
+      : undefined;
+  const mailchimp = emulatorService ?? mailchimpEmulatorOffService();
   // Started in this order and stopped in reverse.
   const services: LocalService[] = [
     demoPageService(toRuntimeConfig(config)),
@@ -119,6 +121,15 @@ export async function startLocalSystem(
     staffAuthService({ keyFile: resolve(DATA_DIR, 'staff-token-key') }),
     // The staff console's files and its local sign-in, which mints tokens with the same key.
     consoleService({ keyFile: resolve(DATA_DIR, 'staff-token-key') }),
+    // Stopped first, so it writes the state the other services leave.
+    ...(settings.persist
+      ? [
+          persistedStateService(DATA_DIR, [
+            outboxPart,
+            ...(emulatorService ? [emulatorMembersPart(emulatorService.emulator)] : []),
+          ]),
+        ]
+      : []),
   ];
   for (const service of services) {
     await service.start?.(context);

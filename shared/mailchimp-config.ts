@@ -4,6 +4,7 @@
  * those functions require `mailchimpApiKey` from `readFunctionConfig`.
  */
 import * as z from 'zod/mini';
+import { apiBaseUrlSchema } from './api-base-url.ts';
 
 const envSchema = z.object({
   /** The data centre, e.g. `us21` (the part after the dash in the key). */
@@ -22,9 +23,7 @@ const syncEnvSchema = z.object({
    * The API's own URL, for links when the config has no `publicBaseUrl`: https in AWS, or this machine in
    * local mode.
    */
-  API_BASE_URL: z.optional(
-    z.string().check(z.regex(/^(https:\/\/[^\s/?#]+|http:\/\/(127\.0\.0\.1|localhost):\d+)(\/[^\s?#]*)?$/)),
-  ),
+  API_BASE_URL: z.optional(apiBaseUrlSchema),
 });
 
 export interface MailchimpConfig {

@@ -8,6 +8,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { outboxMailer } from '#shared/adapters/mail/outbox.ts';
 import { secretReader, secretValue } from '#shared/adapters/secrets.ts';
 import { turnstileVerifier } from '#shared/adapters/turnstile.ts';
+import { readApiBaseUrl } from '#shared/api-base-url.ts';
 import { now } from '#shared/clock.ts';
 import type { RuntimeConfig } from '#shared/config/schema.ts';
 import { readFunctionConfig } from '#shared/config.ts';
@@ -69,7 +70,7 @@ async function receiveEnquiry(event: APIGatewayProxyEvent & EnquiryBody): Promis
 export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
   .use(logContext())
   .use(httpEdge({ allowedOrigins: config.app.allowedOrigins }))
-  .use(enquiryBody())
+  .use(enquiryBody({ baseUrl: readApiBaseUrl() }))
   .handler(
     routeByResource([
       { method: 'POST', resource: '/enquiries', handler: receiveEnquiry },

@@ -9,6 +9,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { createContactsRepository } from '#shared/adapters/dynamodb/contacts-store.ts';
 import { createStaffReads } from '#shared/adapters/dynamodb/staff-reads.ts';
 import { signedPageCursors } from '#shared/adapters/page-cursors.ts';
+import { readApiBaseUrl } from '#shared/api-base-url.ts';
 import { now } from '#shared/clock.ts';
 import { readFunctionConfig } from '#shared/config.ts';
 import { documentClient, linkSigningKeys } from '#shared/dependencies.ts';
@@ -16,7 +17,7 @@ import { UnauthorizedError } from '#shared/domain/errors.ts';
 import { admittedGroups } from '#shared/domain/staff-routes.ts';
 import { toCsv } from '#shared/http/csv.ts';
 import { httpEdge } from '#shared/http/edge.ts';
-import { apiBaseUrl, header } from '#shared/http/request.ts';
+import { header } from '#shared/http/request.ts';
 import { jsonResponse } from '#shared/http/responses.ts';
 import { routeByResource } from '#shared/http/router.ts';
 import { requireStaff } from '#shared/http/staff-auth.ts';
@@ -34,6 +35,8 @@ import {
 
 // Staff reads never look a contact up by address, so the staff function holds no email-hashing key.
 const config = readFunctionConfig({ required: ['tokenSigningKeys'] });
+/** The API's own URL, for the links in contact details and `Link` headers. */
+const apiBaseUrl = readApiBaseUrl();
 const db = documentClient(config);
 const linkKeys = linkSigningKeys(config);
 
@@ -113,7 +116,7 @@ async function mailableContacts(event: StaffEvent): Promise<APIGatewayProxyResul
 async function contactDetail(event: StaffEvent): Promise<APIGatewayProxyResult> {
   return jsonResponse(
     200,
-    await readContactDetail(dependencies, caller(event), event.pathParameters?.id ?? '', apiBaseUrl(event)),
+    await readContactDetail(dependencies, caller(event), event.pathParameters?.id ?? '', apiBaseUrl),
   );
 }
 
@@ -136,7 +139,7 @@ function listResponse<T>(event: APIGatewayProxyEvent, page: ListResult<T>): APIG
     for (const [name, value] of Object.entries(event.queryStringParameters ?? {}))
       if (name !== 'cursor' && value !== undefined) params.set(name, value);
     params.set('cursor', page.next);
-    headers.Link = `<${apiBaseUrl(event)}${event.path}?${params}>; rel="next"`;
+    headers.Link = `<${apiBaseUrl}${event.path}?${params}>; rel="next"`;
     headers['X-Next-Cursor'] = page.next;
   }
   return jsonResponse(200, { items: page.items, next: page.next }, headers);

@@ -26,6 +26,8 @@ import { ApiWebAcl } from '../constructs/web-acl.ts';
 import { BINARY_MEDIA_TYPES, FUNCTIONS, type FunctionName, ROUTES, STAGE_THROTTLE } from '../routes.ts';
 
 export const STAGE_NAME = 'v1';
+/** The API functions that write absolute URLs to this API: links in emails, staff answers' links. */
+const API_URL_USERS = ['enquiry', 'links', 'staff'] as const satisfies readonly FunctionName[];
 
 export interface StatelessStackProps extends StackProps {
   readonly config: AppConfig;
@@ -80,11 +82,13 @@ const FUNCTION_ACCESS: Readonly<Record<FunctionName, FunctionAccess>> = {
     }
     fn.bindEmailSender(config.notifications.from);
   },
-  links: (fn, { table, emailHashKey, tokenSigningKey }) => {
+  links: (fn, { config, table, emailHashKey, tokenSigningKey }) => {
     fn.bindTable(table, { actions: CONTACT_WRITER });
     // The suppression entry is keyed by the address's keyed hash.
     fn.bindSecret(emailHashKey, 'EMAIL_HASH_KEY_SECRET_ARN');
     fn.bindSecret(tokenSigningKey, 'TOKEN_SIGNING_KEYS_SECRET_ARN');
+    // Consent asked for through a link sent before a withdrawal from everything is confirmed by email.
+    fn.bindEmailSender(config.notifications.from);
   },
   mailchimpWebhook: (fn, { table, emailHashKey, mailchimpWebhookSecret }) => {
     // Withdrawals and suppression entries, plus the marker that makes a retried delivery a no-op.
@@ -209,6 +213,11 @@ export class StatelessStack extends Stack {
       staffUserPool: props.staffUserPool,
     });
 
+    // Absolute URLs the API's functions emit (email links, staff answers) start from the URL the deployment
+    // gives them, never from a request's Host header. Built from the API's id and the stage's name rather
+    // than \`api.url\`, which names the stage: the stage depends on these functions' routes (a cycle).
+    const apiUrl = `https://${this.api.api.restApiId}.execute-api.${this.region}.${this.urlSuffix}/${STAGE_NAME}/`;
+    for (const name of API_URL_USERS) functions[name]?.function.addEnvironment('API_BASE_URL', apiUrl);
     // In this stack, not one of its own: the console's CSP names the API's origin and the API's CORS names
     // the console's, so two stacks would each need the other's output.
     const stack = Stack.of(this);

@@ -7,7 +7,7 @@ import type { LocalResponse } from '../services.ts';
 import { type EmulatorApiRequest, marketingApi } from './api-routes.ts';
 import { AudienceFields } from './audience-fields.ts';
 import { type FaultMode, Faults } from './faults.ts';
-import { type MemberJson, MemberStore } from './members.ts';
+import { type MemberJson, MemberStore, type MemberStoreState } from './members.ts';
 import { MailchimpEmulatorError, ProblemError } from './problems.ts';
 import { type WebhookDelivery, Webhooks } from './webhooks.ts';
 
@@ -63,6 +63,15 @@ export class MailchimpEmulator {
       fields: this.#fields,
       webhooks: this.#webhooks,
     });
+  }
+
+  /** The audience's members, as plain data for local mode's `--persist`. */
+  savedMembers(): MemberStoreState {
+    return this.#members.saved();
+  }
+
+  restoreMembers(state: MemberStoreState): void {
+    this.#members.restore(state);
   }
 
   /** Forgets every member, field, interest and webhook, and any pending fault. */

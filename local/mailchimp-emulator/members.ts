@@ -99,6 +99,14 @@ const tagsBody = z.object({
   is_syncing: z.boolean().optional(),
 });
 
+export interface MemberStoreState {
+  readonly members: [string, Member][];
+  readonly forgotten: string[];
+  readonly tagIds: [string, number][];
+  readonly nextWebId: number;
+  readonly changeSequence: number;
+}
+
 export class MemberStore {
   #members = new Map<string, Member>();
   /** Hashes of permanently deleted members: MailChimp refuses to re-import them. */
@@ -112,6 +120,26 @@ export class MemberStore {
     private readonly fields: AudienceFields,
     private readonly now: () => Date,
   ) {}
+
+  /** Everything the store holds, as plain data (Maps and Dates included) that `restore` takes back. */
+  saved(): MemberStoreState {
+    return {
+      members: [...this.#members.entries()],
+      forgotten: [...this.#forgotten],
+      tagIds: [...this.#tagIds.entries()],
+      nextWebId: this.#nextWebId,
+      changeSequence: this.#changeSequence,
+    };
+  }
+
+  /** Replaces everything with what `saved` gave (local mode's `--persist` across a restart). */
+  restore(state: MemberStoreState): void {
+    this.#members = new Map(state.members);
+    this.#forgotten = new Set(state.forgotten);
+    this.#tagIds = new Map(state.tagIds);
+    this.#nextWebId = state.nextWebId;
+    this.#changeSequence = state.changeSequence;
+  }
 
   /** Forgets every member and every permanent deletion. */
   reset(): void {

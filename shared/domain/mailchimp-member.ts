@@ -2,7 +2,14 @@
  * What MailChimp should hold for a person, derived from their topic permissions alone, so the sync can
  * converge on it however many times a change is replayed.
  */
-import { type EventSource, type HistoryEventType, isMailable, type TopicStatus } from './consent.ts';
+import {
+  ALL_TOPICS,
+  type EventSource,
+  type HistoryEventType,
+  isMailable,
+  type TopicStatus,
+} from './consent.ts';
+import type { ContactSnapshot, RequestedEvent } from './contact-change.ts';
 import { addMonths } from './retention.ts';
 import type { RetentionPolicy } from './settings.ts';
 
@@ -95,15 +102,44 @@ export interface RecordedConsent {
  * Whether the person gave express consent here after MailChimp last changed them (`lastChanged`, whole
  * seconds), e.g. ticked our form's box again after unsubscribing in a MailChimp email. MailChimp's time has
  * whole seconds, so a consent within the same second does not count: when in doubt, the refusal wins.
- * A soft opt-in never counts.
+ * The one exception is no doubt at all: MailChimp's change in that second was our own withdrawal passed on
+ * by the sync (one of ours is recorded in that second), and the consent came after it. A soft opt-in never
+ * counts.
  */
 export function expressConsentSince(events: readonly RecordedConsent[], lastChanged: string): boolean {
   const changedAt = Date.parse(lastChanged);
   if (!Number.isFinite(changedAt)) return false;
-  return events.some(
-    (event) =>
-      EXPRESS_CONSENT.has(event.type) &&
-      event.source !== 'mailchimp' &&
-      Date.parse(event.at) >= changedAt + 1000,
+  const inThatSecond = (at: number) => at >= changedAt && at < changedAt + 1000;
+  const ourWithdrawals = events
+    .filter((event) => event.type === 'withdrawn' && event.source !== 'mailchimp')
+    .map((event) => Date.parse(event.at))
+    .filter(inThatSecond);
+  return events.some((event) => {
+    if (!EXPRESS_CONSENT.has(event.type) || event.source === 'mailchimp') return false;
+    const at = Date.parse(event.at);
+    return at >= changedAt + 1000 || (inThatSecond(at) && ourWithdrawals.some((withdrawn) => withdrawn < at));
+  });
+}
+
+/**
+ * The withdrawal MailChimp's "no" (its compliance state, or a forgotten address) stands for here, decided
+ * on the contact as it is now. The sync saw the contact earlier: express consent or a consent request made
+ * after `asOf` (MailChimp's change, whole seconds; else when the sync read the contact) is newer than
+ * MailChimp's word, and is never withdrawn on it. Everything else is, each topic on its own then.
+ */
+export function withdrawalOnMailchimpWord(
+  snapshot: ContactSnapshot,
+  asOf: Date | undefined,
+): RequestedEvent[] {
+  const everything: RequestedEvent[] = [{ type: 'withdrawn', topic: ALL_TOPICS }];
+  if (!asOf) return everything;
+  const newer = (since: string) => Date.parse(since) >= asOf.getTime() + 1000;
+  const held = [...snapshot.topics.values()];
+  const kept = held.filter(
+    (topic) => (topic.status === 'consent' || topic.status === 'pending') && newer(topic.since),
   );
+  if (kept.length === 0) return everything;
+  return held
+    .filter((topic) => !kept.includes(topic) && topic.status !== 'withdrawn')
+    .map((topic): RequestedEvent => ({ type: 'withdrawn', topic: topic.topic }));
 }

@@ -6,7 +6,7 @@
  * "{t}.{raw body}">`), the signature is checked as well. Then what each delivery asks of us. Pure: no I/O.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { isMailable, isSuppressed, NO_SUPPRESSION } from './consent.ts';
+import { ALL_TOPICS, isMailable, isSuppressed, NO_SUPPRESSION } from './consent.ts';
 import type { ContactSnapshot, RequestedEvent } from './contact-change.ts';
 import { isValidEmail, normaliseEmail } from './email.ts';
 import type { EnquiryForm, MarketingStatement } from './settings.ts';
@@ -112,6 +112,39 @@ export function field(delivery: WebhookDelivery, ...path: string[]): string | un
     node = node[key];
   }
   return typeof node === 'string' ? node : undefined;
+}
+
+/**
+ * When MailChimp made the change: a webhook's `fired_at` is `YYYY-MM-DD HH:MM:SS` in UTC; a reconciliation
+ * passes the member's `last_changed` (ISO 8601 with an offset). `undefined` when unreadable.
+ */
+export function firedAt(delivery: WebhookDelivery): Date | undefined {
+  const given = delivery.firedAt ?? '';
+  const webhook = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})$/.exec(given);
+  const iso = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(given);
+  if (!webhook && !iso) return undefined;
+  const at = new Date(webhook ? `${webhook[1]}T${webhook[2]}Z` : given);
+  return Number.isNaN(at.getTime()) ? undefined : at;
+}
+
+/**
+ * The requests a delivery fired at `fired` still stands for: a topic we changed after MailChimp's change
+ * (a consent given again in our preference centre) is newer news, and MailChimp's older word never undoes
+ * it. `fired_at` counts whole seconds, so only a change after the end of that second is known to be later;
+ * within the same second the delivery applies (a withdrawal errs on the side of not mailing).
+ */
+export function notSuperseded(
+  snapshot: ContactSnapshot,
+  requests: readonly RequestedEvent[],
+  fired: Date | undefined,
+): RequestedEvent[] {
+  if (!fired) return [...requests];
+  const endOfSecond = fired.getTime() + 1000;
+  const changedLater = (topic: string) => {
+    const held = topic === ALL_TOPICS ? [...snapshot.topics.values()] : [snapshot.topics.get(topic)];
+    return held.some((permission) => permission !== undefined && Date.parse(permission.since) >= endOfSecond);
+  };
+  return requests.filter((request) => !changedLater(request.topic));
 }
 
 /** A stable id for a delivery, so MailChimp's retries of the same one have a single effect. */

@@ -1,8 +1,8 @@
 /**
  * Form bodies (urlencoded, multipart fields or JSON, up to 16 KiB) read by middy's body parsers and the
  * platform's multipart parser, with the checks around them that the parsers do not make: which content
- * types and charsets are taken, the size limit, strict UTF-8 and percent-escapes, and the shape of what
- * was parsed. Nothing here logs or echoes what was sent.
+ * types and charsets are taken, the size limit, strict UTF-8 and percent-escapes, JSON keys named once, and
+ * the shape of what was parsed. Nothing here logs or echoes what was sent.
  */
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import httpUrlencodeBodyParser from '@middy/http-urlencode-body-parser';
@@ -10,6 +10,7 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { SubmittedFields } from '../domain/enquiry.ts';
 import { InvalidRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from './errors.ts';
 import { header, mediaType } from './request.ts';
+import { isStrictJson } from './strict-json.ts';
 
 export const MAX_BODY_BYTES = 16 * 1024;
 const MAX_FIELDS = 100;
@@ -74,7 +75,7 @@ export async function parseBody(event: BodyEvent): Promise<ParsedBody> {
 
   const bytes = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
   if (bytes.byteLength > MAX_BODY_BYTES) throw new PayloadTooLargeError(MAX_BODY_BYTES);
-  if (parser.format !== 'multipart') checkText(bytes, parser.format);
+  if (parser.format !== 'multipart') checkText(bytes, parser.format, event.isBase64Encoded);
 
   const parsed: Record<string, unknown> = {
     headers: { 'content-type': contentType },
@@ -87,14 +88,21 @@ export async function parseBody(event: BodyEvent): Promise<ParsedBody> {
     // The parsers' own errors (422) quote the body in their cause: none of it goes further.
     throw malformed();
   }
+  // Judged like a form: a repeated field is refused, never silently reduced to its last value.
+  if (parser.format === 'json' && !isStrictJson(bytes.toString('utf8'))) throw malformed();
   return { format: parser.format, fields: submittedFields(parser.format, parsed.body) };
 }
 
-/** Strict, unlike the parsers: invalid UTF-8 or a broken percent-escape is an error, not U+FFFD. */
-function checkText(bytes: Buffer, format: BodyFormat): void {
+/**
+ * Strict, unlike the parsers: invalid UTF-8 or a broken percent-escape is an error, not U+FFFD. API Gateway
+ * hands a text body over already decoded, invalid bytes replaced by U+FFFD; that character sent as such
+ * is taken for what it almost always is (a client writes it escaped, if at all).
+ */
+function checkText(bytes: Buffer, format: BodyFormat, isBase64Encoded: boolean): void {
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    if (!isBase64Encoded && text.includes('\uFFFD')) throw malformed();
     // '&' and '=' are never escapes, so decoding the whole body fails exactly when one field would.
     if (format === 'urlencoded') decodeURIComponent(text);
   } catch {

@@ -3,13 +3,16 @@ import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { EnquiryInput } from '../domain/enquiry.ts';
 import { parseBody } from './body.ts';
-import { apiBaseUrl, referringPage, wantsJson } from './request.ts';
+import { referringPage, wantsJson } from './request.ts';
 
 export interface EnquiryBody {
   enquiry?: EnquiryInput;
 }
 
-export function enquiryBody(): MiddlewareObj<APIGatewayProxyEvent & EnquiryBody> {
+/** `baseUrl`: where links in the emails point, from the deployment (never from the request's Host). */
+export function enquiryBody(options: {
+  readonly baseUrl: string;
+}): MiddlewareObj<APIGatewayProxyEvent & EnquiryBody> {
   return {
     before: async (request) => {
       const { event } = request;
@@ -19,7 +22,7 @@ export function enquiryBody(): MiddlewareObj<APIGatewayProxyEvent & EnquiryBody>
         fields,
         method: wantsJson(event) ? 'json' : 'html_form',
         page: referringPage(event),
-        baseUrl: apiBaseUrl(event),
+        baseUrl: options.baseUrl,
       };
     },
   };

@@ -25,7 +25,8 @@ export function wantsJson(event: Pick<APIGatewayProxyEvent, 'headers'>): boolean
 
 /**
  * The path prefix in front of our routes (`/prod` behind a stage, or a custom domain's base path), so
- * redirects stay on this API wherever it is mounted.
+ * redirects stay on this API wherever it is mounted. A path only: a redirect never takes a host from the
+ * request (absolute URLs come from `shared/api-base-url.ts`).
  */
 export function basePath(event: Pick<APIGatewayProxyEvent, 'path' | 'requestContext'>): string {
   const full = event.requestContext.path;
@@ -43,15 +44,4 @@ export function referringPage(event: Pick<APIGatewayProxyEvent, 'headers'>): str
   } catch {
     return undefined;
   }
-}
-
-/**
- * The public URL of this API (scheme, host and base path), for links in emails. API Gateway sets the
- * domain name itself, so a client's Host header cannot steer where links point; loopback is local mode.
- */
-export function apiBaseUrl(event: Pick<APIGatewayProxyEvent, 'headers' | 'path' | 'requestContext'>): string {
-  const host = event.requestContext.domainName ?? header(event, 'host') ?? 'localhost';
-  const loopback = /^(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/.test(host);
-  const scheme = header(event, 'x-forwarded-proto') ?? (loopback ? 'http' : 'https');
-  return `${scheme}://${host}${basePath(event)}`;
 }

@@ -1,16 +1,25 @@
 /**
  * What the links in our emails do: unsubscribe, the preference centre and double opt-in confirmation.
  * Showing a page never writes (mail scanners fetch every link); only a POST changes anything. A link
- * acts only on permissions granted at or before its epoch, so an old email cannot undo a newer consent.
+ * acts only on permissions granted at or before its epoch, so an old email cannot undo a newer consent,
+ * and a link sent before a withdrawal from everything can only ask for consent again (double opt-in).
  */
 import { ALL_TOPICS, isMailable } from '../domain/consent.ts';
-import { type ContactChange, decideChange, type RequestedEvent } from '../domain/contact-change.ts';
+import {
+  type ContactChange,
+  type ContactSnapshot,
+  decideChange,
+  type RequestedEvent,
+} from '../domain/contact-change.ts';
 import type { EmailHasher } from '../domain/hashing.ts';
 import type { TopicChoice } from '../domain/preferences.ts';
 import type { DeploymentSettings, MarketingStatement } from '../domain/settings.ts';
 import { type KeyRing, type TokenClaims, type TokenPurpose, verifyToken } from '../domain/tokens.ts';
-import { log } from '../log.ts';
+import { contactLinks } from '../email/links.ts';
+import { confirmationEmail } from '../email/marketing-emails.ts';
+import { describeError, log } from '../log.ts';
 import type { ContactState, ContactsRepository } from '../ports/contacts-store.ts';
+import type { Mailer } from '../ports/mailer.ts';
 import { type ContactDecision, changeContact } from './retry-on-conflict.ts';
 
 export interface LinkDeps {
@@ -20,6 +29,10 @@ export interface LinkDeps {
   readonly linkKeys: () => Promise<KeyRing>;
   readonly clock: () => Date;
   readonly newId: () => string;
+  /** Sends the confirmation a link's request for consent asks for. */
+  readonly mailer: Mailer;
+  /** The API's own URL, for links in that email when the config has no `publicBaseUrl`. */
+  readonly linkBaseUrl: string;
 }
 
 /** A link that does not verify; every reason looks the same from outside. */
@@ -89,16 +102,38 @@ export async function savePreferences(
     claims,
     'preference_centre',
     'preference_centre',
-    (state) =>
-      choices(deps.config, state, claims).flatMap((topic): RequestedEvent[] => {
+    (state, snapshot) => {
+      // Only what the page offers (the deployment's topics, under the centre's statement) can be asked for.
+      const grant = sentBeforeWithdrawalFromEverything(snapshot, claims)
+        ? 'consent_requested'
+        : 'consent_given';
+      return choices(deps.config, state, claims).flatMap((topic): RequestedEvent[] => {
         if (topic.newerThanLink) return [];
         const on = isMailable(topic.status) || topic.status === 'pending';
-        if (choice.ticked.has(topic.id) && !on) return [{ type: 'consent_given', topic: topic.id }];
+        if (choice.ticked.has(topic.id) && !on) return [{ type: grant, topic: topic.id }];
         if (!choice.ticked.has(topic.id) && on) return [{ type: 'withdrawn', topic: topic.id }];
         return [];
-      }),
+      });
+    },
     statement,
   );
+}
+
+/**
+ * Whether the link was sent before the person withdrew from everything (a one-click unsubscribe, an
+ * objection, MailChimp's unsubscribe). Such a link may be old, forwarded or leaked: a consent through it
+ * must be confirmed from the mailbox (double opt-in) before it lifts the suppression. The withdrawal's
+ * time is that of the latest withdrawn permission; a link from the same second counts as older.
+ */
+function sentBeforeWithdrawalFromEverything(snapshot: ContactSnapshot, claims: TokenClaims): boolean {
+  if (!snapshot.suppression?.all) return false;
+  const withdrawnAt = Math.max(
+    0,
+    ...[...snapshot.topics.values()]
+      .filter((topic) => topic.status === 'withdrawn')
+      .map((topic) => Date.parse(topic.since)),
+  );
+  return withdrawnAt === 0 || claims.issuedAt * 1000 <= withdrawnAt + 999;
 }
 
 function withdrawAllRequests(state: ContactState, claims: TokenClaims): RequestedEvent[] {
@@ -127,10 +162,11 @@ async function applyChange(
   claims: TokenClaims,
   source: 'link' | 'preference_centre',
   reason: string | undefined,
-  requestsFor: (state: ContactState) => RequestedEvent[],
+  requestsFor: (state: ContactState, snapshot: ContactSnapshot) => RequestedEvent[],
   statement?: MarketingStatement,
 ): Promise<LinkResult> {
-  return changeContact(deps, {
+  let requested: { contactId: string; email: string; change: ContactChange; now: Date } | undefined;
+  const outcome = await changeContact(deps, {
     locate: async (now) => {
       const { contactId, state } = await readLinkedContact(deps, claims.contactId, now);
       // Gone (expired or erased): nothing is held, so nothing can be sent. Answered as a success.
@@ -142,7 +178,7 @@ async function applyChange(
       const contact = read?.state.contact;
       if (!read || !contact) return { outcome: 'unchanged' };
       const { contactId, suppressionHash, state, snapshot } = read;
-      const change: ContactChange = decideChange(snapshot, requestsFor(state), {
+      const change: ContactChange = decideChange(snapshot, requestsFor(state, snapshot), {
         now,
         retention: deps.config.retention,
         allTopics: deps.config.topics.map((topic) => topic.id),
@@ -170,10 +206,48 @@ async function applyChange(
             reason,
           },
         },
-        written: () => log.info('link_applied', { source, events: change.events.length, reason }),
+        written: () => {
+          log.info('link_applied', { source, events: change.events.length, reason });
+          requested = { contactId, email: contact.email, change, now };
+        },
       };
     },
   });
+  if (requested && statement) await sendConfirmation(deps, requested, statement);
+  return outcome;
+}
+
+/** The double opt-in email for the consent a link asked for, through the usual confirm link. */
+async function sendConfirmation(
+  deps: LinkDeps,
+  requested: { contactId: string; email: string; change: ContactChange; now: Date },
+  statement: MarketingStatement,
+): Promise<void> {
+  const asked = requested.change.events.filter((event) => event.type === 'consent_requested');
+  if (asked.length === 0) return;
+  try {
+    const links = contactLinks({
+      ring: await deps.linkKeys(),
+      baseUrl: deps.config.publicBaseUrl ?? deps.linkBaseUrl,
+      contactId: requested.contactId,
+      epoch: requested.change.contactEpoch,
+      now: requested.now,
+    });
+    await deps.mailer.send(
+      confirmationEmail({
+        to: requested.email,
+        organisation: deps.config.organisation.name,
+        topicLabels: asked.map(
+          (event) => deps.config.topics.find((topic) => topic.id === event.topic)?.label ?? event.topic,
+        ),
+        links,
+        statement: statement.text,
+      }),
+    );
+  } catch (error) {
+    // The request is recorded; a lost confirmation only leaves the person pending, as if unanswered.
+    log.error('link_confirmation_email_failed', describeError(error));
+  }
 }
 
 /**

@@ -3,10 +3,14 @@
  * once and MailChimp is moved to what that state calls for, so replaying any batch (Lambda redelivers after
  * a partial failure) converges on the same MailChimp state. MailChimp's own changes are never echoed back.
  */
-import { ALL_TOPICS } from '../domain/consent.ts';
 import type { ContactSnapshot } from '../domain/contact-change.ts';
 import type { EmailHasher } from '../domain/hashing.ts';
-import { desiredMember, expressConsentSince, preferencesLinkIssuedAt } from '../domain/mailchimp-member.ts';
+import {
+  desiredMember,
+  expressConsentSince,
+  preferencesLinkIssuedAt,
+  withdrawalOnMailchimpWord,
+} from '../domain/mailchimp-member.ts';
 import type { DeploymentSettings } from '../domain/settings.ts';
 import type { KeyRing } from '../domain/tokens.ts';
 import { signedLink } from '../email/links.ts';
@@ -196,10 +200,12 @@ async function converge(deps: MailchimpSyncDeps, contactId: string): Promise<Con
       return await resubscribeOrWithdraw(deps, contactId, contact.email, member, subscribe);
     }
     if (isMailchimpError(error, 'complianceState') || isMailchimpError(error, 'forgotten')) {
+      // MailChimp's answer speaks for no time we know; what was granted after our read stands.
       await withdrawLocally(
         deps,
         contact.email,
         error.code === 'forgotten' ? 'forgotten' : 'complianceState',
+        now,
       );
       return 'withdrawn_by_mailchimp';
     }
@@ -234,7 +240,13 @@ async function resubscribeOrWithdraw(
       }
     }
   }
-  await withdrawLocally(deps, email, 'complianceState');
+  const changedAt = new Date(member.lastChanged);
+  await withdrawLocally(
+    deps,
+    email,
+    'complianceState',
+    Number.isNaN(changedAt.getTime()) ? undefined : changedAt,
+  );
   return 'withdrawn_by_mailchimp';
 }
 
@@ -261,16 +273,19 @@ async function memberMergeFields(
 
 /**
  * MailChimp will not mail this person again on our say-so: record that as a withdrawal from everything,
- * sourced from MailChimp, so our lists agree with it and the stream does not bring it back here.
+ * sourced from MailChimp, so our lists agree with it and the stream does not bring it back here. The sync
+ * acts on a view that may be stale: a permission granted after `asOf` (MailChimp's change, or our read)
+ * is newer than MailChimp's word, and is never withdrawn on it.
  */
 async function withdrawLocally(
   deps: MailchimpSyncDeps,
   email: string,
   code: Extract<MailchimpErrorCode, 'complianceState' | 'forgotten'>,
+  asOf: Date | undefined,
 ): Promise<void> {
   const reason = code === 'forgotten' ? 'mailchimp_forgotten' : 'mailchimp_compliance_state';
   const outcome = await applyMailchimpChange(deps, email, {
-    requests: () => [{ type: 'withdrawn', topic: ALL_TOPICS }],
+    requests: (snapshot) => withdrawalOnMailchimpWord(snapshot, asOf),
     reason,
   });
   if (outcome === 'applied') log.info('mailchimp_sync_withdrawn_locally', { reason });

@@ -17,9 +17,11 @@ import type { EmailHasher } from '../domain/hashing.ts';
 import {
   emailChange,
   field,
+  firedAt,
   MAILCHIMP_SIGNUP_METHOD,
   MAILCHIMP_SIGNUP_STATEMENT,
   mergedName,
+  notSuperseded,
   signupTopics,
   subscribeRequests,
   type WebhookDelivery,
@@ -75,6 +77,7 @@ async function dispatch(
         requests: () => [{ type: 'withdrawn', topic: ALL_TOPICS }],
         reason: withdrawalReason(delivery),
         deliveryId,
+        firedAt: firedAt(delivery),
       });
     case 'subscribe': {
       const topics = signupTopics(deps.config);
@@ -82,6 +85,7 @@ async function dispatch(
         requests: (snapshot) => subscribeRequests(snapshot, topics),
         reason: undefined,
         deliveryId,
+        firedAt: firedAt(delivery),
         consentGiven: { statement: MAILCHIMP_SIGNUP_STATEMENT, method: MAILCHIMP_SIGNUP_METHOD },
         name: mergedName(delivery) || undefined,
       });
@@ -104,7 +108,9 @@ function ignored(delivery: WebhookDelivery, hasEmail: boolean): WebhookOutcome {
 /**
  * Applies a change that MailChimp reported (a webhook, a reconciliation, an answer to our sync) to the
  * address's contact and suppression entry, re-deciding if the contact changed meanwhile. With a
- * `deliveryId`, a marker written in the same transaction makes a repeat of the same news a no-op.
+ * `deliveryId`, a marker written in the same transaction makes a repeat of the same news a no-op, however
+ * the contact changed since (MailChimp retries anything but a 2xx). With `firedAt`, what we changed after
+ * MailChimp's change stands (see `notSuperseded`).
  */
 export async function applyMailchimpChange(
   deps: WebhookDeps,
@@ -113,6 +119,8 @@ export async function applyMailchimpChange(
     readonly requests: (snapshot: ContactSnapshot) => RequestedEvent[];
     readonly reason: string | undefined;
     readonly deliveryId?: string | undefined;
+    /** When MailChimp made the change, if it said. */
+    readonly firedAt?: Date | undefined;
     /** How express consent in this change was collected; recorded only with `consent_given`. */
     readonly consentGiven?: { readonly statement: MarketingStatement; readonly method: string } | undefined;
     /** The name of a contact this change creates; an existing contact keeps its own. */
@@ -126,7 +134,7 @@ export async function applyMailchimpChange(
   return changeContact(deps, {
     locate: () => ({ contactId, suppressionHash }),
     decide: ({ state, snapshot }, now): ContactDecision<'applied' | 'unchanged'> => {
-      const requests = change.requests(snapshot);
+      const requests = notSuperseded(snapshot, change.requests(snapshot), change.firedAt);
       const given = requests.some((request) => request.type === 'consent_given')
         ? change.consentGiven
         : undefined;
@@ -160,6 +168,13 @@ export async function applyMailchimpChange(
           ...(change.deliveryId ? { delivery: deliveryMarker(change.deliveryId, now) } : {}),
         },
       };
+    },
+    // The marker's condition failed: this delivery was applied already (by an earlier try or a retry).
+    onConflict: async () => {
+      const { deliveryId } = change;
+      return deliveryId && (await deps.contacts.hasDelivery(deliveryId, deps.clock()))
+        ? 'unchanged'
+        : undefined;
     },
   });
 }

@@ -49,6 +49,7 @@ beforeAll(async () => {
   vi.stubEnv('TURNSTILE_SECRET', 'turnstile-test-secret');
   vi.stubEnv('TURNSTILE_VERIFY_URL', 'https://turnstile.test/siteverify');
   vi.stubEnv('AWS_REGION', 'eu-west-2');
+  vi.stubEnv('API_BASE_URL', 'https://abc123.execute-api.eu-west-2.amazonaws.com/prod');
   vi.stubGlobal('fetch', (url: string, init: RequestInit) => verify(url, init));
   ({ handler } = await import('../../functions/enquiry/handler.ts'));
 });
@@ -132,6 +133,29 @@ describe('POST /enquiries', () => {
         ),
       }),
     ]);
+  });
+
+  it('links emails to the API URL the deployment set, never to the Host or X-Forwarded-Proto sent', async () => {
+    const event = restEvent({
+      headers: { ...json, Host: 'evil.example:443', 'X-Forwarded-Proto': 'javascript:alert(1)//' },
+      body: JSON.stringify({
+        form: 'contact',
+        name: 'Ada',
+        email: 'ada@example.com',
+        message: 'Hi',
+        marketing_consent: true,
+      }),
+    });
+    const response = await invoke({
+      ...event,
+      requestContext: { ...event.requestContext, domainName: 'evil.example:443' },
+    });
+    expect(response.statusCode).toBe(201);
+    const confirmation = localOutbox.find((email) => email.to === 'ada@example.com');
+    expect(confirmation?.text).toContain(
+      'https://abc123.execute-api.eu-west-2.amazonaws.com/prod/confirm?token=v1.',
+    );
+    expect(JSON.stringify(confirmation)).not.toMatch(/evil\.example|javascript:/);
   });
 
   it('redirects an HTML form post with 303 to the built-in thank-you page under the stage', async () => {

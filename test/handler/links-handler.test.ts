@@ -28,6 +28,7 @@ beforeAll(async () => {
   vi.stubEnv('EMAIL_HASH_KEY', TEST_HASH_KEY);
   vi.stubEnv('TOKEN_SIGNING_KEYS', TEST_KEY_RING);
   vi.stubEnv('AWS_REGION', 'eu-west-2');
+  vi.stubEnv('API_BASE_URL', 'https://abc123.execute-api.eu-west-2.amazonaws.com/prod');
   ({ handler } = await import('../../functions/links/handler.ts'));
 });
 

@@ -49,6 +49,7 @@ beforeAll(async () => {
   vi.stubEnv('MAIL_TRANSPORT', 'outbox');
   vi.stubEnv('TOKEN_SIGNING_KEYS', TEST_KEY_RING);
   vi.stubEnv('AWS_REGION', 'eu-west-2');
+  vi.stubEnv('API_BASE_URL', 'https://abc123.execute-api.eu-west-2.amazonaws.com/prod');
   ({ handler } = await import('../../functions/staff/handler.ts'));
 });
 
@@ -192,5 +193,35 @@ describe('GET /contacts', () => {
     );
     expect(response.statusCode).toBe(500);
     expect(JSON.parse(response.body)).toEqual({ error: 'internal_error' });
+  });
+});
+
+describe('absolute URLs in staff answers', () => {
+  /** As local mode's gateway passes them on, and as a proxy in front of the API might. */
+  const spoofed = (event: APIGatewayProxyEvent): APIGatewayProxyEvent => ({
+    ...event,
+    headers: { ...event.headers, host: 'evil.example:443', 'x-forwarded-proto': 'javascript:alert(1)//' },
+    requestContext: { ...event.requestContext, domainName: 'evil.example:443' },
+  });
+
+  it('point at the API URL the deployment set, never at the Host or X-Forwarded-Proto sent', async () => {
+    const detail = await handler(spoofed(staffEvent('/contacts/{id}', member('marketing'))), lambdaContext);
+    expect(detail.statusCode).toBe(200);
+    const { unsubscribeUrl, preferencesUrl } = JSON.parse(detail.body);
+    expect(unsubscribeUrl).toMatch(
+      /^https:\/\/abc123\.execute-api\.eu-west-2\.amazonaws\.com\/prod\/unsubscribe\?/,
+    );
+    expect(preferencesUrl).toMatch(
+      /^https:\/\/abc123\.execute-api\.eu-west-2\.amazonaws\.com\/prod\/preferences\?/,
+    );
+
+    dynamo.on(QueryCommand, { IndexName: 'gsi1' }).resolves({
+      Items: [],
+      LastEvaluatedKey: { pk: 'ENQUIRY#e1', sk: 'ENQUIRY', gsi1pk: 'ENQUIRIES', gsi1sk: 'x' },
+    });
+    const list = await handler(spoofed(staffEvent('/enquiries', member('sales'))), lambdaContext);
+    expect(list.headers?.Link).toMatch(
+      /^<https:\/\/abc123\.execute-api\.eu-west-2\.amazonaws\.com\/prod\/enquiries\?cursor=[^>]+>; rel="next"$/,
+    );
   });
 });

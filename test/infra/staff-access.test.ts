@@ -257,9 +257,10 @@ describe('the staff function', () => {
     expect(FUNCTIONS.staff.entry).toBe('functions/staff/handler.ts');
   });
 
-  it('gets the table, the link-signing key ring and the console origin through its environment, and nothing else', () => {
+  it('gets the table, the API URL, the link-signing key ring and the console origin through its environment, and nothing else', () => {
     const variables = staffFunction().Environment.Variables;
     expect(Object.keys(variables).sort()).toEqual([
+      'API_BASE_URL',
       'MAIL_TRANSPORT',
       'NODE_OPTIONS',
       'STAFF_CONSOLE_ORIGIN',

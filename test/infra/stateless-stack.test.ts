@@ -126,9 +126,10 @@ describe("MailChimp's client", () => {
 });
 
 describe('the enquiry function', () => {
-  it('gets the table, the mail transport and the hash and link-signing key secrets through its environment', () => {
+  it('gets the table, the mail transport, the API URL and the hash and link-signing key secrets through its environment', () => {
     const variables = functionProps('enquiry').Environment.Variables;
     expect(Object.keys(variables).sort()).toEqual([
+      'API_BASE_URL',
       'EMAIL_HASH_KEY_SECRET_ARN',
       'MAIL_TRANSPORT',
       'NODE_OPTIONS',
@@ -137,6 +138,10 @@ describe('the enquiry function', () => {
     ]);
     expect(variables.MAIL_TRANSPORT).toBe('ses');
     expect(variables.NODE_OPTIONS).toBe('--enable-source-maps');
+    // Email links name the stage URL of this stack's own API, whatever Host a request carries.
+    const restApiId = logicalIdOf(stateless, 'AWS::ApiGateway::RestApi', 'PublicApi/Api/Resource');
+    expect(JSON.stringify(variables.API_BASE_URL)).toContain(`{"Ref":"${restApiId}"}`);
+    expect(JSON.stringify(variables.API_BASE_URL)).toMatch(/execute-api.*\/v1\/"/);
     expect(followReference(variables.TABLE_NAME, stateful)).toEqual({ Ref: tableId() });
     expect(followReference(variables.EMAIL_HASH_KEY_SECRET_ARN, stateful)).toEqual({ Ref: emailHashKeyId() });
     expect(followReference(variables.TOKEN_SIGNING_KEYS_SECRET_ARN, stateful)).toEqual({
@@ -190,9 +195,10 @@ describe('the enquiry function', () => {
 });
 
 describe('the links function', () => {
-  it('gets the table and the hash and link-signing key secrets through its environment', () => {
+  it('gets the table, the API URL and the hash and link-signing key secrets through its environment', () => {
     const variables = functionProps('links').Environment.Variables;
     expect(Object.keys(variables).sort()).toEqual([
+      'API_BASE_URL',
       'EMAIL_HASH_KEY_SECRET_ARN',
       'MAIL_TRANSPORT',
       'NODE_OPTIONS',
@@ -206,8 +212,9 @@ describe('the links function', () => {
     });
   });
 
-  it('may do exactly what it needs: its logs, item actions on the table and its two secrets, no email', () => {
-    expect(statementsOf('links')).toEqual([
+  it('may do exactly what it needs: its logs, item actions on the table, its two secrets, and email from the notifications address', () => {
+    const statements = statementsOf('links');
+    expect(statements.slice(0, 3)).toEqual([
       {
         actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
         resources: [{ 'Fn::GetAtt': [logGroupId('links'), 'Arn'] }],
@@ -218,8 +225,12 @@ describe('the links function', () => {
         resources: [{ Ref: emailHashKeyId() }, { Ref: signingKeyId() }],
       },
     ]);
-    const actions = statementsOf('links').flatMap((statement) => statement.actions);
-    expect(actions.filter((action) => action.startsWith('ses:'))).toEqual([]);
+    // Only the double opt-in confirmation a link asks for, sent as the enquiry function sends it.
+    const ses = statements.slice(3);
+    expect(ses).toEqual(
+      statementsOf('enquiry').filter((statement) => statement.actions.includes('ses:SendEmail')),
+    );
+    expect(ses.flatMap((statement) => statement.actions)).toEqual(['ses:SendEmail']);
   });
 
   it('serves GET, HEAD and POST on every link route', () => {

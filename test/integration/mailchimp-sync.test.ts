@@ -394,6 +394,29 @@ describe('MailChimp sync from the stream', () => {
     expect(member(email)).toMatchObject({ status: 'unsubscribed' });
   });
 
+  it('never undoes a consent given again moments after an unsubscribe of ours that MailChimp has just taken', async () => {
+    const { email, contactId } = await consentingContact('sync-race');
+    await syncRecords(deps, await recordsOf(contactId, 'INSERT'));
+    advance(60_000);
+    // Unsubscribed here at hh:mm:46.289, which the sync passes on to MailChimp (its time counts whole seconds)…
+    harness.clock.now = new Date(Math.floor(harness.clock.now.getTime() / 1000) * 1000 + 289);
+    await withdrawEverything(contactId, email);
+    await syncRecords(deps, await recordsOf(contactId));
+    expect(member(email)).toMatchObject({ status: 'unsubscribed' });
+    // …consent given again at 46.575, and the sync acts on it at 46.641.
+    advance(286);
+    await post({ form: 'contact', name: 'Ada', email, message: 'Again', marketing_consent: 'on' });
+    advance(66);
+
+    await syncRecords(deps, await recordsOf(contactId));
+
+    const items = await partition(contactId);
+    expect(items.find((item) => item.sk === 'TOPIC#newsletter')).toMatchObject({ status: 'consent' });
+    expect(items.filter((item) => item.reason === 'mailchimp_compliance_state')).toEqual([]);
+    // MailChimp takes an unsubscribed member back only through its own confirmation email.
+    expect(member(email)).toMatchObject({ status: 'pending' });
+  });
+
   it('withdraws here someone MailChimp has permanently forgotten', async () => {
     const { email, contactId } = await consentingContact('sync-forgotten');
     await syncRecords(deps, await recordsOf(contactId, 'INSERT'));

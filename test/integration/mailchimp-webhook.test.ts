@@ -61,10 +61,14 @@ beforeAll(async () => {
 });
 afterAll(() => db.destroy());
 
+/** MailChimp's `fired_at` (UTC, to the second) for a change made at `at`. */
+const firedAt = (at: Date) => at.toISOString().slice(0, 19).replace('T', ' ');
+
+/** A delivery of a change just made in MailChimp. */
 function delivery(type: string, email: string, extra: Record<string, string> = {}): string {
   return new URLSearchParams({
     type,
-    fired_at: '2026-11-22 10:00:00',
+    fired_at: firedAt(new Date()),
     'data[action]': 'unsub',
     'data[reason]': 'manual',
     'data[email]': email,
@@ -168,6 +172,30 @@ describe('POST /webhooks/mailchimp', () => {
     const topic = (await partition(contactId)).find((item) => item.sk === 'TOPIC#newsletter');
     expect(topic).toMatchObject({ status: 'withdrawn' });
     expect(topic).not.toHaveProperty('gsi1pk');
+  });
+
+  it('answers a repeat of an applied unsubscribe with 200 after the person consented again, changing nothing', async () => {
+    const email = uniqueEmail('mc-repeat');
+    const { contactId } = await subscribed(email);
+    const body = delivery('unsubscribe', email);
+    expect((await post(body)).statusCode).toBe(200);
+    await subscribed(email);
+    const before = await partition(contactId);
+    expect(before.find((item) => item.sk === 'TOPIC#newsletter')).toMatchObject({ status: 'consent' });
+
+    expect((await post(body)).statusCode).toBe(200);
+    expect(await partition(contactId)).toEqual(before);
+  });
+
+  it('changes nothing for an unsubscribe fired before a later consent of ours, however late it arrives', async () => {
+    const email = uniqueEmail('mc-superseded');
+    const { contactId } = await subscribed(email);
+    const before = await partition(contactId);
+    const body = delivery('unsubscribe', email, { fired_at: firedAt(new Date(Date.now() - 60_000)) });
+
+    expect((await post(body)).statusCode).toBe(200);
+    expect(await partition(contactId)).toEqual(before);
+    expect(await deliveryMarked(body)).toBe(false);
   });
 
   it('answers MailChimp’s validation GET without touching anything', async () => {
@@ -507,6 +535,8 @@ describe('an address change (upemail)', () => {
         linkKeys: async () => parseKeyRing(TEST_KEY_RING),
         clock: () => new Date(),
         newId: randomUUID,
+        mailer: { send: async () => {} },
+        linkBaseUrl: 'http://localhost:3000',
       },
       { contactId: old.contactId, purpose: 'unsubscribe', epoch: 1, issuedAt: Math.floor(Date.now() / 1000) },
     );

@@ -106,9 +106,9 @@ async function enquire(form: 'contact' | 'quote', label: string, at: Date = NOW,
 }
 
 function linkDeps(harness: ReturnType<typeof intakeHarness>): LinkDeps {
-  const { config, contacts, emailHasher, linkKeys, clock, newId } = harness.deps;
+  const { config, contacts, emailHasher, linkKeys, clock, newId, mailer } = harness.deps;
   if (!linkKeys) throw new Error('no link keys');
-  return { config, contacts, emailHasher, linkKeys, clock, newId };
+  return { config, contacts, emailHasher, linkKeys, clock, newId, mailer, linkBaseUrl: BASE_URL };
 }
 
 const claims = (contactId: string, purpose: 'confirm' | 'unsubscribe') => ({

@@ -32,6 +32,7 @@ export async function stubLocalFunctionEnv(options: {
     AWS_ACCESS_KEY_ID: LOCAL_AWS.credentials.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_AWS.credentials.secretAccessKey,
     AWS_EC2_METADATA_DISABLED: 'true',
+    API_BASE_URL: 'https://abc123.execute-api.eu-west-2.amazonaws.com/prod',
     ...options.overrides,
   };
   for (const [name, value] of Object.entries(variables)) vi.stubEnv(name, value);

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MAX_BODY_BYTES, parseBody } from '../../shared/http/body.ts';
 import { HttpError } from '../../shared/http/errors.ts';
+import { isStrictJson } from '../../shared/http/strict-json.ts';
 
 const event = (contentType: string | undefined, body: string | null, isBase64Encoded = false) => ({
   headers: contentType ? { 'content-type': contentType } : {},
@@ -100,6 +101,37 @@ describe('parseBody', () => {
     });
   });
 
+  it.each([
+    ['a repeated key', '{"email":"a@example.com","email":"b@example.com"}'],
+    ['a repeated key in a nested object', '{"a":{"x":1,"x":2}}'],
+    ['a repeated key written with an escape', '{"email":"a@example.com","\\u0065mail":"b@example.com"}'],
+    ['an escaped lone surrogate in a value', '{"name":"Ada \\ud800"}'],
+    ['an escaped lone surrogate in a key', '{"\\udc00":"x"}'],
+    ['a lone surrogate in an array', '{"topics":["a","\\ud800"]}'],
+    ['text a lossy decode of invalid UTF-8 left behind', '{"name":"Ada \uFFFD"}'],
+  ])('refuses a JSON body with %s, as forms are refused (400 body: invalid)', async (_label, body) => {
+    await expect(parseBody(event('application/json', body))).rejects.toMatchObject({
+      statusCode: 400,
+      fields: { body: 'invalid' },
+    });
+  });
+
+  it('refuses a JSON body of invalid UTF-8 bytes with 400', async () => {
+    const bytes = Buffer.concat([Buffer.from('{"name":"Ada '), Buffer.from([0xff]), Buffer.from('"}')]);
+    await expect(parseBody(event('application/json', bytes.toString('base64'), true))).rejects.toMatchObject({
+      statusCode: 400,
+      fields: { body: 'invalid' },
+    });
+  });
+
+  it('keeps paired surrogates, escaped or not, and the same key in different objects', async () => {
+    expect(
+      await entries(
+        parseBody(event('application/json', '{"name":"Ada \\ud83d\\ude00 😀","a":{"x":1},"b":{"x":2}}')),
+      ),
+    ).toEqual({ name: ['Ada 😀 😀'] });
+  });
+
   it('refuses more than 100 distinct fields', async () => {
     const body = Array.from({ length: 101 }, (_, i) => `f${i}=x`).join('&');
     await expect(parseBody(event('application/x-www-form-urlencoded', body))).rejects.toMatchObject({
@@ -124,6 +156,22 @@ describe('parseBody', () => {
           }
         },
       ),
+    );
+  });
+});
+
+describe('isStrictJson', () => {
+  it('accepts whatever JSON.stringify writes for well-formed values', () => {
+    fc.assert(fc.property(fc.jsonValue(), (value) => isStrictJson(JSON.stringify(value))));
+  });
+
+  it('refuses an object that names a key twice, at any depth', () => {
+    fc.assert(
+      fc.property(fc.string(), fc.jsonValue(), fc.jsonValue(), (key, a, b) => {
+        const name = JSON.stringify(key);
+        const text = `[{"k":{${name}:${JSON.stringify(a)},${name}:${JSON.stringify(b)}}}]`;
+        return !isStrictJson(text);
+      }),
     );
   });
 });

@@ -5,6 +5,7 @@ import {
   expressConsentSince,
   type MemberPermission,
   preferencesLinkIssuedAt,
+  withdrawalOnMailchimpWord,
 } from '../../shared/domain/mailchimp-member.ts';
 import { addMonths, toEpochSeconds } from '../../shared/domain/retention.ts';
 
@@ -142,6 +143,22 @@ describe('expressConsentSince', () => {
     );
   });
 
+  it('counts a consent in the same second only after our own withdrawal that MailChimp was echoing', () => {
+    const withdrawnHere = event('withdrawn', '2026-11-22T10:00:00.289Z', 'link');
+    const consent = event('consent_given', '2026-11-22T10:00:00.575Z', 'preference_centre');
+    expect(expressConsentSince([withdrawnHere, consent], unsubscribedAt)).toBe(true);
+    // A withdrawal after the consent, or one sourced from MailChimp, explains nothing.
+    expect(
+      expressConsentSince([consent, event('withdrawn', '2026-11-22T10:00:00.700Z', 'link')], unsubscribedAt),
+    ).toBe(false);
+    expect(
+      expressConsentSince(
+        [event('withdrawn', '2026-11-22T10:00:00.100Z', 'mailchimp'), consent],
+        unsubscribedAt,
+      ),
+    ).toBe(false);
+  });
+
   it('never counts a soft opt-in, a request still to be confirmed, or anything sourced from MailChimp', () => {
     const later = '2026-12-01T00:00:00.000Z';
     expect(
@@ -161,5 +178,50 @@ describe('expressConsentSince', () => {
     expect(expressConsentSince([event('consent_given', '2026-12-01T00:00:00.000Z')], 'not a time')).toBe(
       false,
     );
+  });
+});
+
+describe('withdrawalOnMailchimpWord', () => {
+  const held = (topic: string, status: TopicStatus, since: string) => ({
+    topic,
+    status,
+    since,
+    formId: undefined,
+    statementVersion: undefined,
+    epoch: 1,
+    expiresAt: 0,
+  });
+  const snapshot = (...topics: ReturnType<typeof held>[]) => ({
+    contact: { version: 1, epoch: 1 },
+    topics: new Map(topics.map((topic) => [topic.topic, topic])),
+    suppression: undefined,
+  });
+  const changedAt = new Date('2026-11-22T10:00:00Z');
+
+  it('withdraws everything when nothing was granted here after MailChimp changed the person', () => {
+    const everything = [{ type: 'withdrawn', topic: '*' }];
+    expect(
+      withdrawalOnMailchimpWord(
+        snapshot(held('newsletter', 'consent', '2026-11-22T10:00:00.999Z')),
+        changedAt,
+      ),
+    ).toEqual(everything);
+    expect(
+      withdrawalOnMailchimpWord(snapshot(held('newsletter', 'consent', '2026-12-01T00:00:00Z')), undefined),
+    ).toEqual(everything);
+  });
+
+  it('spares express consent and requests granted later, and withdraws the rest one by one', () => {
+    const later = '2026-11-22T10:00:01.000Z';
+    expect(
+      withdrawalOnMailchimpWord(
+        snapshot(
+          held('newsletter', 'consent', later),
+          held('offers', 'soft_opt_in', later),
+          held('events', 'withdrawn', '2026-11-01T00:00:00Z'),
+        ),
+        changedAt,
+      ),
+    ).toEqual([{ type: 'withdrawn', topic: 'offers' }]);
   });
 });

@@ -22,10 +22,12 @@ import {
   deliveryId,
   emailChange,
   field,
+  firedAt,
   MAILCHIMP_SIGNUP_METHOD,
   MAILCHIMP_SIGNUP_STATEMENT,
   MAX_NAME_LENGTH,
   mergedName,
+  notSuperseded,
   parseDelivery,
   signupTopics,
   subscribeRequests,
@@ -431,5 +433,53 @@ describe('no sequence of webhooks makes a withdrawn or suppressed topic mailable
       ),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('firedAt', () => {
+  const at = (given: string | undefined) => firedAt({ type: 'unsubscribe', firedAt: given, data: {} });
+
+  it("reads a webhook's fired_at as UTC, and a reconciliation's ISO time with its offset", () => {
+    expect(at('2026-11-22 10:00:05')).toEqual(new Date('2026-11-22T10:00:05Z'));
+    expect(at('2026-11-22T11:00:05+01:00')).toEqual(new Date('2026-11-22T10:00:05Z'));
+  });
+
+  it('reads nothing else', () => {
+    for (const given of [undefined, '', 'yesterday', '2026-11-22', '2026-13-45 99:00:00', '1700000000']) {
+      expect(at(given)).toBeUndefined();
+    }
+  });
+});
+
+describe('notSuperseded', () => {
+  const fired = new Date('2026-11-22T10:00:05Z');
+  const since = (topic: string, status: TopicStatus, at: string): TopicPermission => ({
+    ...permission(topic, status),
+    since: at,
+  });
+  const withdrawAll = [{ type: 'withdrawn' as const, topic: ALL_TOPICS }];
+
+  it('keeps what MailChimp says when nothing here changed after it', () => {
+    const snapshot = holding([since('newsletter', 'consent', '2026-11-22T10:00:05.999Z')]);
+    expect(notSuperseded(snapshot, withdrawAll, fired)).toEqual(withdrawAll);
+    expect(notSuperseded(snapshot, withdrawAll, undefined)).toEqual(withdrawAll);
+  });
+
+  it('drops a request about a topic changed here after the second MailChimp fired in', () => {
+    const snapshot = holding([
+      since('newsletter', 'consent', '2026-11-22T10:00:06.000Z'),
+      since('offers', 'soft_opt_in', '2026-11-01T00:00:00.000Z'),
+    ]);
+    expect(notSuperseded(snapshot, withdrawAll, fired)).toEqual([]);
+    expect(
+      notSuperseded(
+        snapshot,
+        [
+          { type: 'withdrawn', topic: 'newsletter' },
+          { type: 'withdrawn', topic: 'offers' },
+        ],
+        fired,
+      ),
+    ).toEqual([{ type: 'withdrawn', topic: 'offers' }]);
   });
 });
