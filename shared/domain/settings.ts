@@ -61,6 +61,8 @@ export interface RetentionPolicy {
   readonly consentRecordMonths: number;
   /** Audit items (each staff read of personal data), kept for accountability: 6 years by default. */
   readonly auditMonths: number;
+  /** Subject requests (the register) and erasure receipts, kept for accountability: 6 years by default. */
+  readonly requestMonths: number;
 }
 
 /** The periods used when the config names none. */
@@ -72,6 +74,26 @@ export const DEFAULT_RETENTION: RetentionPolicy = {
   withdrawnDays: 30,
   consentRecordMonths: 72,
   auditMonths: 72,
+  requestMonths: 72,
+};
+
+/** How the register of data-subject requests runs. */
+export interface SubjectRequestSettings {
+  /** Where the daily digest of requests due soon or overdue goes; no digest without it. */
+  readonly privacyEmail?: string | undefined;
+  /** How long an access request's bundle can be downloaded before it is deleted. */
+  readonly exportDays: number;
+  /** Bank holidays (`YYYY-MM-DD`) of the UK nation whose law applies: due dates move off them. */
+  readonly bankHolidays: readonly string[];
+  /** How long point-in-time recovery keeps a copy: an erasure receipt says when no backup holds the data. */
+  readonly backupRetentionDays: number;
+}
+
+export const DEFAULT_SUBJECT_REQUESTS: SubjectRequestSettings = {
+  privacyEmail: undefined,
+  exportDays: 30,
+  bankHolidays: [],
+  backupRetentionDays: 35,
 };
 
 /** A topic people can be emailed about. */
@@ -94,4 +116,6 @@ export interface DeploymentSettings {
   readonly publicBaseUrl?: string | undefined;
   /** The topics a subscribe in MailChimp's own signup form records express consent to (default: see signupTopics). */
   readonly mailchimpSignupTopics?: readonly string[] | undefined;
+  /** The register of subject requests (default: DEFAULT_SUBJECT_REQUESTS). */
+  readonly subjectRequests?: SubjectRequestSettings | undefined;
 }

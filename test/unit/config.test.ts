@@ -20,6 +20,7 @@ describe('the config file', () => {
       withdrawnDays: 30,
       consentRecordMonths: 72,
       auditMonths: 72,
+      requestMonths: 72,
     });
     expect(config.waf).toEqual({ enabled: true, rateLimitPer5Minutes: 300 });
     expect(config.deletionProtection).toBe(true);
