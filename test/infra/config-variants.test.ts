@@ -95,15 +95,23 @@ describe('a deployment without MailChimp settings', () => {
     functions = synth.stateless.functions;
   });
 
-  it('deploys no sync function, stream mapping, queue or alarm', () => {
-    expect(Object.keys(functions).sort()).toEqual(['enquiry', 'links', 'mailchimpWebhook', 'staff']);
-    stateless.resourceCountIs('AWS::Lambda::Function', 4);
+  it('deploys no sync function, stream mapping, queue or MailChimp alarm', () => {
+    expect(Object.keys(functions).sort()).toEqual([
+      'enquiry',
+      'links',
+      'mailchimpWebhook',
+      'rights',
+      'staff',
+    ]);
+    stateless.resourceCountIs('AWS::Lambda::Function', 5);
     stateless.resourceCountIs('AWS::Lambda::EventSourceMapping', 0);
     stateless.resourceCountIs('AWS::SQS::Queue', 0);
-    stateless.resourceCountIs('AWS::CloudWatch::Alarm', 0);
-    // Nothing to notify about, so no topic (and no key to pay for).
-    stateless.resourceCountIs('AWS::SNS::Topic', 0);
-    stateless.resourceCountIs('AWS::KMS::Key', 0);
+    // Only the overdue subject-request alarm, which every deployment has.
+    expect(
+      Object.values(stateless.findResources('AWS::CloudWatch::Alarm')).map(
+        (alarm) => alarm.Properties.AlarmDescription,
+      ),
+    ).toEqual(['Consent Desk: a data-subject request is past its legal due date']);
     expect(Object.keys(stateless.findOutputs('*'))).not.toContain('MailchimpSyncDlqUrl');
   });
 
@@ -260,6 +268,7 @@ describe('the public API construct', () => {
             mailchimpSync: handler,
             mailchimpReconcile: handler,
             staff: handler,
+            rights: handler,
           },
           stageName: 'v1',
           stageThrottle: STAGE_THROTTLE,
