@@ -47,6 +47,4 @@ export interface PersonalDataStore {
     contactId: string,
     changes: { readonly [field in 'name' | 'phone' | 'company' | 'email']?: string | undefined },
   ): Promise<number>;
-  /** Carries the enquiry references from one partition to another (the person's address changed). */
-  moveEnquiryRefs(fromContactId: string, toContactId: string): Promise<number>;
 }

@@ -16,7 +16,6 @@ import type { StoredEnquiry, StoredEvent } from '../../ports/contacts-store.ts';
 import type { HeldTopicItem, PersonalDataStore } from '../../ports/personal-data.ts';
 import { mapConcurrently } from '../../support/concurrency.ts';
 import { retryWithBackOff } from '../../support/retry.ts';
-import { transactOrConflict } from './contact-writes.ts';
 import { queryAll } from './paging.ts';
 import { keys } from './table.ts';
 
@@ -217,27 +216,6 @@ export function createPersonalDataStore(db: DynamoDBDocumentClient, tableName: s
         changed += 1;
       }
       return changed;
-    },
-
-    async moveEnquiryRefs(fromContactId, toContactId) {
-      const refs = enquiryRefs(await partitionOf(fromContactId));
-      for (const ref of refs) {
-        const sk = String(ref.sk);
-        await transactOrConflict(
-          db,
-          [
-            {
-              Put: {
-                TableName: tableName,
-                Item: { ...ref, pk: keys.contact(toContactId).pk, sk },
-              },
-            },
-            { Delete: { TableName: tableName, Key: { pk: String(ref.pk), sk } } },
-          ],
-          'The enquiry reference changed while it moved',
-        );
-      }
-      return refs.length;
     },
   };
 }

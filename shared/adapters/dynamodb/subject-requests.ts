@@ -33,10 +33,12 @@ export function createRequestRegister(db: DynamoDBDocumentClient, tableName: str
       ...keys.subjectRequest(request.id),
       ...listKeys,
       type: 'subject_request',
-      request,
+      // No NULL attributes: absent means none (the local stream's decoding refuses NULL values).
+      request: Object.fromEntries(Object.entries(request).filter(([, value]) => value !== null)),
       email: entry.email,
       contactId: entry.contactId,
-      input: entry.input,
+      // No empty maps either: the local stream's decoding refuses them too.
+      ...(Object.keys(entry.input).length > 0 ? { input: entry.input } : {}),
       result: entry.result,
       finishedAt: entry.finishedAt,
       version: request.version,
@@ -62,8 +64,14 @@ export function createRequestRegister(db: DynamoDBDocumentClient, tableName: str
   }
 
   function toEntry(item: Record<string, unknown>): RegisterEntry {
+    const request = item.request as RegisterEntry['request'];
     return {
-      request: item.request as RegisterEntry['request'],
+      request: {
+        ...request,
+        clockStartedAt: request.clockStartedAt ?? null,
+        dueAt: request.dueAt ?? null,
+        acknowledgeBy: request.acknowledgeBy ?? null,
+      },
       email: item.email as string | undefined,
       contactId: item.contactId as string | undefined,
       input: (item.input ?? {}) as RegisterEntry['input'],

@@ -40,8 +40,8 @@ export async function rectifyData(
       contactId: hasher.contactId(changes.email),
       suppressionHash: hasher.suppressionHash(changes.email),
     };
+    // The saga carries the enquiry references along with the history.
     await moveToAddress(deps, person, { ...to, email: changes.email });
-    await deps.personalData.moveEnquiryRefs(person.contactId, to.contactId);
     contactId = to.contactId;
     movedTo = to.contactId;
   }
