@@ -81,6 +81,14 @@ export function createBenchEvent(name: FunctionName): BenchEvent {
       };
       return event;
     }
+    case 'rights': {
+      // A person looked up by address, as the privacy team does before logging a request.
+      const event = request('GET', '/people?email=bench%40example.com', '/people', '', 'application/json');
+      event.requestContext.authorizer = {
+        claims: { sub: 'bench-staff', 'cognito:username': 'bench', 'cognito:groups': 'privacy' },
+      };
+      return event;
+    }
     case 'mailchimpReconcile':
       // The quarter-hourly EventBridge schedule.
       return {

@@ -13,6 +13,7 @@ import { createBenchEvent } from './bench-event.ts';
 import { synthesizeBundles } from './bundles.ts';
 import { type ColdStartCandidate, measureColdStarts } from './cold-start.ts';
 import { measureEnquiryOverhead } from './handler-overhead.ts';
+import { measureRightsLatency, type RightsLatencyResult } from './rights-latency.ts';
 import { type ExportResult, measureStaffExport } from './staff-export.ts';
 import { median, round1 } from './stats.ts';
 import { measureLocalThroughput, type ThroughputResult } from './throughput.ts';
@@ -58,6 +59,7 @@ interface BenchResults {
   /** Absent when run with --cold-start-only. */
   readonly localThroughput?: ThroughputResult;
   readonly staffExport?: ExportResult;
+  readonly rightsLatency?: RightsLatencyResult;
   readonly environment: Record<string, string | number>;
 }
 
@@ -99,6 +101,7 @@ async function main(): Promise<void> {
   let overhead: { p50: number; p99: number } | undefined;
   let throughput: ThroughputResult | undefined;
   let staffExport: ExportResult | undefined;
+  let rightsLatency: RightsLatencyResult | undefined;
   if (!COLD_START_ONLY) {
     console.log('Handler overhead…');
     overhead = await measureEnquiryOverhead(3000);
@@ -106,6 +109,10 @@ async function main(): Promise<void> {
     throughput = await measureLocalThroughput(1000, 8);
     console.log(`Staff export: seeding ${EXPORT_CONTACTS} people, then GET /contacts as CSV…`);
     staffExport = await measureStaffExport(EXPORT_CONTACTS);
+    console.log(
+      'Subject requests: access and erasure for a person with 50 enquiries and 100 consent events…',
+    );
+    rightsLatency = await measureRightsLatency();
   }
 
   const results: BenchResults = {
@@ -132,6 +139,7 @@ async function main(): Promise<void> {
     handlerOverheadUs: overhead ? { enquiry: overhead } : {},
     localThroughput: throughput,
     staffExport,
+    rightsLatency,
     environment: {
       node: process.version,
       cpu: cpus()[0]?.model ?? 'unknown',
@@ -228,6 +236,12 @@ function printTable(results: BenchResults): void {
       `${e.readUnitsPer1000Contacts} read capacity units per 1,000 contacts listed; ` +
       `seeding ${e.contactsSeeded} people took ${e.seedSeconds} s`,
   );
+  const r = results.rightsLatency;
+  if (r) {
+    console.log(
+      `subject requests (${r.enquiries} enquiries, ${r.consentEvents}+ consent events, median of ${r.people}): access ${r.accessMsMedian} ms, erasure ${r.erasureMsMedian} ms`,
+    );
+  }
   console.log('written to bench/results.json');
 }
 

@@ -11,7 +11,8 @@ export type FunctionName =
   | 'mailchimpWebhook'
   | 'mailchimpSync'
   | 'mailchimpReconcile'
-  | 'staff';
+  | 'staff'
+  | 'rights';
 
 export interface FunctionSpec {
   /** Source entry, relative to the repository root; it exports `handler`. */
@@ -62,6 +63,14 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     memorySize: 512,
     // One page of a query and its audit record: a few DynamoDB calls.
     timeoutSeconds: 10,
+  },
+  rights: {
+    entry: 'functions/rights/handler.ts',
+    description:
+      'Data-subject requests: the register, access, erasure, rectification, restriction, objection',
+    memorySize: 1024,
+    // An erasure or access bundle for a person with a long history reads and deletes a few hundred items.
+    timeoutSeconds: 29,
   },
 };
 
@@ -125,12 +134,22 @@ export const ROUTES: readonly RouteSpec[] = [
       throttle: { rateLimit: 20, burstLimit: 40 },
     }),
   ),
+  // The emailed link by which a person confirms a subject request is theirs: GET and HEAD show a page.
+  ...(['GET', 'HEAD', 'POST'] as const).map(
+    (method): RouteSpec => ({
+      method,
+      path: '/verify-request',
+      function: 'rights',
+      access: 'public',
+      throttle: method === 'POST' ? { rateLimit: 5, burstLimit: 10 } : { rateLimit: 10, burstLimit: 20 },
+    }),
+  ),
   // Staff routes: signed-in staff only (the Cognito authorizer), and of those only the groups named.
   ...STAFF_ROUTES.map(
-    ({ method, path, groups }): RouteSpec => ({
+    ({ method, path, groups, servedBy }): RouteSpec => ({
       method,
       path,
-      function: 'staff',
+      function: servedBy,
       access: 'staff',
       groups,
       throttle: STAFF_THROTTLE,

@@ -60,6 +60,8 @@ export function setFunctionEnvironment(settings: FunctionEnvironmentSettings): v
           MAILCHIMP_BASE_PATH: mailchimpEmulatorBasePath(baseUrl),
         }),
     MAILCHIMP_PREFERENCES_MERGE_TAG: preferencesMergeTag(config),
+    // Local mode always has an audience (the emulator or a real one): erasure deletes its member.
+    MAILCHIMP_IN_USE: 'true',
     // Preferences links in MailChimp point here unless the config names a public base URL.
     API_BASE_URL: baseUrl,
     DYNAMODB_ENDPOINT: settings.dynamoDbEndpoint,

@@ -4,7 +4,7 @@
  * FUNCTION_ACCESS below, so a new function cannot be added without deciding what it may touch.
  */
 import { CfnOutput, Duration, Lazy, Stack, type StackProps } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IUserPool } from 'aws-cdk-lib/aws-cognito';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
@@ -27,7 +27,7 @@ import { BINARY_MEDIA_TYPES, FUNCTIONS, type FunctionName, ROUTES, STAGE_THROTTL
 
 export const STAGE_NAME = 'v1';
 /** The API functions that write absolute URLs to this API: links in emails, staff answers' links. */
-const API_URL_USERS = ['enquiry', 'links', 'staff'] as const satisfies readonly FunctionName[];
+const API_URL_USERS = ['enquiry', 'links', 'staff', 'rights'] as const satisfies readonly FunctionName[];
 
 export interface StatelessStackProps extends StackProps {
   readonly config: AppConfig;
@@ -69,6 +69,19 @@ const STAFF_READER: readonly DynamoDbAction[] = [
 
 /** Every audit item lives under this partition key prefix, so a grant can be limited to them. */
 const AUDIT_PARTITION_PREFIX = keys.audit('').pk;
+
+/**
+ * What the rights function may change: a person's partition, their enquiries, suppression entries, the
+ * register (requests and exports) and the audit trail. Nothing else (statements, webhook markers, the
+ * reconciliation cursor) is writable with its credentials.
+ */
+const RIGHTS_WRITE_PREFIXES = [
+  keys.contact('').pk,
+  keys.enquiry('').pk,
+  keys.suppression('').pk,
+  keys.subjectRequest('').pk,
+  AUDIT_PARTITION_PREFIX,
+];
 
 const FUNCTION_ACCESS: Readonly<Record<FunctionName, FunctionAccess>> = {
   enquiry: (fn, { config, table, emailHashKey, tokenSigningKey, turnstileSecret }) => {
@@ -133,6 +146,32 @@ const FUNCTION_ACCESS: Readonly<Record<FunctionName, FunctionAccess>> = {
     // Signs list cursors, and the unsubscribe and preferences URLs shown with a contact.
     fn.bindSecret(tokenSigningKey, 'TOKEN_SIGNING_KEYS_SECRET_ARN');
   },
+  rights: (fn, { config, table, emailHashKey, tokenSigningKey }) => {
+    // Reads a person's partition, their enquiries and statements, and the register on gsi1.
+    fn.bindTable(table, {
+      actions: STAFF_READER,
+      indexes: TABLE_DEFINITION.globalSecondaryIndexes.map((index) => index.indexName),
+    });
+    // Erasure deletes, rectification and restriction update, the register and audit trail are written:
+    // only in the partitions a data-subject request concerns.
+    fn.bindTablePartitions(table, {
+      actions: [
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:BatchWriteItem',
+        'dynamodb:ConditionCheckItem',
+      ],
+      partitionKeyPrefixes: RIGHTS_WRITE_PREFIXES,
+    });
+    // Finds a person by address (contact id, suppression hash).
+    fn.bindSecret(emailHashKey, 'EMAIL_HASH_KEY_SECRET_ARN');
+    // Signs the verification links and the register's cursors.
+    fn.bindSecret(tokenSigningKey, 'TOKEN_SIGNING_KEYS_SECRET_ARN');
+    // Verification, extension and refusal emails, and the daily digest.
+    fn.bindEmailSender(config.notifications.from);
+    fn.function.addEnvironment('MAILCHIMP_IN_USE', config.mailchimp ? 'true' : 'false');
+  },
 };
 
 /** Functions that only make sense with a MailChimp audience configured. */
@@ -185,6 +224,7 @@ export class StatelessStack extends Stack {
       ? this.addMailchimpSyncSource(functions.mailchimpSync, props.table)
       : undefined;
     if (functions.mailchimpReconcile) this.addMailchimpReconcileSchedule(functions.mailchimpReconcile);
+    if (functions.rights) this.addSubjectRequestDigest(functions.rights);
     if (this.alarms) {
       new CfnOutput(this, 'AlarmTopicArn', {
         value: this.alarms.topic.topicArn,
@@ -294,6 +334,34 @@ export class StatelessStack extends Stack {
         comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         evaluationPeriods: 2,
         datapointsToAlarm: 2,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+    );
+  }
+
+  /**
+   * The register's daily digest to the privacy address (requests due within 7 days or overdue), and an
+   * alarm as soon as any request is overdue: the legal deadline has passed.
+   */
+  private addSubjectRequestDigest(rights: ConsentDeskFunction): void {
+    new Rule(this, 'SubjectRequestDigestSchedule', {
+      description: 'Consent Desk: daily digest of subject requests due soon or overdue',
+      // 07:00 UTC: in the privacy team's inbox before the working day starts, GMT or BST.
+      schedule: Schedule.cron({ minute: '0', hour: '7' }),
+      targets: [new LambdaFunction(rights.function, { retryAttempts: 2 })],
+    });
+    this.notifyOps(
+      new Alarm(this, 'SubjectRequestsOverdueAlarm', {
+        alarmDescription: 'Consent Desk: a data-subject request is past its legal due date',
+        metric: new Metric({
+          namespace: 'ConsentDesk',
+          metricName: 'OverdueSubjectRequests',
+          period: Duration.days(1),
+          statistic: 'Maximum',
+        }),
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
         treatMissingData: TreatMissingData.NOT_BREACHING,
       }),
     );

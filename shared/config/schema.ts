@@ -5,7 +5,7 @@
  */
 import * as z from 'zod/mini';
 
-import { DEFAULT_RETENTION, ENQUIRY_FIELDS } from '../domain/settings.ts';
+import { DEFAULT_RETENTION, DEFAULT_SUBJECT_REQUESTS, ENQUIRY_FIELDS } from '../domain/settings.ts';
 
 export { ENQUIRY_FIELDS, type EnquiryField } from '../domain/settings.ts';
 
@@ -78,8 +78,20 @@ export const retentionSchema = z.object({
   auditMonths: z._default(positiveInt, DEFAULT_RETENTION.auditMonths),
   /** Point-in-time recovery window: DynamoDB keeps 1 to 35 days of continuous backups. */
   backupDays: z._default(z.number().check(z.int(), z.gte(1), z.lte(35)), DEFAULT_RETENTION.backupDays),
+  /** Subject requests (the register) and erasure receipts: 6 years by default. */
+  requestMonths: z._default(positiveInt, DEFAULT_RETENTION.requestMonths),
 });
 export type RetentionConfig = z.infer<typeof retentionSchema>;
+
+const subjectRequestsSchema = z.object({
+  /** Where the daily digest of requests due within 7 days or overdue is sent. */
+  privacyEmail: z.optional(email),
+  exportDays: z._default(positiveInt, DEFAULT_SUBJECT_REQUESTS.exportDays),
+  bankHolidays: z._default(
+    z.array(z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD'))),
+    [],
+  ),
+});
 
 const topicSchema = z.object({ id: slug, label: z.string().check(z.minLength(1), z.maxLength(120)) });
 
@@ -109,6 +121,8 @@ export const runtimeConfigSchema = z
      * topics of every consent-mode form; `[]`: such a subscribe records nothing.
      */
     mailchimpSignupTopics: z.optional(z.array(slug)),
+    /** The register of data-subject requests. */
+    subjectRequests: z._default(subjectRequestsSchema, () => z.parse(subjectRequestsSchema, {})),
   })
   .check(z.superRefine(checkCrossReferences));
 export type RuntimeConfig = z.infer<typeof runtimeConfigSchema>;

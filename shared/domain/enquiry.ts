@@ -28,7 +28,10 @@ export type FieldReason =
   | 'unknown_topic'
   | 'unknown_version'
   | 'repeated'
-  | 'failed';
+  | 'failed'
+  /** A field the request's type does not take. */
+  | 'not_allowed'
+  | 'in_the_future';
 
 export type FieldErrors = Record<string, FieldReason>;
 

@@ -32,7 +32,8 @@ export type RetainedKind =
   | 'pending'
   | 'withdrawn'
   | 'consentRecord'
-  | 'audit';
+  | 'audit'
+  | 'request';
 
 export function expiryFor(kind: RetainedKind, from: Date, retention: RetentionPolicy): number {
   switch (kind) {
@@ -50,5 +51,7 @@ export function expiryFor(kind: RetainedKind, from: Date, retention: RetentionPo
       return toEpochSeconds(addMonths(from, retention.consentRecordMonths));
     case 'audit':
       return toEpochSeconds(addMonths(from, retention.auditMonths));
+    case 'request':
+      return toEpochSeconds(addMonths(from, retention.requestMonths));
   }
 }

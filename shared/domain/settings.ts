@@ -66,6 +66,8 @@ export interface RetentionPolicy {
    * person is gone from every backup this many days after the erasure.
    */
   readonly backupDays: number;
+  /** Subject requests (the register) and erasure receipts, kept for accountability: 6 years by default. */
+  readonly requestMonths: number;
 }
 
 /** The periods used when the config names none. */
@@ -78,6 +80,23 @@ export const DEFAULT_RETENTION: RetentionPolicy = {
   consentRecordMonths: 72,
   auditMonths: 72,
   backupDays: 35,
+  requestMonths: 72,
+};
+
+/** How the register of data-subject requests runs. */
+export interface SubjectRequestSettings {
+  /** Where the daily digest of requests due soon or overdue goes; no digest without it. */
+  readonly privacyEmail?: string | undefined;
+  /** How long an access request's bundle can be downloaded before it is deleted. */
+  readonly exportDays: number;
+  /** Bank holidays (`YYYY-MM-DD`) of the UK nation whose law applies: due dates move off them. */
+  readonly bankHolidays: readonly string[];
+}
+
+export const DEFAULT_SUBJECT_REQUESTS: SubjectRequestSettings = {
+  privacyEmail: undefined,
+  exportDays: 30,
+  bankHolidays: [],
 };
 
 /** A topic people can be emailed about. */
@@ -100,4 +119,6 @@ export interface DeploymentSettings {
   readonly publicBaseUrl?: string | undefined;
   /** The topics a subscribe in MailChimp's own signup form records express consent to (default: see signupTopics). */
   readonly mailchimpSignupTopics?: readonly string[] | undefined;
+  /** The register of subject requests (default: DEFAULT_SUBJECT_REQUESTS). */
+  readonly subjectRequests?: SubjectRequestSettings | undefined;
 }

@@ -5,7 +5,12 @@
 import type { StaffGroup } from './staff-access.ts';
 
 export interface StaffRoute {
-  readonly method: 'GET';
+  readonly method: 'GET' | 'POST';
+  /**
+   * The function that serves it: `staff` only reads (its grants are read-only but for the audit trail);
+   * `rights` carries out data-subject requests and may change and delete anything held on a person.
+   */
+  readonly servedBy: 'staff' | 'rights';
   /** API Gateway's resource path, e.g. `/contacts/{id}`. */
   readonly path: string;
   /** Members of any of these groups may call it; nobody else. */
@@ -13,10 +18,25 @@ export interface StaffRoute {
 }
 
 export const STAFF_ROUTES: readonly StaffRoute[] = [
-  { method: 'GET', path: '/contacts', groups: ['marketing'] },
-  { method: 'GET', path: '/contacts/{id}', groups: ['marketing', 'privacy'] },
-  { method: 'GET', path: '/enquiries', groups: ['sales', 'privacy'] },
-  { method: 'GET', path: '/audit', groups: ['privacy'] },
+  { method: 'GET', path: '/contacts', servedBy: 'staff', groups: ['marketing'] },
+  { method: 'GET', path: '/contacts/{id}', servedBy: 'staff', groups: ['marketing', 'privacy'] },
+  { method: 'GET', path: '/enquiries', servedBy: 'staff', groups: ['sales', 'privacy'] },
+  { method: 'GET', path: '/audit', servedBy: 'staff', groups: ['privacy'] },
+  // Data-subject rights: marketing may see what is held on an address (to honour an objection quickly),
+  // but only the privacy team handles requests, which reveal and delete personal data.
+  { method: 'GET', path: '/people', servedBy: 'rights', groups: ['privacy', 'marketing'] },
+  { method: 'POST', path: '/subject-requests', servedBy: 'rights', groups: ['privacy'] },
+  { method: 'GET', path: '/subject-requests', servedBy: 'rights', groups: ['privacy'] },
+  { method: 'GET', path: '/subject-requests/{id}', servedBy: 'rights', groups: ['privacy'] },
+  { method: 'GET', path: '/subject-requests/{id}/export', servedBy: 'rights', groups: ['privacy'] },
+  ...(['verify', 'extend', 'refuse', 'close', 'cancel'] as const).map(
+    (action): StaffRoute => ({
+      method: 'POST',
+      path: `/subject-requests/{id}/${action}`,
+      servedBy: 'rights',
+      groups: ['privacy'],
+    }),
+  ),
 ];
 
 /**

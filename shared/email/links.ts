@@ -7,6 +7,8 @@ export const LINK_PATHS: Readonly<Record<TokenPurpose, string>> = {
   unsubscribe: '/unsubscribe',
   preferences: '/preferences',
   confirm: '/confirm',
+  /** A person confirming that a subject request made in their name is theirs. */
+  verify: '/verify-request',
 };
 
 export interface ContactLinks {

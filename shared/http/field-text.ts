@@ -28,4 +28,6 @@ export const REASON_TEXT: Readonly<Record<FieldReason, string>> = {
   unknown_version: 'this version is not recognised; please reload the page',
   repeated: 'this was sent more than once',
   failed: 'the check that you are not a robot failed; please try again',
+  not_allowed: 'this is not taken here',
+  in_the_future: 'this is in the future',
 };

@@ -59,6 +59,11 @@ export class ContactConflictError extends Error {
 export interface ContactsWrite {
   readonly contact?: ContactWrite | undefined;
   readonly enquiry?: StoredEnquiry | undefined;
+  /**
+   * The contact id of the address the enquiry came from: a reference to the enquiry is written in that
+   * person's partition, so their enquiries are found with their other data (access, erasure).
+   */
+  readonly enquiryOwner?: string | undefined;
   /** Marks a webhook delivery as applied, in the same transaction, so a retry of it changes nothing. */
   readonly delivery?: DeliveryMarker | undefined;
 }

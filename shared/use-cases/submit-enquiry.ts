@@ -91,10 +91,11 @@ async function store(
   input: EnquiryInput,
 ): Promise<Recorded | undefined> {
   const { form, fields, email, marketing } = submission;
-  const hasher = email && marketing.kind !== 'none' ? await deps.emailHasher() : undefined;
+  // Every stored enquiry with an address is referenced from that person's partition (for their rights).
+  const hasher = email && (marketing.kind !== 'none' || form.store) ? await deps.emailHasher() : undefined;
   return changeContact(deps, {
     locate: () =>
-      hasher && email
+      hasher && email && marketing.kind !== 'none'
         ? { contactId: hasher.contactId(email), suppressionHash: hasher.suppressionHash(email) }
         : undefined,
     decide: (read, now): ContactDecision<Recorded | undefined> => {
@@ -138,7 +139,8 @@ async function store(
             expiresAt: expiryFor('enquiry', now, deps.config.retention),
           }
         : undefined;
-      return { outcome: recorded, write: { contact: write, enquiry } };
+      const enquiryOwner = enquiry && hasher && email ? hasher.contactId(email) : undefined;
+      return { outcome: recorded, write: { contact: write, enquiry, enquiryOwner } };
     },
     onConflict: (attempt) => {
       log.warn('enquiry_write_conflict', { attempt, formId: form.id });

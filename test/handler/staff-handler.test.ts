@@ -8,7 +8,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 // Registers toReceiveCommandWith and friends.
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ROUTES } from '../../infra/routes.ts';
+import { ROUTES, type StaffRouteSpec } from '../../infra/routes.ts';
 import { STAFF_GROUPS } from '../../shared/domain/staff-access.ts';
 import { runtimeConfig, TEST_KEY_RING } from '../support/config.ts';
 import { lambdaContext, restEvent } from './events.ts';
@@ -18,7 +18,9 @@ let handler: (event: APIGatewayProxyEvent, context: typeof lambdaContext) => Pro
 const CONTACT = '0123456789abcdef0123456789abcdef';
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
-const STAFF_ROUTES = ROUTES.filter((route) => route.access === 'staff');
+const STAFF_ROUTES = ROUTES.filter(
+  (route): route is StaffRouteSpec => route.access === 'staff' && route.function === 'staff',
+);
 
 function staffEvent(
   resource: string,

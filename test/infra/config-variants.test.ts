@@ -99,16 +99,24 @@ describe('a deployment without MailChimp settings', () => {
     functions = synth.stateless.functions;
   });
 
-  it('deploys no sync function, stream mapping, queue or alarm', () => {
-    expect(Object.keys(functions).sort()).toEqual(['enquiry', 'links', 'mailchimpWebhook', 'staff']);
-    // The four, and CDK's handler that deploys the staff console's files.
-    stateless.resourceCountIs('AWS::Lambda::Function', 5);
+  it('deploys no sync function, stream mapping, queue or MailChimp alarm', () => {
+    expect(Object.keys(functions).sort()).toEqual([
+      'enquiry',
+      'links',
+      'mailchimpWebhook',
+      'rights',
+      'staff',
+    ]);
+    // The five, and CDK's handler that deploys the staff console's files.
+    stateless.resourceCountIs('AWS::Lambda::Function', 6);
     stateless.resourceCountIs('AWS::Lambda::EventSourceMapping', 0);
     stateless.resourceCountIs('AWS::SQS::Queue', 0);
-    stateless.resourceCountIs('AWS::CloudWatch::Alarm', 0);
-    // Nothing to notify about, so no topic (and no key to pay for).
-    stateless.resourceCountIs('AWS::SNS::Topic', 0);
-    stateless.resourceCountIs('AWS::KMS::Key', 0);
+    // Only the overdue subject-request alarm, which every deployment has.
+    expect(
+      Object.values(stateless.findResources('AWS::CloudWatch::Alarm')).map(
+        (alarm) => alarm.Properties.AlarmDescription,
+      ),
+    ).toEqual(['Consent Desk: a data-subject request is past its legal due date']);
     expect(Object.keys(stateless.findOutputs('*'))).not.toContain('MailchimpSyncDlqUrl');
   });
 
@@ -265,6 +273,7 @@ describe('the public API construct', () => {
             mailchimpSync: handler,
             mailchimpReconcile: handler,
             staff: handler,
+            rights: handler,
           },
           stageName: 'v1',
           stageThrottle: STAGE_THROTTLE,

@@ -394,8 +394,8 @@ describe('the mailchimpSync function', () => {
       Threshold: 60_000,
       ComparisonOperator: 'GreaterThanThreshold',
     });
-    // These two and the reconciliation's.
-    stateless.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+    // These two, the reconciliation's and the overdue subject requests'.
+    stateless.resourceCountIs('AWS::CloudWatch::Alarm', 4);
   });
 
   it('is invoked by no API route', () => {
@@ -409,7 +409,7 @@ describe('the alarm topic', () => {
 
   it('is notified by every alarm when it fires and when it recovers', () => {
     const alarms = Object.values(stateless.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(3);
+    expect(alarms).toHaveLength(4);
     for (const alarm of alarms) {
       expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId() }]);
       expect(alarm.Properties.OKActions).toEqual([{ Ref: topicId() }]);

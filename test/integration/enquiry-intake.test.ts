@@ -30,7 +30,9 @@ const singleOptIn = runtimeConfig({
 const consentStatement =
   contactForm?.marketing.mode === 'consent' ? contactForm.marketing.statement : undefined;
 
-const partition = (contactId: string) => contactItems(db, tableName, contactId);
+/** The contact's own items; the references to the person's enquiries are not the contact. */
+const partition = async (contactId: string) =>
+  (await contactItems(db, tableName, contactId)).filter((item) => item.type !== 'enquiry_ref');
 
 async function suppressed(suppressionHash: string) {
   const result = await db.send(
@@ -177,6 +179,9 @@ describe('enquiry intake against DynamoDB Local', () => {
 
     await post(harness, { form: 'quote', name: 'Alan', email, message: 'Another quote' });
     expect(await partition(contactId)).toEqual([]);
+    // Both enquiries are found from the person's partition, though no contact was created.
+    const refs = (await contactItems(db, tableName, contactId)).filter((item) => item.type === 'enquiry_ref');
+    expect(refs).toHaveLength(2);
 
     // Consent to another topic leaves the refusal standing.
     await post(harness, {

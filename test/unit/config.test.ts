@@ -21,6 +21,7 @@ describe('the config file', () => {
       consentRecordMonths: 72,
       auditMonths: 72,
       backupDays: 35,
+      requestMonths: 72,
     });
     expect(config.waf).toEqual({ enabled: true, rateLimitPer5Minutes: 300 });
     expect(config.deletionProtection).toBe(true);

@@ -110,7 +110,7 @@ describe('the staff routes', () => {
   });
 
   it('are served by the staff function and throttled at 10 per second, burst 20', () => {
-    const staff = ROUTES.filter((route) => route.access === 'staff');
+    const staff = ROUTES.filter((route) => route.access === 'staff' && route.function === 'staff');
     expect(staff.map((route) => `${route.method} ${route.path}`).sort()).toEqual([
       'GET /audit',
       'GET /contacts',
@@ -122,6 +122,10 @@ describe('the staff routes', () => {
       expect(route.throttle).toEqual({ rateLimit: 10, burstLimit: 20 });
     }
     expect(ROUTES.filter((route) => route.function === 'staff' && route.access !== 'staff')).toEqual([]);
+    // The rights function's staff routes are throttled alike.
+    for (const route of ROUTES.filter((r) => r.access === 'staff')) {
+      expect(route.throttle).toEqual({ rateLimit: 10, burstLimit: 20 });
+    }
   });
 });
 

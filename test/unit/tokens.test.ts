@@ -11,7 +11,7 @@ import {
   verifyToken,
 } from '../../shared/domain/tokens.ts';
 
-const PURPOSES: readonly TokenPurpose[] = ['unsubscribe', 'preferences', 'confirm'];
+const PURPOSES: readonly TokenPurpose[] = ['unsubscribe', 'preferences', 'confirm', 'verify'];
 const BASE64URL_AND_DOT = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.';
 
 const KEY_1 = 'first-key-0123456789abcdefghijklmnopqrstuvwxyz';
@@ -176,6 +176,7 @@ describe('link tokens', () => {
         unsubscribe: 1095 * 86_400,
         preferences: 730 * 86_400,
         confirm: 30 * 86_400,
+        verify: 14 * 86_400,
       });
     });
 

@@ -14,7 +14,8 @@
  * 2. The history is then carried across in transactions of 50 copies and 50 deletions, so an event is
  *    never in both partitions or in neither. Copies are conditional (absent, or the same event), so a
  *    repeat converges. Only events up to the recorded one move: anything written to the old address
- *    afterwards belongs to whoever holds it next.
+ *    afterwards belongs to whoever holds it next. The references to the person's enquiries received
+ *    up to the move follow the same way, so their data is still found from their address.
  * 3. The `MOVED` item then forgets how far the history went; it stays as a forwarding address for links
  *    already sent, until they expire.
  *
@@ -268,6 +269,7 @@ async function copyMovedHistory(
     // A failure stops the rest, which waits for the retry: it starts over from what is left.
     await db.send(new TransactWriteCommand({ TransactItems: items }));
   });
+  await carryEnquiryRefs(db, tableName, movedKey.pk, target, String(moved.at ?? historyUpTo));
   try {
     await db.send(
       new UpdateCommand({
@@ -283,4 +285,33 @@ async function copyMovedHistory(
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
   }
   return true;
+}
+
+/** Moves the references to enquiries received up to the move (`at`), 50 a transaction, copy and delete together. */
+async function carryEnquiryRefs(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  from: string,
+  to: string,
+  at: string,
+): Promise<void> {
+  const refs = await queryAll(db, {
+    TableName: tableName,
+    KeyConditionExpression: 'pk = :pk AND sk BETWEEN :first AND :last',
+    ExpressionAttributeValues: {
+      ':pk': from,
+      ':first': keys.enquiryRefPrefix,
+      // Every reference whose receipt time sorts at or before the move's (the id follows a `#`).
+      ':last': `${keys.enquiryRefPrefix}${at}~`,
+    },
+    ConsistentRead: true,
+  });
+  for (let start = 0; start < refs.length; start += HISTORY_EVENTS_PER_TRANSACTION) {
+    const items = refs.slice(start, start + HISTORY_EVENTS_PER_TRANSACTION).flatMap((ref): TransactItem[] => [
+      // Identical content on a repeat: nothing to clobber.
+      { Put: { TableName: tableName, Item: { ...ref, pk: to } } },
+      { Delete: { TableName: tableName, Key: { pk: ref.pk, sk: ref.sk } } },
+    ]);
+    await db.send(new TransactWriteCommand({ TransactItems: items }));
+  }
 }

@@ -118,6 +118,22 @@ export function putEnquiry(tableName: string, enquiry: StoredEnquiry): TransactI
   };
 }
 
+/** The reference to an enquiry in its sender's partition; it lives exactly as long as the enquiry. */
+export function putEnquiryRef(tableName: string, contactId: string, enquiry: StoredEnquiry): TransactItem {
+  return {
+    Put: {
+      TableName: tableName,
+      Item: {
+        ...keys.enquiryRef(contactId, enquiry.receivedAt, enquiry.enquiryId),
+        type: 'enquiry_ref',
+        enquiryId: enquiry.enquiryId,
+        expiresAt: enquiry.expiresAt,
+      },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  };
+}
+
 export function putEvent(
   tableName: string,
   key: { pk: string; sk: string },

@@ -16,6 +16,7 @@ import {
   listIndexKeys,
   type ProfileItem,
   putEnquiry,
+  putEnquiryRef,
   putEvent,
   putSuppression,
   suppressionUnchanged,
@@ -29,9 +30,10 @@ export type ContactWrites = Pick<ContactsRepository, 'write' | 'setRestriction' 
 
 export function contactWrites(db: DynamoDBDocumentClient, tableName: string): ContactWrites {
   return {
-    async write({ contact, enquiry, delivery }) {
+    async write({ contact, enquiry, enquiryOwner, delivery }) {
       const items: TransactItem[] = [
         ...(enquiry ? [putEnquiry(tableName, enquiry)] : []),
+        ...(enquiry && enquiryOwner ? [putEnquiryRef(tableName, enquiryOwner, enquiry)] : []),
         ...(delivery
           ? [
               {

@@ -12,7 +12,10 @@ export const TABLE_DEFINITION = {
   stream: 'NEW_AND_OLD_IMAGES',
   globalSecondaryIndexes: [
     {
-      /** Overloaded, sparse: mailable contacts per topic, enquiries by date, and the staff audit trail. */
+      /**
+       * Overloaded, sparse: mailable contacts per topic, enquiries by date, the staff audit trail, and the
+       * register of subject requests (open ones by due date, finished ones by when they finished).
+       */
       indexName: 'gsi1',
       partitionKey: 'gsi1pk',
       sortKey: 'gsi1sk',
@@ -65,4 +68,34 @@ export const keys = {
   auditByDate: (at: string, auditId: string) => ({ gsi1pk: 'AUDIT', gsi1sk: `${at}#${auditId}` }),
   /** Statement texts, keyed by their SHA-256: immutable, so an identical re-put is harmless. */
   statement: (textHash: string) => ({ pk: `STATEMENT#${textHash}`, sk: 'STATEMENT' }),
+  /**
+   * In the person's partition, one per enquiry they sent: finds a person's enquiries with the same Query
+   * as the rest of their data. Sorts before the history (`ENQUIRY#` < `EVENT#`) and the profile, and
+   * matches neither the current-state read (`sk >= PROFILE`) nor the history read (`EVENT#`).
+   */
+  enquiryRef: (contactId: string, receivedAt: string, enquiryId: string) => ({
+    pk: `CONTACT#${contactId}`,
+    sk: `ENQUIRY#${receivedAt}#${enquiryId}`,
+  }),
+  enquiryRefPrefix: 'ENQUIRY#',
+  /** A data-subject request or complaint in the register, with its log and (once done) its result. */
+  subjectRequest: (requestId: string) => ({ pk: `REQUEST#${requestId}`, sk: 'REQUEST' }),
+  /** The access bundle of an access request, kept `subjectRequests.exportDays` for the download. */
+  requestExport: (requestId: string) => ({ pk: `REQUEST#${requestId}`, sk: 'EXPORT' }),
+  /** gsi1: unfinished requests, earliest due first; those not yet verified (no due date) last. */
+  openRequestByDue: (dueDate: string | null, receivedAt: string, requestId: string) => ({
+    gsi1pk: 'REQUESTS#OPEN',
+    gsi1sk: `${dueDate ?? '9999-12-31'}#${receivedAt}#${requestId}`,
+  }),
+  /** gsi1: finished requests, by when they finished. */
+  finishedRequestByDate: (finishedAt: string, requestId: string) => ({
+    gsi1pk: 'REQUESTS#DONE',
+    gsi1sk: `${finishedAt}#${requestId}`,
+  }),
+  /** In the person's partition while their request is unfinished: their open requests in one Query. */
+  requestRef: (contactId: string, requestId: string) => ({
+    pk: `CONTACT#${contactId}`,
+    sk: `DSR#${requestId}`,
+  }),
+  requestRefPrefix: 'DSR#',
 } as const;

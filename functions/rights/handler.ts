@@ -1,0 +1,254 @@
+/**
+ * The data-subject rights function: GET /people, the subject-request register and its actions (staff,
+ * behind the Cognito authorizer; the groups shared/domain/staff-routes.ts names), the public page by which
+ * a person confirms a request is theirs, and the daily digest (an EventBridge schedule). Middy wiring and
+ * the mapping between events and the rights use cases only.
+ */
+import { randomUUID } from 'node:crypto';
+import middy, { type MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context, ScheduledEvent } from 'aws-lambda';
+import { createPersonalDataStore } from '#shared/adapters/dynamodb/personal-data.ts';
+import { createStaffReads } from '#shared/adapters/dynamodb/staff-reads.ts';
+import { createRequestRegister } from '#shared/adapters/dynamodb/subject-requests.ts';
+import { outboxMailer } from '#shared/adapters/mail/outbox.ts';
+import { signedPageCursors } from '#shared/adapters/page-cursors.ts';
+import { readApiBaseUrl } from '#shared/api-base-url.ts';
+import { now } from '#shared/clock.ts';
+import { readFunctionConfig } from '#shared/config.ts';
+import { contactDependencies, documentClient, linkSigningKeys } from '#shared/dependencies.ts';
+import { UnauthorizedError } from '#shared/domain/errors.ts';
+import { admittedGroups } from '#shared/domain/staff-routes.ts';
+import { httpEdge } from '#shared/http/edge.ts';
+import { InvalidRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '#shared/http/errors.ts';
+import { header, mediaType } from '#shared/http/request.ts';
+import {
+  invalidRequestLinkPage,
+  requestVerifiedPage,
+  verifyRequestPage,
+} from '#shared/http/request-pages.ts';
+import { jsonResponse } from '#shared/http/responses.ts';
+import { getOrHead, routeByResource } from '#shared/http/router.ts';
+import { requireStaff } from '#shared/http/staff-auth.ts';
+import { logContext } from '#shared/log.ts';
+import type { Mailer } from '#shared/ports/mailer.ts';
+import { lookUpPerson } from '#shared/use-cases/people-lookup.ts';
+import type { StaffRequest } from '#shared/use-cases/staff-api.ts';
+import type { ParsedAction } from '#shared/use-cases/subject-request-input.ts';
+import {
+  actOnSubjectRequest,
+  checkVerificationLink,
+  listSubjectRequests,
+  type RightsDeps,
+  readRequestExport,
+  readSubjectRequest,
+  receiveSubjectRequest,
+  sendRequestDigest,
+  verifyByLink,
+} from '#shared/use-cases/subject-requests.ts';
+
+const config = readFunctionConfig({ required: ['emailHashKey', 'tokenSigningKeys'] });
+// Links in verification emails start from the deployment's URL, never from the request's Host.
+const apiBaseUrl = readApiBaseUrl();
+const db = documentClient(config);
+const linkKeys = linkSigningKeys(config);
+
+export const dependencies: RightsDeps = {
+  config: config.app,
+  // Set by the stack when the deployment syncs a MailChimp audience.
+  mailchimpInUse: process.env.MAILCHIMP_IN_USE === 'true',
+  register: createRequestRegister(db, config.tableName),
+  personalData: createPersonalDataStore(db, config.tableName),
+  ...contactDependencies(config, db),
+  reads: createStaffReads(db, config.tableName),
+  linkKeys,
+  cursors: signedPageCursors(linkKeys),
+  mailer: config.mailTransport === 'ses' ? lazySesMailer(config.app.notifications.from) : outboxMailer,
+  clock: now,
+  newId: randomUUID,
+};
+
+const organisation = config.app.organisation.name;
+/** Staff JSON bodies are small: a request and its changes, or one action's reason. */
+const MAX_JSON_BYTES = 16 * 1024;
+
+interface StaffEvent extends APIGatewayProxyEvent {
+  staff?: StaffRequest;
+}
+
+/** Admits only the groups the route names, before any route runs (deny by default). */
+const staffCaller: MiddlewareObj<StaffEvent, APIGatewayProxyResult> = {
+  before: ({ event }) => {
+    const identity = requireStaff(event, admittedGroups(event.httpMethod, event.resource));
+    event.staff = {
+      identity,
+      method: event.httpMethod,
+      route: event.resource,
+      requestId: event.requestContext?.requestId,
+      format: 'json',
+    };
+  },
+};
+
+function caller(event: StaffEvent): StaffRequest {
+  if (!event.staff) throw new UnauthorizedError();
+  return event.staff;
+}
+
+/** A JSON object body, or a 415/413/400 naming only the problem. */
+function jsonBody(event: APIGatewayProxyEvent): unknown {
+  if (event.body === null || event.body === '') return {};
+  if (mediaType(header(event, 'content-type')) !== 'application/json') throw new UnsupportedMediaTypeError();
+  const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  if (Buffer.byteLength(text) > MAX_JSON_BYTES) throw new PayloadTooLargeError(MAX_JSON_BYTES);
+  try {
+    return JSON.parse(text);
+  } catch {
+    // No cause: JSON.parse messages quote the input.
+    throw new InvalidRequestError({ body: 'invalid' });
+  }
+}
+
+const requestId = (event: APIGatewayProxyEvent) => event.pathParameters?.id ?? '';
+
+const action =
+  (kind: ParsedAction['kind']) =>
+  async (event: StaffEvent): Promise<APIGatewayProxyResult> =>
+    jsonResponse(
+      200,
+      await actOnSubjectRequest(dependencies, caller(event), requestId(event), kind, jsonBody(event)),
+    );
+
+const staffApi = middy<StaffEvent, APIGatewayProxyResult>()
+  .use(logContext())
+  .use(httpEdge({ allowedOrigins: config.app.allowedOrigins, jsonOnly: true }))
+  .use(staffCaller)
+  .handler(
+    routeByResource<StaffEvent>([
+      {
+        method: 'GET',
+        resource: '/people',
+        handler: async (event) =>
+          jsonResponse(
+            200,
+            await lookUpPerson(dependencies, caller(event), { email: event.queryStringParameters?.email }),
+          ),
+      },
+      {
+        method: 'POST',
+        resource: '/subject-requests',
+        handler: async (event) =>
+          jsonResponse(
+            201,
+            await receiveSubjectRequest(dependencies, caller(event), jsonBody(event), apiBaseUrl),
+          ),
+      },
+      {
+        method: 'GET',
+        resource: '/subject-requests',
+        handler: async (event) =>
+          jsonResponse(
+            200,
+            await listSubjectRequests(dependencies, caller(event), {
+              status: event.queryStringParameters?.status,
+              cursor: event.queryStringParameters?.cursor,
+            }),
+          ),
+      },
+      {
+        method: 'GET',
+        resource: '/subject-requests/{id}',
+        handler: async (event) =>
+          jsonResponse(200, await readSubjectRequest(dependencies, caller(event), requestId(event))),
+      },
+      {
+        method: 'GET',
+        resource: '/subject-requests/{id}/export',
+        handler: async (event) => {
+          const id = requestId(event);
+          const bundle = await readRequestExport(dependencies, caller(event), id);
+          return {
+            statusCode: 200,
+            headers: {
+              'Content-Type': 'application/json; charset=utf-8',
+              'Content-Disposition': `attachment; filename="access-${id}.json"`,
+              'Cache-Control': 'no-store',
+            },
+            body: bundle,
+          };
+        },
+      },
+      ...(['verify', 'extend', 'refuse', 'close', 'cancel'] as const).map((kind) => ({
+        method: 'POST' as const,
+        resource: `/subject-requests/{id}/${kind}`,
+        handler: action(kind),
+      })),
+    ]),
+  );
+
+/** GET and HEAD show the button and never write (mail scanners fetch links); POST confirms. */
+async function verifyRequestLink(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+  const token = event.queryStringParameters?.token;
+  if (event.httpMethod !== 'POST') {
+    const valid = await checkVerificationLink(dependencies, token);
+    return valid ? verifyRequestPage(organisation, token ?? '') : invalidRequestLinkPage();
+  }
+  const outcome = await verifyByLink(dependencies, token);
+  // Whatever is wrong with a link, the answer is the same and names no one.
+  if (outcome === 'invalid') return invalidRequestLinkPage();
+  return requestVerifiedPage(organisation, outcome === 'already');
+}
+
+const publicPages = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
+  .use(logContext())
+  .use(httpEdge({ allowedOrigins: config.app.allowedOrigins }))
+  .handler(
+    routeByResource([
+      ...getOrHead('/verify-request', verifyRequestLink),
+      { method: 'POST' as const, resource: '/verify-request', handler: verifyRequestLink },
+    ]),
+  );
+
+/** The daily digest, and the overdue count as a CloudWatch metric (embedded metric format). */
+async function dailyDigest(): Promise<{ overdue: number; dueSoon: number }> {
+  const counts = await sendRequestDigest(dependencies);
+  // One line in CloudWatch's embedded metric format: the metric the overdue alarm watches.
+  console.log(
+    JSON.stringify({
+      _aws: {
+        Timestamp: Date.now(),
+        CloudWatchMetrics: [
+          {
+            Namespace: 'ConsentDesk',
+            Dimensions: [[]],
+            Metrics: [{ Name: 'OverdueSubjectRequests', Unit: 'Count' }],
+          },
+        ],
+      },
+      OverdueSubjectRequests: counts.overdue,
+    }),
+  );
+  return counts;
+}
+
+function isScheduled(event: unknown): event is ScheduledEvent {
+  return typeof event === 'object' && event !== null && (event as ScheduledEvent).source === 'aws.events';
+}
+
+export async function handler(
+  event: APIGatewayProxyEvent | ScheduledEvent,
+  context: Context,
+): Promise<APIGatewayProxyResult | { overdue: number; dueSoon: number }> {
+  if (isScheduled(event)) return dailyDigest();
+  if (event.resource === '/verify-request') return publicPages(event, context);
+  return staffApi(event, context);
+}
+
+function lazySesMailer(from: string): Mailer {
+  let mailer: Promise<Mailer> | undefined;
+  return {
+    async send(email) {
+      mailer ??= import('#shared/adapters/mail/ses.ts').then(({ sesMailer: create }) => create(from));
+      await (await mailer).send(email);
+    },
+  };
+}

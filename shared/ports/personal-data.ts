@@ -1,0 +1,50 @@
+/**
+ * Everything held on one person, found from their address's contact id and suppression hash, and the
+ * deletions an erasure makes. shared/adapters/dynamodb/personal-data.ts implements it.
+ */
+import type { ErasedKind } from '../domain/erasure-receipt.ts';
+import type { StoredEnquiry, StoredEvent } from './contacts-store.ts';
+
+export interface HeldTopicItem {
+  readonly topic: string;
+  readonly status: string;
+  readonly since: string;
+  readonly formId: string | undefined;
+  readonly statementVersion: string | undefined;
+  readonly source: string | undefined;
+  readonly expiresAt: number;
+}
+
+/** As stored, expired-but-not-yet-deleted items included: the caller marks them. */
+export interface HeldRecords {
+  readonly profile:
+    | {
+        readonly email: string;
+        readonly name: string | undefined;
+        readonly restricted: boolean;
+        readonly expiresAt: number | undefined;
+      }
+    | undefined;
+  readonly topics: readonly HeldTopicItem[];
+  readonly history: readonly StoredEvent[];
+  readonly enquiries: readonly StoredEnquiry[];
+  readonly suppression:
+    | { readonly all: boolean; readonly topics: readonly string[]; readonly reason: string | undefined }
+    | undefined;
+  /** The contact moved to another address: this partition forwards to it. */
+  readonly movedTo: string | undefined;
+}
+
+export interface PersonalDataStore {
+  findHeld(contactId: string, suppressionHash: string): Promise<HeldRecords>;
+  /**
+   * Deletes the person's partition and the enquiries it references. The profile is first marked with
+   * `erasedAt` (the MailChimp sync's signal to delete the member permanently) and deleted last.
+   */
+  erase(contactId: string, now: Date): Promise<Record<ErasedKind, number>>;
+  /** Sets (or leaves) name, phone, company and email in the fields of the person's enquiries. */
+  rectifyEnquiries(
+    contactId: string,
+    changes: { readonly [field in 'name' | 'phone' | 'company' | 'email']?: string | undefined },
+  ): Promise<number>;
+}

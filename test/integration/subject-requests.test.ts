@@ -1,0 +1,373 @@
+/**
+ * The data-subject rights against DynamoDB Local: each right carried out through the register's use
+ * cases with the real adapters, and what the table holds afterwards (scanned, not assumed).
+ */
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { createTable, LOCAL_AWS } from '../../local/dynamodb.ts';
+import { createContactsRepository } from '../../shared/adapters/dynamodb/contacts-store.ts';
+import { createPersonalDataStore } from '../../shared/adapters/dynamodb/personal-data.ts';
+import { createStaffReads } from '../../shared/adapters/dynamodb/staff-reads.ts';
+import { createRequestRegister } from '../../shared/adapters/dynamodb/subject-requests.ts';
+import { signedPageCursors } from '../../shared/adapters/page-cursors.ts';
+import { createEmailHasher } from '../../shared/domain/hashing.ts';
+import { parseKeyRing } from '../../shared/domain/tokens.ts';
+import type { OutgoingEmail } from '../../shared/ports/mailer.ts';
+import { lookUpPerson } from '../../shared/use-cases/people-lookup.ts';
+import type { StaffRequest } from '../../shared/use-cases/staff-api.ts';
+import {
+  actOnSubjectRequest,
+  checkVerificationLink,
+  listSubjectRequests,
+  type RightsDeps,
+  readRequestExport,
+  readSubjectRequest,
+  receiveSubjectRequest,
+  verifyByLink,
+} from '../../shared/use-cases/subject-requests.ts';
+import { submitEnquiry } from '../../shared/use-cases/submit-enquiry.ts';
+import { runtimeConfig, TEST_HASH_KEY, TEST_KEY_RING } from '../support/config.ts';
+import {
+  contactItems,
+  documentClient,
+  fields,
+  intakeHarness,
+  scanAll,
+  uniqueEmail,
+} from '../support/intake.ts';
+
+const NOW = new Date('2026-11-23T10:00:00Z');
+const BASE_URL = 'https://api.example.co.uk/v1';
+const endpoint = inject('dynamoDbEndpoint');
+const tableName = `${inject('tableName')}Rights`;
+const db = documentClient(endpoint);
+const hasher = createEmailHasher(TEST_HASH_KEY);
+const ring = parseKeyRing(TEST_KEY_RING);
+const sent: OutgoingEmail[] = [];
+
+const deps: RightsDeps = {
+  config: runtimeConfig(),
+  mailchimpInUse: true,
+  register: createRequestRegister(db, tableName),
+  personalData: createPersonalDataStore(db, tableName),
+  contacts: createContactsRepository(db, tableName),
+  reads: createStaffReads(db, tableName),
+  emailHasher: async () => hasher,
+  linkKeys: async () => ring,
+  cursors: signedPageCursors(async () => ring),
+  mailer: { send: async (email) => void sent.push(email) },
+  clock: () => new Date(),
+  newId: randomUUID,
+};
+
+const privacy: StaffRequest = {
+  identity: { subject: 'staff-sub-1', username: 'morgan', groups: ['privacy'] },
+  method: 'POST',
+  route: '/subject-requests',
+  requestId: undefined,
+  format: 'json',
+};
+
+beforeAll(async () => {
+  vi.useFakeTimers({ toFake: ['Date'], now: NOW });
+  const client = new DynamoDBClient({ endpoint, ...LOCAL_AWS });
+  try {
+    await createTable(client, tableName);
+  } finally {
+    client.destroy();
+  }
+});
+
+afterAll(() => {
+  vi.useRealTimers();
+});
+
+/** An enquiry through the real intake: `contact` asks for express consent, `quote` is soft opt-in. */
+async function enquire(form: 'contact' | 'quote', email: string, extra: Record<string, string> = {}) {
+  const harness = intakeHarness(db, tableName);
+  harness.clock.now = new Date();
+  await submitEnquiry(harness.deps, {
+    fields: fields({
+      form,
+      name: 'Robin Rights',
+      email,
+      phone: '01632 960000',
+      message: 'hello',
+      ...(form === 'contact' ? { marketing_consent: 'yes' } : {}),
+      ...extra,
+    }),
+    method: 'html_form',
+    page: 'https://www.example.co.uk/contact',
+    baseUrl: BASE_URL,
+  });
+  return hasher.contactId(email);
+}
+
+const verified = { verified: true, method: 'called back on the number we hold' };
+
+describe('access', () => {
+  it('is carried out at once when identity is verified: the bundle holds the statement text', async () => {
+    const email = uniqueEmail('access');
+    await enquire('contact', email);
+    await enquire('quote', email);
+    const request = await receiveSubjectRequest(
+      deps,
+      privacy,
+      { type: 'access', email, channel: 'email', identity: verified },
+      BASE_URL,
+    );
+    expect(request).toMatchObject({ type: 'access', status: 'completed', dueAt: '2026-12-23' });
+    expect(request.result).toMatchObject({ export: `/subject-requests/${request.id}/export`, enquiries: 2 });
+    const bundle = JSON.parse(await readRequestExport(deps, privacy, request.id));
+    expect(bundle.schema).toBe('consent-desk/access-bundle/v1');
+    expect(bundle.subject).toEqual({ email, name: 'Robin Rights' });
+    expect(bundle.enquiries).toHaveLength(2);
+    const form = runtimeConfig().forms.find((candidate) => candidate.id === 'contact');
+    const statement = form?.marketing.mode === 'consent' ? form.marketing.statement.text : 'no statement';
+    expect(bundle.consentHistory.map((event: { statementText?: string }) => event.statementText)).toContain(
+      statement,
+    );
+    expect(bundle.recipients.map((recipient: { name: string }) => recipient.name)).toContain(
+      'Intuit Mailchimp',
+    );
+  });
+});
+
+describe('erasure', () => {
+  it('leaves no item holding the address or the contact id but the suppression hash, the register and audit', async () => {
+    const email = uniqueEmail('erasure');
+    const contactId = await enquire('contact', email);
+    await enquire('quote', email);
+    const suppressionHash = hasher.suppressionHash(email);
+    const request = await receiveSubjectRequest(
+      deps,
+      privacy,
+      { type: 'erasure', email, channel: 'mailchimp', identity: verified },
+      BASE_URL,
+    );
+    expect(request.status).toBe('completed');
+    expect(request.email).toBeNull();
+    expect(request.result).toMatchObject({
+      receipt: {
+        requestId: request.id,
+        deleted: { contact: 1, topics: 2, enquiries: 2 },
+        mailchimp: 'pending',
+        suppressed: true,
+      },
+    });
+    const leftovers = (await scanAll(db, tableName)).filter((item) => {
+      const text = JSON.stringify(item);
+      return text.includes(email) || text.includes(contactId) || text.includes(suppressionHash);
+    });
+    // The audit entry of the request's receipt names the contact id, as every staff read does.
+    expect(leftovers.map((item) => item.type).sort()).toEqual(['audit', 'suppression']);
+    expect(leftovers.find((item) => item.type === 'suppression')).toMatchObject({
+      all: true,
+      reason: 'erasure',
+    });
+    // The register entry names nobody once the data is gone.
+    const stored = await readSubjectRequest(deps, privacy, request.id);
+    expect(JSON.stringify(stored)).not.toContain(email);
+  });
+
+  it('a later soft opt-in enquiry from the erased address does not add it back', async () => {
+    const email = uniqueEmail('erased-again');
+    const contactId = await enquire('quote', email);
+    await receiveSubjectRequest(
+      deps,
+      privacy,
+      { type: 'erasure', email, channel: 'phone', identity: verified },
+      BASE_URL,
+    );
+    await enquire('quote', email);
+    const items = await contactItems(db, tableName, contactId);
+    expect(items.map((item) => item.type)).toEqual(['enquiry_ref']);
+  });
+});
+
+describe('rectification', () => {
+  it('moves the contact to a corrected address with its consent history, and corrects the enquiries', async () => {
+    const email = uniqueEmail('rectify');
+    const contactId = await enquire('quote', email, { company: 'Wrong Ltd' });
+    const before = (await contactItems(db, tableName, contactId)).filter(
+      (item) => item.type === 'consent_event',
+    );
+    const corrected = uniqueEmail('rectified');
+    const request = await receiveSubjectRequest(
+      deps,
+      privacy,
+      {
+        type: 'rectification',
+        email,
+        channel: 'post',
+        identity: verified,
+        changes: { email: corrected, name: 'Robin Right', company: 'Right Ltd' },
+      },
+      BASE_URL,
+    );
+    expect(request.result).toMatchObject({ fieldsChanged: ['name', 'company', 'email'], addressMoved: true });
+    const newId = hasher.contactId(corrected);
+    const moved = await contactItems(db, tableName, newId);
+    expect(moved.find((item) => item.sk === 'PROFILE')).toMatchObject({
+      email: corrected,
+      name: 'Robin Right',
+    });
+    const events = moved.filter((item) => item.type === 'consent_event');
+    // The history came along, and records the move without naming either address.
+    expect(events.length).toBeGreaterThan(before.length);
+    expect(events.map((event) => event.eventType)).toContain('address_changed');
+    expect(JSON.stringify(events)).not.toContain(email);
+    const person = await lookUpPerson(deps, privacy, { email: corrected });
+    expect(person).toMatchObject({ contactId: newId, enquiries: 1 });
+    const bundle = (await deps.personalData.findHeld(newId, hasher.suppressionHash(corrected))).enquiries;
+    expect(bundle[0]?.fields).toMatchObject({ email: corrected, name: 'Robin Right', company: 'Right Ltd' });
+  });
+});
+
+describe('restriction, objection and withdrawal', () => {
+  it('a restricted person leaves the marketing list until the restriction is lifted', async () => {
+    const email = uniqueEmail('restrict');
+    const contactId = await enquire('quote', email);
+    const onList = async () => {
+      const list = await createStaffReads(db, tableName).listMailable({
+        topic: 'offers',
+        basis: 'any',
+        limit: 1000,
+        after: undefined,
+        now: new Date(),
+      });
+      return list.items.some((item) => item.contactId === contactId);
+    };
+    expect(await onList()).toBe(true);
+    await receiveSubjectRequest(
+      deps,
+      privacy,
+      { type: 'restriction', email, channel: 'email', identity: verified },
+      BASE_URL,
+    );
+    expect(await onList()).toBe(false);
+    expect(await lookUpPerson(deps, privacy, { email })).toMatchObject({ restricted: true });
+    await receiveSubjectRequest(
+      deps,
+      privacy,
+      { type: 'restriction', lift: true, email, channel: 'email', identity: verified },
+      BASE_URL,
+    );
+    expect(await onList()).toBe(true);
+  });
+
+  it('an objection withdraws everything and suppresses the address; a withdrawal names the staff member', async () => {
+    const objecting = uniqueEmail('object');
+    await enquire('quote', objecting);
+    await receiveSubjectRequest(
+      deps,
+      privacy,
+      { type: 'objection', email: objecting, channel: 'phone', identity: verified },
+      BASE_URL,
+    );
+    expect(await lookUpPerson(deps, privacy, { email: objecting })).toMatchObject({
+      topics: [{ topic: 'offers', status: 'withdrawn' }],
+      suppressed: { all: true },
+    });
+
+    const withdrawing = uniqueEmail('withdraw');
+    const contactId = await enquire('quote', withdrawing);
+    await receiveSubjectRequest(
+      deps,
+      privacy,
+      {
+        type: 'withdrawal',
+        topics: ['offers'],
+        email: withdrawing,
+        channel: 'in_person',
+        identity: verified,
+      },
+      BASE_URL,
+    );
+    const events = (await contactItems(db, tableName, contactId)).filter(
+      (item) => item.eventType === 'withdrawn',
+    );
+    expect(events).toEqual([
+      expect.objectContaining({ source: 'staff', actor: 'morgan', method: 'in_person' }),
+    ]);
+  });
+});
+
+describe('the register', () => {
+  it('waits for the emailed link when identity is not verified; showing the link changes nothing', async () => {
+    const email = uniqueEmail('unverified');
+    await enquire('quote', email);
+    sent.length = 0;
+    const request = await receiveSubjectRequest(
+      deps,
+      privacy,
+      { type: 'objection', email, channel: 'web', identity: { verified: false } },
+      BASE_URL,
+    );
+    expect(request).toMatchObject({ status: 'awaiting_verification', clockStartedAt: null, dueAt: null });
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.to).toEqual([email]);
+    const token = new URL(
+      /https:\S+verify-request\S+/.exec(sent[0]?.text ?? '')?.[0] ?? 'https://x',
+    ).searchParams.get('token');
+    expect(await checkVerificationLink(deps, token)).toBe(request.id);
+    expect((await readSubjectRequest(deps, privacy, request.id)).status).toBe('awaiting_verification');
+    expect(await verifyByLink(deps, token)).toBe('verified');
+    expect(await verifyByLink(deps, token)).toBe('already');
+    const done = await readSubjectRequest(deps, privacy, request.id);
+    expect(done).toMatchObject({ status: 'completed', clockStartedAt: NOW.toISOString() });
+    expect(done.log.map((entry) => entry.kind)).toEqual([
+      'received',
+      'verification_sent',
+      'verified',
+      'carried_out',
+    ]);
+  });
+
+  it('refuses actions on a finished request with a conflict; a complaint is open until closed', async () => {
+    const complaint = await receiveSubjectRequest(
+      deps,
+      privacy,
+      {
+        type: 'complaint',
+        email: uniqueEmail('complaint'),
+        channel: 'post',
+        details: 'You emailed me twice.',
+      },
+      BASE_URL,
+    );
+    expect(complaint).toMatchObject({ status: 'open', acknowledgeBy: '2026-12-23' });
+    const open = await listSubjectRequests(deps, privacy, { status: 'open' });
+    expect(open.items.map((item) => item.id)).toContain(complaint.id);
+    const closed = await actOnSubjectRequest(deps, privacy, complaint.id, 'close', {
+      outcome: 'Apologised.',
+    });
+    expect(closed.status).toBe('closed');
+    await expect(actOnSubjectRequest(deps, privacy, complaint.id, 'cancel', {})).rejects.toThrow(
+      expect.objectContaining({ name: 'ConflictError' }),
+    );
+    const finished = await listSubjectRequests(deps, privacy, { status: 'completed' });
+    expect(finished.items.map((item) => item.id)).toContain(complaint.id);
+  });
+
+  it('a refusal tells the person why and of their right to complain; a finished request takes no extension', async () => {
+    sent.length = 0;
+    const email = uniqueEmail('refuse');
+    const request = await receiveSubjectRequest(
+      deps,
+      privacy,
+      { type: 'erasure', email, channel: 'email', identity: { verified: false } },
+      BASE_URL,
+    );
+    const refused = await actOnSubjectRequest(deps, privacy, request.id, 'refuse', {
+      reason: 'identity_not_confirmed',
+    });
+    expect(refused).toMatchObject({ status: 'refused', finishedAt: NOW.toISOString() });
+    expect(sent.at(-1)?.to).toEqual([email]);
+    expect(sent.at(-1)?.text).toContain('Information Commissioner');
+    await expect(
+      actOnSubjectRequest(deps, privacy, request.id, 'extend', { reason: 'complex' }),
+    ).rejects.toThrow(expect.objectContaining({ name: 'ConflictError' }));
+  });
+});
