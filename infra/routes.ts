@@ -11,7 +11,8 @@ export type FunctionName =
   | 'mailchimpWebhook'
   | 'mailchimpSync'
   | 'mailchimpReconcile'
-  | 'staff';
+  | 'staff'
+  | 'mailer';
 
 export interface FunctionSpec {
   /** Source entry, relative to the repository root; it exports `handler`. */
@@ -26,7 +27,7 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     entry: 'functions/enquiry/handler.ts',
     description: 'Takes website enquiries and records marketing permission',
     memorySize: 512,
-    // Turnstile (3 s timeout), DynamoDB and SES together stay well under this.
+    // Turnstile (3 s timeout) and DynamoDB stay well under this; mail is sent by the mailer.
     timeoutSeconds: 10,
   },
   links: {
@@ -62,6 +63,13 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     memorySize: 512,
     // One page of a query and its audit record: a few DynamoDB calls.
     timeoutSeconds: 10,
+  },
+  mailer: {
+    entry: 'functions/mailer/handler.ts',
+    description: 'Sends the emails queued in the outbox (staff notifications, confirmations, welcomes)',
+    memorySize: 256,
+    // A batch of 10 messages, each a read, an SES call and a delete.
+    timeoutSeconds: 30,
   },
 };
 

@@ -4,7 +4,7 @@
  * FUNCTION_ACCESS below, so a new function cannot be added without deciding what it may touch.
  */
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IUserPool } from 'aws-cdk-lib/aws-cognito';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
@@ -16,6 +16,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { keys, TABLE_DEFINITION } from '../../shared/adapters/dynamodb/table.ts';
 import { type AppConfig, toRuntimeConfig } from '../../shared/config/schema.ts';
+import { METRICS_NAMESPACE } from '../../shared/log.ts';
 import { logRetention } from '../config.ts';
 import { acknowledge } from '../constructs/acknowledge.ts';
 import { AlarmTopic } from '../constructs/alarm-topic.ts';
@@ -64,18 +65,18 @@ const STAFF_READER: readonly DynamoDbAction[] = [
 
 /** Every audit item lives under this partition key prefix, so a grant can be limited to them. */
 const AUDIT_PARTITION_PREFIX = keys.audit('').pk;
+/** Every queued email lives under this partition key prefix. */
+const OUTBOX_PARTITION_PREFIX = keys.outboxPrefix;
 
 const FUNCTION_ACCESS: Readonly<Record<FunctionName, FunctionAccess>> = {
-  enquiry: (fn, { config, table, emailHashKey, tokenSigningKey, turnstileSecret }) => {
+  // Emails are queued in the outbox with the enquiry: no mail grant and no link keys here.
+  enquiry: (fn, { config, table, emailHashKey, turnstileSecret }) => {
     fn.bindTable(table, { actions: CONTACT_WRITER });
     fn.bindSecret(emailHashKey, 'EMAIL_HASH_KEY_SECRET_ARN');
-    // Confirmation and welcome emails carry signed unsubscribe, preferences and confirm links.
-    fn.bindSecret(tokenSigningKey, 'TOKEN_SIGNING_KEYS_SECRET_ARN');
     if (config.forms.some((form) => form.turnstile)) {
       if (!turnstileSecret) throw new Error('A form uses Turnstile but no Turnstile secret was passed');
       fn.bindSecret(turnstileSecret, 'TURNSTILE_SECRET_ARN');
     }
-    fn.bindEmailSender(config.notifications.from);
   },
   links: (fn, { table, emailHashKey, tokenSigningKey }) => {
     fn.bindTable(table, { actions: CONTACT_WRITER });
@@ -126,6 +127,19 @@ const FUNCTION_ACCESS: Readonly<Record<FunctionName, FunctionAccess>> = {
     // Signs list cursors, and the unsubscribe and preferences URLs shown with a contact.
     fn.bindSecret(tokenSigningKey, 'TOKEN_SIGNING_KEYS_SECRET_ARN');
   },
+  mailer: (fn, { config, table, tokenSigningKey }) => {
+    // Reads a queued message, deletes it once sent, and lists the unsent ones (gsi1) for a redrive;
+    // nothing outside the outbox partitions.
+    fn.bindTablePartitions(table, {
+      actions: ['dynamodb:GetItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
+      partitionKeyPrefixes: [OUTBOX_PARTITION_PREFIX],
+      indexes: TABLE_DEFINITION.globalSecondaryIndexes.map((index) => index.indexName),
+    });
+    // Signs the unsubscribe, preferences and confirm links of confirmation and welcome emails.
+    fn.bindSecret(tokenSigningKey, 'TOKEN_SIGNING_KEYS_SECRET_ARN');
+    // The only function that may send email.
+    fn.bindEmailSender(config.notifications.from);
+  },
 };
 
 /** Functions that only make sense with a MailChimp audience configured. */
@@ -148,6 +162,8 @@ export class StatelessStack extends Stack {
   public readonly webAcl: ApiWebAcl | undefined;
   /** Stream records the MailChimp sync gave up on; only when `mailchimp` is configured. */
   public readonly mailchimpSyncDlq: Queue | undefined;
+  /** Outbox records the mailer gave up on. */
+  public readonly mailerDlq: Queue | undefined;
   private readonly alarmEmail: string | undefined;
   private alarms: AlarmTopic | undefined;
 
@@ -177,6 +193,7 @@ export class StatelessStack extends Stack {
       ? this.addMailchimpSyncSource(functions.mailchimpSync, props.table)
       : undefined;
     if (functions.mailchimpReconcile) this.addMailchimpReconcileSchedule(functions.mailchimpReconcile);
+    this.mailerDlq = functions.mailer ? this.addMailerSource(functions.mailer, props.table) : undefined;
     if (this.alarms) {
       new CfnOutput(this, 'AlarmTopicArn', {
         value: this.alarms.topic.topicArn,
@@ -264,6 +281,89 @@ export class StatelessStack extends Stack {
         treatMissingData: TreatMissingData.NOT_BREACHING,
       }),
     );
+  }
+
+  /**
+   * Feeds newly queued outbox items to the mailer: a message SES refused is retried with back-off for
+   * up to a day, then its stream position is parked in a dead-letter queue (`npm run redrive -- --queue
+   * mailer` sends what is still waiting). Alarms on the queue and on send failures.
+   */
+  private addMailerSource(mailer: ConsentDeskFunction, table: ITable): Queue {
+    const dlq = new Queue(this, 'MailerDlq', {
+      // Holds only stream positions (shard, sequence numbers), no personal data; encrypted all the same.
+      encryption: QueueEncryption.SQS_MANAGED,
+      // Refuses any request not made over TLS.
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledge(
+      dlq,
+      'AwsSolutions-SQS3',
+      'This queue is itself the dead-letter destination of the mailer stream mapping.',
+    );
+    mailer.function.addEventSource(
+      new DynamoEventSource(table, {
+        startingPosition: StartingPosition.LATEST,
+        batchSize: 10,
+        maxBatchingWindow: Duration.seconds(1),
+        bisectBatchOnError: true,
+        retryAttempts: 10,
+        maxRecordAge: Duration.days(1),
+        reportBatchItemFailures: true,
+        onFailure: new SqsDlq(dlq),
+        // Only newly queued emails; the delete that marks one sent never invokes the mailer.
+        filters: [
+          FilterCriteria.filter({
+            eventName: FilterRule.isEqual('INSERT'),
+            dynamodb: {
+              Keys: { [TABLE_DEFINITION.partitionKey]: { S: FilterRule.beginsWith(keys.outboxPrefix) } },
+            },
+          }),
+        ],
+      }),
+    );
+    const defaultPolicy = mailer.role.node.tryFindChild('DefaultPolicy');
+    if (!defaultPolicy) throw new Error('The mailer role has no default policy');
+    acknowledge(
+      defaultPolicy,
+      'AwsSolutions-IAM5[Resource::*]',
+      'dynamodb:ListStreams has no resource-level permissions, so IAM only accepts it on "*"; every other ' +
+        'stream action is granted on the table stream ARN only.',
+    );
+    this.notifyOps(
+      new Alarm(this, 'MailerDlqAlarm', {
+        alarmDescription: 'Consent Desk: queued emails the mailer gave up on are in its dead-letter queue',
+        metric: dlq.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(5),
+          statistic: 'Maximum',
+        }),
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+    );
+    // A batch that fails three times in 15 minutes means SES is refusing mail, not a passing hiccup.
+    this.notifyOps(
+      new Alarm(this, 'MailerErrorsAlarm', {
+        alarmDescription: 'Consent Desk: the mailer keeps failing to send queued emails',
+        metric: new Metric({
+          namespace: METRICS_NAMESPACE,
+          metricName: 'EmailsFailed',
+          period: Duration.minutes(15),
+          statistic: 'Sum',
+        }),
+        threshold: 3,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+    );
+    new CfnOutput(this, 'MailerDlqUrl', {
+      value: dlq.queueUrl,
+      description: 'Dead-letter queue of the mailer (outbox records it gave up on)',
+    });
+    return dlq;
   }
 
   /**

@@ -6,6 +6,7 @@
 import type { HistoryEventType } from '../domain/consent.ts';
 import type { ConsentEvent, ContactChange, ContactSnapshot } from '../domain/contact-change.ts';
 import type { ContactMovePlan } from '../domain/contact-move.ts';
+import type { QueuedMessage } from './mailer.ts';
 
 export interface StoredContact {
   readonly contactId: string;
@@ -61,6 +62,8 @@ export interface ContactsWrite {
   readonly enquiry?: StoredEnquiry | undefined;
   /** Marks a webhook delivery as applied, in the same transaction, so a retry of it changes nothing. */
   readonly delivery?: DeliveryMarker | undefined;
+  /** Emails the change calls for, queued with it so neither lands without the other. */
+  readonly outbox?: readonly QueuedMessage[] | undefined;
 }
 
 /** A webhook delivery applied, remembered until `expiresAt` (epoch seconds). */

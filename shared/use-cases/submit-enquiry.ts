@@ -1,6 +1,8 @@
 /**
- * Taking an enquiry: interpret the form, check it is not a bot, store what the form keeps together with
- * any marketing change, tell staff, and send the confirmation or welcome email the form asks for.
+ * Taking an enquiry: interpret the form, check it is not a bot, and store what the form keeps together
+ * with any marketing change and the emails it calls for (the staff notification, the confirmation or
+ * welcome), in one transaction. The mailer sends queued emails from the table's stream, so the request
+ * never waits for, or fails with, the mail service.
  */
 import type { ConsentEventType } from '../domain/consent.ts';
 import { type ContactChange, decideChange, type RequestedEvent } from '../domain/contact-change.ts';
@@ -13,15 +15,12 @@ import {
 } from '../domain/enquiry.ts';
 import { InvalidInputError } from '../domain/errors.ts';
 import type { EmailHasher } from '../domain/hashing.ts';
-import { expiryFor } from '../domain/retention.ts';
+import { expiryFor, toEpochSeconds } from '../domain/retention.ts';
 import type { DeploymentSettings, EnquiryForm } from '../domain/settings.ts';
-import type { KeyRing } from '../domain/tokens.ts';
-import { contactLinks } from '../email/links.ts';
-import { confirmationEmail, welcomeEmail } from '../email/marketing-emails.ts';
 import { staffNotification } from '../email/staff-notification.ts';
-import { describeError, log } from '../log.ts';
+import { log } from '../log.ts';
 import type { ContactsRepository, ContactWrite } from '../ports/contacts-store.ts';
-import type { Mailer, OutgoingEmail } from '../ports/mailer.ts';
+import type { MarketingMessage, QueuedMessage } from '../ports/mailer.ts';
 import type { TurnstileVerifier } from '../ports/turnstile-verifier.ts';
 import { type ContactDecision, changeContact } from './retry-on-conflict.ts';
 
@@ -29,9 +28,6 @@ export interface SubmitEnquiryDeps {
   readonly config: DeploymentSettings;
   readonly contacts: ContactsRepository;
   readonly emailHasher: () => Promise<EmailHasher>;
-  /** Signs the links in confirmation and welcome emails; needed when a form sends them. */
-  readonly linkKeys: (() => Promise<KeyRing>) | undefined;
-  readonly mailer: Mailer;
   /** Required when any form has Turnstile on. */
   readonly turnstile: TurnstileVerifier | undefined;
   readonly clock: () => Date;
@@ -55,7 +51,7 @@ export async function submitEnquiry(deps: SubmitEnquiryDeps, input: EnquiryInput
     return { id, formId: submission.form.id };
   }
 
-  const { form, fields, marketing } = submission;
+  const { form, marketing } = submission;
   if (form.turnstile) {
     if (!deps.turnstile || !submission.turnstileToken) throw new Error('Turnstile is on but not configured');
     const verdict = await deps.turnstile.verify(submission.turnstileToken);
@@ -63,8 +59,6 @@ export async function submitEnquiry(deps: SubmitEnquiryDeps, input: EnquiryInput
   }
 
   const recorded = await store(deps, submission, id, input);
-  await notifyStaff(deps, form, id, fields, marketing);
-  if (recorded) await sendMarketingEmail(deps, form, recorded, input.baseUrl);
 
   log.info('enquiry_received', {
     formId: form.id,
@@ -138,7 +132,13 @@ async function store(
             expiresAt: expiryFor('enquiry', now, deps.config.retention),
           }
         : undefined;
-      return { outcome: recorded, write: { contact: write, enquiry } };
+      const outbox = [
+        queue(deps, now, { kind: 'staff_notification', email: notifyStaff(deps, form, id, submission) }),
+        ...(recorded ? marketingEmail(deps, form, recorded, input.baseUrl) : []).map((message) =>
+          queue(deps, now, message),
+        ),
+      ];
+      return { outcome: recorded, write: { contact: write, enquiry, outbox } };
     },
     onConflict: (attempt) => {
       log.warn('enquiry_write_conflict', { attempt, formId: form.id });
@@ -162,14 +162,25 @@ export function requestsFor(form: EnquiryForm, marketing: MarketingIntent): Requ
   return marketing.topics.map((topic) => ({ type, topic }));
 }
 
-async function notifyStaff(
+/** Queued emails wait at most this long for the mailer: as long as a dead-lettered batch is kept. */
+const OUTBOX_DAYS = 14;
+
+function queue(deps: SubmitEnquiryDeps, now: Date, message: QueuedMessage['message']): QueuedMessage {
+  return {
+    id: deps.newId(),
+    message,
+    queuedAt: now.toISOString(),
+    expiresAt: toEpochSeconds(now) + OUTBOX_DAYS * 24 * 60 * 60,
+  };
+}
+
+function notifyStaff(
   deps: SubmitEnquiryDeps,
   form: EnquiryForm,
   id: string,
-  fields: Extract<EnquirySubmission, { kind: 'valid' }>['fields'],
-  marketing: MarketingIntent,
-): Promise<void> {
-  const notification = staffNotification({
+  { fields, marketing }: Extract<EnquirySubmission, { kind: 'valid' }>,
+) {
+  return staffNotification({
     to: deps.config.notifications.to,
     formId: form.id,
     enquiryId: id,
@@ -179,56 +190,40 @@ async function notifyStaff(
     awaitingConfirmation:
       form.marketing.mode === 'consent' && form.marketing.confirmation === 'double_opt_in',
   });
-  try {
-    await deps.mailer.send(notification);
-  } catch (error) {
-    // Without storage the email is the delivery: fail so the visitor can send again and nothing is lost.
-    if (!form.store) throw error;
-    log.error('staff_notification_failed', { ...describeError(error), formId: form.id, enquiryId: id });
-  }
 }
 
 /** The confirmation (double opt-in) or welcome email, when the form asks for one and something was granted. */
-async function sendMarketingEmail(
+function marketingEmail(
   deps: SubmitEnquiryDeps,
   form: EnquiryForm,
   recorded: Recorded,
   baseUrl: string,
-) {
+): MarketingMessage[] {
   if (
     form.marketing.mode === 'none' ||
     form.marketing.confirmation === 'none' ||
     !recorded.change.writesContact
   )
-    return;
-  const wanted = form.marketing.confirmation === 'double_opt_in' ? 'consent_requested' : undefined;
+    return [];
+  const confirming = form.marketing.confirmation === 'double_opt_in';
   const granted = recorded.change.events.filter((event) =>
-    wanted ? event.type === wanted : event.type === 'consent_given' || event.type === 'soft_opt_in_granted',
+    confirming
+      ? event.type === 'consent_requested'
+      : event.type === 'consent_given' || event.type === 'soft_opt_in_granted',
   );
-  if (granted.length === 0 || !deps.linkKeys) return;
-  const labels = granted.map(
-    (event) => deps.config.topics.find((topic) => topic.id === event.topic)?.label ?? event.topic,
-  );
-  try {
-    const links = contactLinks({
-      ring: await deps.linkKeys(),
-      baseUrl: deps.config.publicBaseUrl ?? baseUrl,
+  if (granted.length === 0) return [];
+  return [
+    {
+      kind: confirming ? 'confirmation' : 'welcome',
+      to: recorded.email,
       contactId: recorded.contactId,
       epoch: recorded.change.contactEpoch,
-      now: recorded.now,
-    });
-    const common = {
-      to: recorded.email,
-      organisation: deps.config.organisation.name,
-      topicLabels: labels,
-      links,
-    };
-    const email: OutgoingEmail = wanted
-      ? confirmationEmail({ ...common, statement: form.marketing.statement.text })
-      : welcomeEmail(common);
-    await deps.mailer.send(email);
-  } catch (error) {
-    // The permission is recorded; a lost confirmation only leaves the person pending, as if unanswered.
-    log.error('marketing_email_failed', { ...describeError(error), formId: form.id });
-  }
+      issuedAt: recorded.now.toISOString(),
+      baseUrl: deps.config.publicBaseUrl ?? baseUrl,
+      topicLabels: granted.map(
+        (event) => deps.config.topics.find((topic) => topic.id === event.topic)?.label ?? event.topic,
+      ),
+      statement: confirming ? form.marketing.statement.text : undefined,
+    },
+  ];
 }

@@ -9,7 +9,6 @@ import { mockClient } from 'aws-sdk-client-mock';
 // Registers toReceiveCommandWith and friends.
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { localOutbox } from '../../shared/adapters/mail/outbox.ts';
 import { PAGE_CSP } from '../../shared/http/responses.ts';
 import { exampleConfig, TEST_HASH_KEY, TEST_KEY_RING } from '../support/config.ts';
 import { formBody, lambdaContext, restEvent } from './events.ts';
@@ -58,7 +57,6 @@ beforeEach(() => {
   dynamo.on(QueryCommand).resolves({ Items: [] });
   dynamo.on(GetCommand).resolves({});
   dynamo.on(TransactWriteCommand).resolves({});
-  localOutbox.length = 0;
   verify.mockReset();
 });
 afterEach(() => vi.useRealTimers());
@@ -121,17 +119,41 @@ describe('POST /enquiries', () => {
         }),
       ]),
     });
-    expect(localOutbox).toEqual([
-      expect.objectContaining({ to: 'sales@example.co.uk', subject: 'New enquiry (contact form)' }),
-      // The contact form uses double opt-in; links point back at this API, under its stage.
-      expect.objectContaining({
-        to: 'ada@example.com',
-        subject: 'Please confirm your subscription to Example Ltd',
-        text: expect.stringContaining(
-          'https://abc123.execute-api.eu-west-2.amazonaws.com/prod/confirm?token=v1.',
-        ),
-      }),
-    ]);
+    // The emails are queued in the same transaction; the mailer sends them (test/handler/mailer-handler.test.ts).
+    expect(dynamo).toReceiveCommandWith(TransactWriteCommand, {
+      TransactItems: expect.arrayContaining([
+        {
+          Put: expect.objectContaining({
+            ConditionExpression: 'attribute_not_exists(pk)',
+            Item: expect.objectContaining({
+              type: 'outbox',
+              gsi1pk: 'OUTBOX#WAITING',
+              message: {
+                kind: 'staff_notification',
+                email: expect.objectContaining({
+                  to: ['sales@example.co.uk'],
+                  subject: 'New enquiry (contact form)',
+                }),
+              },
+            }),
+          }),
+        },
+        // The contact form uses double opt-in; links point back at this API, under its stage.
+        {
+          Put: expect.objectContaining({
+            ConditionExpression: 'attribute_not_exists(pk)',
+            Item: expect.objectContaining({
+              type: 'outbox',
+              message: expect.objectContaining({
+                kind: 'confirmation',
+                to: 'ada@example.com',
+                baseUrl: 'https://abc123.execute-api.eu-west-2.amazonaws.com/prod',
+              }),
+            }),
+          }),
+        },
+      ]),
+    });
   });
 
   it('redirects an HTML form post with 303 to the built-in thank-you page under the stage', async () => {
@@ -257,7 +279,6 @@ describe('POST /enquiries', () => {
       restEvent({ headers: form, body: formBody({ name: 'Ada', email: 'ada@example.com', message: 'Hi' }) }),
     );
     dynamo.resetHistory();
-    localOutbox.length = 0;
     const bot = await invoke(
       restEvent({
         headers: form,
@@ -277,7 +298,6 @@ describe('POST /enquiries', () => {
       status: 'received',
     });
     expect(dynamo.calls()).toHaveLength(0);
-    expect(localOutbox).toHaveLength(0);
   });
 
   it('answers a 5xx with a generic body when storage fails', async () => {

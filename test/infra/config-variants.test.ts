@@ -48,7 +48,6 @@ describe('a deployment with WAF off, Turnstile on, no deletion protection and 90
   it('lets the enquiry function read the Turnstile secret, and nothing more than before', () => {
     const secretId = logicalIdOf(stateful, 'AWS::SecretsManager::Secret', 'TurnstileSecret/Resource');
     const hashKeyId = logicalIdOf(stateful, 'AWS::SecretsManager::Secret', 'EmailHashKey/Resource');
-    const signingKeyId = logicalIdOf(stateful, 'AWS::SecretsManager::Secret', 'TokenSigningKey/Resource');
     const functionId = logicalIdOf(stateless, 'AWS::Lambda::Function', 'EnquiryFunction/Function/Resource');
     const fn = stateless.toJSON().Resources[functionId].Properties;
     expect(followReference(fn.Environment.Variables.TURNSTILE_SECRET_ARN, stateful)).toEqual({
@@ -62,10 +61,8 @@ describe('a deployment with WAF off, Turnstile on, no deletion protection and 90
       expect(statement.actions).toEqual(['secretsmanager:GetSecretValue']);
       return statement.resources.map((resource) => followReference(resource, stateful));
     });
-    expect(granted).toEqual(
-      expect.arrayContaining([{ Ref: hashKeyId }, { Ref: signingKeyId }, { Ref: secretId }]),
-    );
-    expect(granted).toHaveLength(3);
+    expect(granted).toEqual(expect.arrayContaining([{ Ref: hashKeyId }, { Ref: secretId }]));
+    expect(granted).toHaveLength(2);
   });
 
   it('takes deletion protection and log retention from the config', () => {
@@ -95,15 +92,19 @@ describe('a deployment without MailChimp settings', () => {
     functions = synth.stateless.functions;
   });
 
-  it('deploys no sync function, stream mapping, queue or alarm', () => {
-    expect(Object.keys(functions).sort()).toEqual(['enquiry', 'links', 'mailchimpWebhook', 'staff']);
-    stateless.resourceCountIs('AWS::Lambda::Function', 4);
-    stateless.resourceCountIs('AWS::Lambda::EventSourceMapping', 0);
-    stateless.resourceCountIs('AWS::SQS::Queue', 0);
-    stateless.resourceCountIs('AWS::CloudWatch::Alarm', 0);
-    // Nothing to notify about, so no topic (and no key to pay for).
-    stateless.resourceCountIs('AWS::SNS::Topic', 0);
-    stateless.resourceCountIs('AWS::KMS::Key', 0);
+  it("deploys no sync function, stream mapping, queue or alarm: only the mailer's", () => {
+    expect(Object.keys(functions).sort()).toEqual([
+      'enquiry',
+      'links',
+      'mailchimpWebhook',
+      'mailer',
+      'staff',
+    ]);
+    stateless.resourceCountIs('AWS::Lambda::Function', 5);
+    stateless.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    stateless.resourceCountIs('AWS::SQS::Queue', 1);
+    stateless.resourceCountIs('AWS::CloudWatch::Alarm', 2);
+    stateless.resourceCountIs('AWS::SNS::Topic', 1);
     expect(Object.keys(stateless.findOutputs('*'))).not.toContain('MailchimpSyncDlqUrl');
   });
 
@@ -260,6 +261,7 @@ describe('the public API construct', () => {
             mailchimpSync: handler,
             mailchimpReconcile: handler,
             staff: handler,
+            mailer: handler,
           },
           stageName: 'v1',
           stageThrottle: STAGE_THROTTLE,

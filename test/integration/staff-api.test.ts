@@ -106,9 +106,8 @@ async function enquire(form: 'contact' | 'quote', label: string, at: Date = NOW,
 }
 
 function linkDeps(harness: ReturnType<typeof intakeHarness>): LinkDeps {
-  const { config, contacts, emailHasher, linkKeys, clock, newId } = harness.deps;
-  if (!linkKeys) throw new Error('no link keys');
-  return { config, contacts, emailHasher, linkKeys, clock, newId };
+  const { config, contacts, emailHasher, clock, newId } = harness.deps;
+  return { config, contacts, emailHasher, linkKeys: harness.linkKeys, clock, newId };
 }
 
 const claims = (contactId: string, purpose: 'confirm' | 'unsubscribe') => ({

@@ -12,7 +12,7 @@ export const TABLE_DEFINITION = {
   stream: 'NEW_AND_OLD_IMAGES',
   globalSecondaryIndexes: [
     {
-      /** Overloaded, sparse: mailable contacts per topic, enquiries by date, and the staff audit trail. */
+      /** Overloaded, sparse: mailable contacts per topic, enquiries and unsent emails by date, the audit trail. */
       indexName: 'gsi1',
       partitionKey: 'gsi1pk',
       sortKey: 'gsi1sk',
@@ -57,6 +57,14 @@ export const keys = {
   suppression: (suppressionHash: string) => ({ pk: `SUPPRESSION#${suppressionHash}`, sk: 'SUPPRESSION' }),
   /** A webhook delivery already applied (MailChimp retries deliveries for about 75 minutes). */
   webhookDelivery: (deliveryId: string) => ({ pk: `WEBHOOK#${deliveryId}`, sk: 'WEBHOOK' }),
+  /** An email waiting for the mailer, deleted once sent; the stream hands its INSERT to the mailer. */
+  outbox: (messageId: string) => ({ pk: `OUTBOX#${messageId}`, sk: 'OUTBOX' }),
+  outboxPrefix: 'OUTBOX#',
+  /** gsi1, present while the message waits: what is still unsent, oldest first (for a redrive). */
+  outboxWaiting: (queuedAt: string, messageId: string) => ({
+    gsi1pk: 'OUTBOX#WAITING',
+    gsi1sk: `${queuedAt}#${messageId}`,
+  }),
   /** Where the MailChimp reconciliation resumes: the latest `last_changed` it has applied. */
   reconcileCursor: () => ({ pk: 'MAILCHIMP#RECONCILE', sk: 'CURSOR' }),
   /** A staff read of personal data: who, when, which route and filter, how many rows (never the data). */
