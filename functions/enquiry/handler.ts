@@ -5,12 +5,13 @@
 import { randomUUID } from 'node:crypto';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { confirmationWindows } from '#shared/adapters/dynamodb/outbox.ts';
 import { secretReader } from '#shared/adapters/secrets.ts';
 import { turnstileVerifier } from '#shared/adapters/turnstile.ts';
 import { now } from '#shared/clock.ts';
 import type { RuntimeConfig } from '#shared/config/schema.ts';
 import { readFunctionConfig } from '#shared/config.ts';
-import { contactDependencies } from '#shared/dependencies.ts';
+import { contactDependencies, documentClient } from '#shared/dependencies.ts';
 import { NotFoundError } from '#shared/domain/errors.ts';
 import { httpEdge } from '#shared/http/edge.ts';
 import { type EnquiryBody, enquiryBody } from '#shared/http/enquiry-body.ts';
@@ -31,9 +32,12 @@ const config = readFunctionConfig({
 });
 const { turnstileSecret } = config.secrets;
 
+const db = documentClient(config);
+
 export const dependencies: SubmitEnquiryDeps = {
   config: config.app,
-  ...contactDependencies(config),
+  ...contactDependencies(config, db),
+  confirmationWindows: confirmationWindows(db, config.tableName),
   turnstile:
     usesTurnstile(config.app) && turnstileSecret
       ? turnstileVerifier({ verifyUrl: config.turnstileVerifyUrl, secret: secretReader(turnstileSecret) })

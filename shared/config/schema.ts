@@ -107,6 +107,11 @@ export const runtimeConfigSchema = z
      * topics of every consent-mode form; `[]`: such a subscribe records nothing.
      */
     mailchimpSignupTopics: z.optional(z.array(slug)),
+    /** At most one double opt-in confirmation email per address in this many hours (0: no limit). */
+    marketing: z._default(
+      z.object({ confirmationWindowHours: z._default(z.number().check(z.int(), z.gte(0)), 24) }),
+      { confirmationWindowHours: 24 },
+    ),
   })
   .check(z.superRefine(checkCrossReferences));
 export type RuntimeConfig = z.infer<typeof runtimeConfigSchema>;

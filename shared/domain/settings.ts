@@ -94,4 +94,6 @@ export interface DeploymentSettings {
   readonly publicBaseUrl?: string | undefined;
   /** The topics a subscribe in MailChimp's own signup form records express consent to (default: see signupTopics). */
   readonly mailchimpSignupTopics?: readonly string[] | undefined;
+  /** At most one double opt-in confirmation email per address in this many hours (default 24; 0: no limit). */
+  readonly marketing?: { readonly confirmationWindowHours: number } | undefined;
 }

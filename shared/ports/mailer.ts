@@ -44,6 +44,14 @@ export interface QueuedMessage {
   readonly queuedAt: string;
   /** Epoch seconds: an unsent message is not kept for ever (it holds personal data). */
   readonly expiresAt: number;
+  /** A confirmation opens its contact's window: no other is queued until then (epoch seconds). */
+  readonly opensWindow?: { readonly contactId: string; readonly until: number } | undefined;
+}
+
+/** Confirmation-email bombing guard: one double opt-in email per address per window. */
+export interface ConfirmationWindows {
+  /** Whether a confirmation to this contact was queued in a window still open at `now`. */
+  isOpen(contactId: string, now: Date): Promise<boolean>;
 }
 
 /** The outbox as the mailer sees it. */

@@ -18,9 +18,9 @@ import type { EmailHasher } from '../domain/hashing.ts';
 import { expiryFor, toEpochSeconds } from '../domain/retention.ts';
 import type { DeploymentSettings, EnquiryForm } from '../domain/settings.ts';
 import { staffNotification } from '../email/staff-notification.ts';
-import { log } from '../log.ts';
+import { countMetric, log } from '../log.ts';
 import type { ContactsRepository, ContactWrite } from '../ports/contacts-store.ts';
-import type { MarketingMessage, QueuedMessage } from '../ports/mailer.ts';
+import type { ConfirmationWindows, MarketingMessage, QueuedMessage } from '../ports/mailer.ts';
 import type { TurnstileVerifier } from '../ports/turnstile-verifier.ts';
 import { type ContactDecision, changeContact } from './retry-on-conflict.ts';
 
@@ -28,6 +28,7 @@ export interface SubmitEnquiryDeps {
   readonly config: DeploymentSettings;
   readonly contacts: ContactsRepository;
   readonly emailHasher: () => Promise<EmailHasher>;
+  readonly confirmationWindows: ConfirmationWindows;
   /** Required when any form has Turnstile on. */
   readonly turnstile: TurnstileVerifier | undefined;
   readonly clock: () => Date;
@@ -91,12 +92,19 @@ async function store(
       hasher && email
         ? { contactId: hasher.contactId(email), suppressionHash: hasher.suppressionHash(email) }
         : undefined,
-    decide: (read, now): ContactDecision<Recorded | undefined> => {
+    decide: async (read, now): Promise<ContactDecision<Recorded | undefined>> => {
       let recorded: Recorded | undefined;
       let write: ContactWrite | undefined;
+      let windowOpen = false;
       if (read && email && marketing.kind !== 'none') {
         const { contactId, suppressionHash, snapshot } = read;
-        const change = decideChange(snapshot, requestsFor(form, marketing), {
+        windowOpen = sendsConfirmation(form) && (await deps.confirmationWindows.isOpen(contactId, now));
+        const requests = requestsFor(form, marketing).filter(
+          // Within the window a repeated request keeps the pending one as it is, so the link already
+          // sent still confirms it (a new request would start a newer epoch than that link's).
+          (request) => !(windowOpen && snapshot.topics.get(request.topic)?.status === 'pending'),
+        );
+        const change = decideChange(snapshot, requests, {
           now,
           retention: deps.config.retention,
           allTopics: deps.config.topics.map((topic) => topic.id),
@@ -132,11 +140,27 @@ async function store(
             expiresAt: expiryFor('enquiry', now, deps.config.retention),
           }
         : undefined;
+      const marketingEmails = recorded ? marketingEmail(deps, form, recorded, input.baseUrl) : [];
+      const suppressed = windowOpen
+        ? marketingEmails.filter((message) => message.kind === 'confirmation')
+        : [];
+      if (suppressed.length > 0) {
+        // Answered like any other post, so a bomber learns nothing; the person already has a link.
+        log.info('confirmation_email_suppressed', { formId: form.id });
+        countMetric('ConfirmationEmailsSuppressed', suppressed.length);
+      }
+      const windowHours = deps.config.marketing?.confirmationWindowHours ?? DEFAULT_CONFIRMATION_WINDOW_HOURS;
       const outbox = [
         queue(deps, now, { kind: 'staff_notification', email: notifyStaff(deps, form, id, submission) }),
-        ...(recorded ? marketingEmail(deps, form, recorded, input.baseUrl) : []).map((message) =>
-          queue(deps, now, message),
-        ),
+        ...marketingEmails
+          .filter((message) => !suppressed.includes(message))
+          .map((message) => ({
+            ...queue(deps, now, message),
+            opensWindow:
+              message.kind === 'confirmation' && windowHours > 0
+                ? { contactId: message.contactId, until: toEpochSeconds(now) + windowHours * 3600 }
+                : undefined,
+          })),
       ];
       return { outcome: recorded, write: { contact: write, enquiry, outbox } };
     },
@@ -160,6 +184,12 @@ export function requestsFor(form: EnquiryForm, marketing: MarketingIntent): Requ
           ? 'consent_requested'
           : 'consent_given';
   return marketing.topics.map((topic) => ({ type, topic }));
+}
+
+const DEFAULT_CONFIRMATION_WINDOW_HOURS = 24;
+
+function sendsConfirmation(form: EnquiryForm): boolean {
+  return form.marketing.mode === 'consent' && form.marketing.confirmation === 'double_opt_in';
 }
 
 /** Queued emails wait at most this long for the mailer: as long as a dead-lettered batch is kept. */

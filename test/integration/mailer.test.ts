@@ -15,7 +15,7 @@ import {
 } from '../../shared/use-cases/send-queued-emails.ts';
 import { submitEnquiry } from '../../shared/use-cases/submit-enquiry.ts';
 import { TEST_KEY_RING } from '../support/config.ts';
-import { documentClient, fields, intakeHarness, uniqueEmail } from '../support/intake.ts';
+import { contactItems, documentClient, fields, intakeHarness, uniqueEmail } from '../support/intake.ts';
 
 const db = documentClient(inject('dynamoDbEndpoint'));
 const tableName = inject('tableName');
@@ -119,5 +119,39 @@ describe('the outbox and the mailer against DynamoDB Local', () => {
     expect(replay).toEqual({ sent: 0, alreadySent: 2, failedFrom: undefined });
     expect(sentMentioning(message)).toHaveLength(1);
     expect(localOutbox.filter((sent) => sent.to === email)).toHaveLength(1);
+  });
+});
+
+describe('confirmation-email bombing', () => {
+  it('sends one confirmation per address per window, keeping the pending request its link confirms', async () => {
+    const harness = intakeHarness(db, tableName);
+    const email = uniqueEmail('bombing');
+    const contactId = harness.hasher.contactId(email);
+    const post = () =>
+      submitEnquiry(harness.deps, {
+        fields: fields({ form: 'contact', name: 'Ada', email, message: 'Hi', marketing_consent: 'yes' }),
+        method: 'html_form',
+        page: 'https://www.example.co.uk/contact',
+        baseUrl: 'http://localhost:3000',
+      });
+    const confirmations = () => harness.sent.filter((sent) => sent.to.includes(email));
+
+    const first = await post();
+    for (let posted = 1; posted < 15; posted++) {
+      harness.clock.now = new Date(harness.clock.now.getTime() + 60_000);
+      // Every post gets the same answer as the first.
+      expect(await post()).toEqual({ id: expect.any(String), formId: first.formId });
+    }
+    expect(confirmations()).toHaveLength(1);
+    // Still pending at the epoch of the one link sent, so that link still confirms it.
+    const topic = (await contactItems(db, tableName, contactId)).find(
+      (item) => item.sk === 'TOPIC#newsletter',
+    );
+    expect(topic).toMatchObject({ status: 'pending', epoch: 1 });
+
+    // Once the window (24 h by default) has passed, a new request gets a new email.
+    harness.clock.now = new Date(harness.clock.now.getTime() + 25 * 3_600_000);
+    await post();
+    expect(confirmations()).toHaveLength(2);
   });
 });

@@ -7,7 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { LOCAL_AWS } from '../../local/dynamodb.ts';
 import { createContactsRepository } from '../../shared/adapters/dynamodb/contacts-store.ts';
-import { dynamoOutbox } from '../../shared/adapters/dynamodb/outbox.ts';
+import { confirmationWindows, dynamoOutbox } from '../../shared/adapters/dynamodb/outbox.ts';
 import { keys } from '../../shared/adapters/dynamodb/table.ts';
 import type { RuntimeConfig } from '../../shared/config/schema.ts';
 import { createEmailHasher } from '../../shared/domain/hashing.ts';
@@ -52,6 +52,7 @@ export function intakeHarness(
       },
     },
     emailHasher: async () => createEmailHasher(TEST_HASH_KEY),
+    confirmationWindows: confirmationWindows(db, tableName),
     turnstile: undefined,
     clock: () => clock.now,
     newId: randomUUID,

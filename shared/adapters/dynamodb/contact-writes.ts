@@ -49,7 +49,7 @@ export function contactWrites(db: DynamoDBDocumentClient, tableName: string): Co
             ]
           : []),
         ...(contact ? changeItems(tableName, contact) : []),
-        ...outbox.map((queued) => putOutboxMessage(tableName, queued)),
+        ...outbox.flatMap((queued) => putOutboxMessage(tableName, queued)),
       ];
       if (items.length === 0) return;
       await transactOrConflict(db, items, 'The contact changed while the request was processed');

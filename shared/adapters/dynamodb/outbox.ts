@@ -13,8 +13,8 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
-import { isExpired } from '../../domain/retention.ts';
-import type { Outbox, OutboxMessage, QueuedMessage } from '../../ports/mailer.ts';
+import { isExpired, toEpochSeconds } from '../../domain/retention.ts';
+import type { ConfirmationWindows, Outbox, OutboxMessage, QueuedMessage } from '../../ports/mailer.ts';
 import type { TransactItem } from './contact-items.ts';
 import { keys, TABLE_DEFINITION } from './table.ts';
 
@@ -23,9 +23,14 @@ interface OutboxItem {
   readonly expiresAt: number;
 }
 
-/** The transaction item that queues a message; its id is new, so the put never replaces anything. */
-export function putOutboxMessage(tableName: string, queued: QueuedMessage): TransactItem {
-  return {
+/**
+ * The transaction items that queue a message (its id is new, so the put never replaces anything) and,
+ * for a confirmation, open its contact's window: only if no window is open, so of two requests racing
+ * past the same read, one fails and decides again.
+ */
+export function putOutboxMessage(tableName: string, queued: QueuedMessage): TransactItem[] {
+  const window = queued.opensWindow;
+  const message: TransactItem = {
     Put: {
       TableName: tableName,
       Item: {
@@ -36,6 +41,37 @@ export function putOutboxMessage(tableName: string, queued: QueuedMessage): Tran
         expiresAt: queued.expiresAt,
       },
       ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  };
+  if (!window) return [message];
+  return [
+    message,
+    {
+      Put: {
+        TableName: tableName,
+        Item: {
+          ...keys.confirmationWindow(window.contactId),
+          type: 'confirmation_window',
+          expiresAt: window.until,
+        },
+        ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
+        ExpressionAttributeValues: { ':now': toEpochSeconds(new Date(queued.queuedAt)) },
+      },
+    },
+  ];
+}
+
+export function confirmationWindows(db: DynamoDBDocumentClient, tableName: string): ConfirmationWindows {
+  return {
+    async isOpen(contactId, now) {
+      const { Item } = await db.send(
+        new GetCommand({
+          TableName: tableName,
+          Key: keys.confirmationWindow(contactId),
+          ConsistentRead: true,
+        }),
+      );
+      return Item !== undefined && !isExpired(Item.expiresAt as number | undefined, now);
     },
   };
 }

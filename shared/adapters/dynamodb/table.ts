@@ -65,6 +65,8 @@ export const keys = {
     gsi1pk: 'OUTBOX#WAITING',
     gsi1sk: `${queuedAt}#${messageId}`,
   }),
+  /** A confirmation email was queued for this contact; no other until `expiresAt` (the window's end). */
+  confirmationWindow: (contactId: string) => ({ pk: `CONFIRMATION#${contactId}`, sk: 'CONFIRMATION' }),
   /** Where the MailChimp reconciliation resumes: the latest `last_changed` it has applied. */
   reconcileCursor: () => ({ pk: 'MAILCHIMP#RECONCILE', sk: 'CURSOR' }),
   /** A staff read of personal data: who, when, which route and filter, how many rows (never the data). */
