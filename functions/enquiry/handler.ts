@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { confirmationWindows } from '#shared/adapters/dynamodb/outbox.ts';
+import { submissions } from '#shared/adapters/dynamodb/submissions.ts';
 import { secretReader } from '#shared/adapters/secrets.ts';
 import { turnstileVerifier } from '#shared/adapters/turnstile.ts';
 import { now } from '#shared/clock.ts';
@@ -38,6 +39,7 @@ export const dependencies: SubmitEnquiryDeps = {
   config: config.app,
   ...contactDependencies(config, db),
   confirmationWindows: confirmationWindows(db, config.tableName),
+  submissions: submissions(db, config.tableName),
   turnstile:
     usesTurnstile(config.app) && turnstileSecret
       ? turnstileVerifier({ verifyUrl: config.turnstileVerifyUrl, secret: secretReader(turnstileSecret) })

@@ -21,7 +21,9 @@ import { staffNotification } from '../email/staff-notification.ts';
 import { countMetric, log } from '../log.ts';
 import type { ContactsRepository, ContactWrite } from '../ports/contacts-store.ts';
 import type { ConfirmationWindows, MarketingMessage, QueuedMessage } from '../ports/mailer.ts';
+import type { Submissions } from '../ports/submissions.ts';
 import type { TurnstileVerifier } from '../ports/turnstile-verifier.ts';
+import { submissionKey, submissionMarker } from './repeated-submissions.ts';
 import { type ContactDecision, changeContact } from './retry-on-conflict.ts';
 
 export interface SubmitEnquiryDeps {
@@ -29,6 +31,7 @@ export interface SubmitEnquiryDeps {
   readonly contacts: ContactsRepository;
   readonly emailHasher: () => Promise<EmailHasher>;
   readonly confirmationWindows: ConfirmationWindows;
+  readonly submissions: Submissions;
   /** Required when any form has Turnstile on. */
   readonly turnstile: TurnstileVerifier | undefined;
   readonly clock: () => Date;
@@ -53,13 +56,20 @@ export async function submitEnquiry(deps: SubmitEnquiryDeps, input: EnquiryInput
   }
 
   const { form, marketing } = submission;
+  // Checked before Turnstile: a retried request carries a token that was already spent. Unverified callers
+  // learn nothing from it: a repeat gets a 201 like any success, with an id they never saw.
+  const key = await submissionKey(submission, deps.emailHasher);
+  const repeated = await firstAnswer(deps, key, form.id);
+  if (repeated) return repeated;
   if (form.turnstile) {
     if (!deps.turnstile || !submission.turnstileToken) throw new Error('Turnstile is on but not configured');
     const verdict = await deps.turnstile.verify(submission.turnstileToken);
     if (verdict !== 'passed') throw new InvalidInputError({ [TURNSTILE_FIELD]: 'failed' });
   }
 
-  const recorded = await store(deps, submission, id, input);
+  const stored = await store(deps, submission, id, input, key);
+  if ('repeatOf' in stored) return stored.repeatOf;
+  const { recorded } = stored;
 
   log.info('enquiry_received', {
     formId: form.id,
@@ -70,6 +80,22 @@ export async function submitEnquiry(deps: SubmitEnquiryDeps, input: EnquiryInput
   });
   return { id, formId: form.id };
 }
+
+/** The first answer to an identical submission made minutes ago, if there was one. */
+async function firstAnswer(
+  deps: SubmitEnquiryDeps,
+  key: string,
+  formId: string,
+): Promise<EnquiryReceipt | undefined> {
+  const first = await deps.submissions.firstAnswer(key, deps.clock());
+  if (!first) return undefined;
+  log.info('enquiry_repeated', { formId });
+  countMetric('EnquiriesRepeated', 1, { formId });
+  // A form that stores nothing kept no reference: any id is as good as the first (it names nothing).
+  return { id: first.enquiryId ?? deps.newId(), formId };
+}
+
+type Stored = { readonly recorded: Recorded | undefined } | { readonly repeatOf: EnquiryReceipt };
 
 interface Recorded {
   readonly contactId: string;
@@ -84,7 +110,8 @@ async function store(
   submission: Extract<EnquirySubmission, { kind: 'valid' }>,
   id: string,
   input: EnquiryInput,
-): Promise<Recorded | undefined> {
+  key: string,
+): Promise<Stored> {
   const { form, fields, email, marketing } = submission;
   const hasher = email && marketing.kind !== 'none' ? await deps.emailHasher() : undefined;
   return changeContact(deps, {
@@ -92,7 +119,7 @@ async function store(
       hasher && email
         ? { contactId: hasher.contactId(email), suppressionHash: hasher.suppressionHash(email) }
         : undefined,
-    decide: async (read, now): Promise<ContactDecision<Recorded | undefined>> => {
+    decide: async (read, now): Promise<ContactDecision<Stored>> => {
       let recorded: Recorded | undefined;
       let write: ContactWrite | undefined;
       let windowOpen = false;
@@ -162,11 +189,21 @@ async function store(
                 : undefined,
           })),
       ];
-      return { outcome: recorded, write: { contact: write, enquiry, outbox } };
+      return {
+        outcome: { recorded },
+        write: {
+          contact: write,
+          enquiry,
+          outbox,
+          submission: submissionMarker(key, form.store ? id : undefined, now),
+        },
+      };
     },
-    onConflict: (attempt) => {
+    onConflict: async (attempt) => {
       log.warn('enquiry_write_conflict', { attempt, formId: form.id });
-      return undefined;
+      // An identical submission may have landed meanwhile: then its answer is this one's.
+      const repeatOf = await firstAnswer(deps, key, form.id);
+      return repeatOf ? { repeatOf } : undefined;
     },
   });
 }

@@ -15,7 +15,14 @@ import {
 } from '../../shared/use-cases/send-queued-emails.ts';
 import { submitEnquiry } from '../../shared/use-cases/submit-enquiry.ts';
 import { TEST_KEY_RING } from '../support/config.ts';
-import { contactItems, documentClient, fields, intakeHarness, uniqueEmail } from '../support/intake.ts';
+import {
+  contactItems,
+  documentClient,
+  fields,
+  intakeHarness,
+  scanAll,
+  uniqueEmail,
+} from '../support/intake.ts';
 
 const db = documentClient(inject('dynamoDbEndpoint'));
 const tableName = inject('tableName');
@@ -127,9 +134,17 @@ describe('confirmation-email bombing', () => {
     const harness = intakeHarness(db, tableName);
     const email = uniqueEmail('bombing');
     const contactId = harness.hasher.contactId(email);
+    let posts = 0;
+    // Each with its own message, so none is taken for a retry of another.
     const post = () =>
       submitEnquiry(harness.deps, {
-        fields: fields({ form: 'contact', name: 'Ada', email, message: 'Hi', marketing_consent: 'yes' }),
+        fields: fields({
+          form: 'contact',
+          name: 'Ada',
+          email,
+          message: `Hi ${++posts}`,
+          marketing_consent: 'yes',
+        }),
         method: 'html_form',
         page: 'https://www.example.co.uk/contact',
         baseUrl: 'http://localhost:3000',
@@ -153,5 +168,53 @@ describe('confirmation-email bombing', () => {
     harness.clock.now = new Date(harness.clock.now.getTime() + 25 * 3_600_000);
     await post();
     expect(confirmations()).toHaveLength(2);
+  });
+});
+
+describe('a repeated submission', () => {
+  it('gets the first answer within minutes: no second enquiry and no second email', async () => {
+    const harness = intakeHarness(db, tableName);
+    const email = uniqueEmail('repeat');
+    const message = `repeat-${email}`;
+    const post = (text: string) =>
+      submitEnquiry(harness.deps, {
+        fields: fields({ form: 'contact', name: 'Ada', email, message: text, marketing_consent: 'yes' }),
+        method: 'html_form',
+        page: 'https://www.example.co.uk/contact',
+        baseUrl: 'http://localhost:3000',
+      });
+    const enquiries = async () =>
+      (await scanAll(db, tableName)).filter(
+        (item) => item.type === 'enquiry' && JSON.stringify(item).includes(message),
+      );
+
+    const first = await post(message);
+    harness.clock.now = new Date(harness.clock.now.getTime() + 2 * 60_000);
+    expect(await post(message)).toEqual(first);
+    expect(await enquiries()).toHaveLength(1);
+    expect(harness.sent.filter((sent) => sent.text.includes(message))).toHaveLength(1);
+    expect(harness.sent.filter((sent) => sent.to.includes(email))).toHaveLength(1);
+
+    // Other content is another enquiry; the same content after the window is too.
+    expect((await post(`${message} again`)).id).not.toBe(first.id);
+    harness.clock.now = new Date(harness.clock.now.getTime() + 11 * 60_000);
+    expect((await post(message)).id).not.toBe(first.id);
+    expect(await enquiries()).toHaveLength(3);
+  });
+
+  it('lands once when two identical submissions race', async () => {
+    const harness = intakeHarness(db, tableName);
+    const email = uniqueEmail('race');
+    const message = `race-${email}`;
+    const post = () =>
+      submitEnquiry(harness.deps, {
+        fields: fields({ form: 'contact', name: 'Ada', email, message, marketing_consent: 'yes' }),
+        method: 'json',
+        page: 'https://www.example.co.uk/contact',
+        baseUrl: 'http://localhost:3000',
+      });
+    const [a, b] = await Promise.all([post(), post()]);
+    expect(a).toEqual(b);
+    expect(harness.sent.filter((sent) => sent.text.includes(message))).toHaveLength(1);
   });
 });

@@ -8,6 +8,7 @@ import { DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-
 import { LOCAL_AWS } from '../../local/dynamodb.ts';
 import { createContactsRepository } from '../../shared/adapters/dynamodb/contacts-store.ts';
 import { confirmationWindows, dynamoOutbox } from '../../shared/adapters/dynamodb/outbox.ts';
+import { submissions } from '../../shared/adapters/dynamodb/submissions.ts';
 import { keys } from '../../shared/adapters/dynamodb/table.ts';
 import type { RuntimeConfig } from '../../shared/config/schema.ts';
 import { createEmailHasher } from '../../shared/domain/hashing.ts';
@@ -53,6 +54,7 @@ export function intakeHarness(
     },
     emailHasher: async () => createEmailHasher(TEST_HASH_KEY),
     confirmationWindows: confirmationWindows(db, tableName),
+    submissions: submissions(db, tableName),
     turnstile: undefined,
     clock: () => clock.now,
     newId: randomUUID,

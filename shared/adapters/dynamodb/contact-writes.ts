@@ -24,13 +24,14 @@ import {
   unchangedSince,
 } from './contact-items.ts';
 import { putOutboxMessage } from './outbox.ts';
+import { putSubmissionMarker } from './submissions.ts';
 import { keys } from './table.ts';
 
 export type ContactWrites = Pick<ContactsRepository, 'write' | 'setRestriction' | 'setName'>;
 
 export function contactWrites(db: DynamoDBDocumentClient, tableName: string): ContactWrites {
   return {
-    async write({ contact, enquiry, delivery, outbox = [] }) {
+    async write({ contact, enquiry, delivery, outbox = [], submission }) {
       const items: TransactItem[] = [
         ...(enquiry ? [putEnquiry(tableName, enquiry)] : []),
         ...(delivery
@@ -50,6 +51,7 @@ export function contactWrites(db: DynamoDBDocumentClient, tableName: string): Co
           : []),
         ...(contact ? changeItems(tableName, contact) : []),
         ...outbox.flatMap((queued) => putOutboxMessage(tableName, queued)),
+        ...(submission ? [putSubmissionMarker(tableName, submission)] : []),
       ];
       if (items.length === 0) return;
       await transactOrConflict(db, items, 'The contact changed while the request was processed');

@@ -67,6 +67,8 @@ export const keys = {
   }),
   /** A confirmation email was queued for this contact; no other until `expiresAt` (the window's end). */
   confirmationWindow: (contactId: string) => ({ pk: `CONFIRMATION#${contactId}`, sk: 'CONFIRMATION' }),
+  /** An enquiry submission already answered: a repeat within minutes gets the same enquiry id. */
+  submission: (submissionKey: string) => ({ pk: `SUBMISSION#${submissionKey}`, sk: 'SUBMISSION' }),
   /** Where the MailChimp reconciliation resumes: the latest `last_changed` it has applied. */
   reconcileCursor: () => ({ pk: 'MAILCHIMP#RECONCILE', sk: 'CURSOR' }),
   /** A staff read of personal data: who, when, which route and filter, how many rows (never the data). */
