@@ -21,6 +21,7 @@ import { logRetention } from '../config.ts';
 import { acknowledge } from '../constructs/acknowledge.ts';
 import { AlarmTopic } from '../constructs/alarm-topic.ts';
 import { ConsentDeskFunction, type DynamoDbAction } from '../constructs/consent-desk-function.ts';
+import { OperationsDashboard } from '../constructs/operations-dashboard.ts';
 import { PublicApi } from '../constructs/public-api.ts';
 import { ApiWebAcl } from '../constructs/web-acl.ts';
 import { BINARY_MEDIA_TYPES, FUNCTIONS, type FunctionName, ROUTES, STAGE_THROTTLE } from '../routes.ts';
@@ -160,6 +161,7 @@ export class StatelessStack extends Stack {
   public readonly functions: Readonly<Partial<Record<FunctionName, ConsentDeskFunction>>>;
   public readonly api: PublicApi;
   public readonly webAcl: ApiWebAcl | undefined;
+  public readonly dashboard: OperationsDashboard;
   /** Stream records the MailChimp sync gave up on; only when `mailchimp` is configured. */
   public readonly mailchimpSyncDlq: Queue | undefined;
   /** Outbox records the mailer gave up on. */
@@ -225,6 +227,17 @@ export class StatelessStack extends Stack {
     if (functions.mailchimpSync && config.publicBaseUrl === undefined) {
       functions.mailchimpSync.function.addEnvironment('API_BASE_URL', this.api.api.url);
     }
+
+    this.dashboard = new OperationsDashboard(this, 'Operations', {
+      api: this.api.api,
+      functions: Object.fromEntries(Object.entries(functions).map(([name, fn]) => [name, fn.function])),
+      deadLetterQueues: {
+        ...(this.mailchimpSyncDlq ? { mailchimpSync: this.mailchimpSyncDlq } : {}),
+        ...(this.mailerDlq ? { mailer: this.mailerDlq } : {}),
+      },
+      sync: functions.mailchimpSync?.function,
+      notify: (alarm) => this.notifyOps(alarm),
+    });
 
     const stage = this.api.api.deploymentStage;
     if (config.waf.enabled) {

@@ -47,11 +47,15 @@ export interface EnquiryReceipt {
 
 export async function submitEnquiry(deps: SubmitEnquiryDeps, input: EnquiryInput): Promise<EnquiryReceipt> {
   const submission = interpretSubmission(deps.config, input.fields);
-  if (submission.kind === 'invalid') throw new InvalidInputError(submission.fields);
+  if (submission.kind === 'invalid') {
+    countMetric('EnquiriesRejected', 1, { reason: 'invalid' });
+    throw new InvalidInputError(submission.fields);
+  }
   const id = deps.newId();
   if (submission.kind === 'spam') {
     // Answered exactly like a success so bots learn nothing; nothing is stored or sent.
     log.info('enquiry_discarded', { reason: 'honeypot', formId: submission.form.id });
+    countMetric('EnquiriesRejected', 1, { reason: 'honeypot' });
     return { id, formId: submission.form.id };
   }
 
@@ -64,13 +68,19 @@ export async function submitEnquiry(deps: SubmitEnquiryDeps, input: EnquiryInput
   if (form.turnstile) {
     if (!deps.turnstile || !submission.turnstileToken) throw new Error('Turnstile is on but not configured');
     const verdict = await deps.turnstile.verify(submission.turnstileToken);
-    if (verdict !== 'passed') throw new InvalidInputError({ [TURNSTILE_FIELD]: 'failed' });
+    if (verdict !== 'passed') {
+      countMetric('EnquiriesRejected', 1, { reason: 'verification' });
+      throw new InvalidInputError({ [TURNSTILE_FIELD]: 'failed' });
+    }
   }
 
   const stored = await store(deps, submission, id, input, key);
   if ('repeatOf' in stored) return stored.repeatOf;
   const { recorded } = stored;
 
+  countMetric('EnquiriesReceived', 1, { formId: form.id });
+  for (const event of recorded?.change.events ?? [])
+    countMetric('PermissionsChanged', 1, { event: event.type, source: 'form' });
   log.info('enquiry_received', {
     formId: form.id,
     stored: form.store,

@@ -103,7 +103,8 @@ describe('a deployment without MailChimp settings', () => {
     stateless.resourceCountIs('AWS::Lambda::Function', 5);
     stateless.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
     stateless.resourceCountIs('AWS::SQS::Queue', 1);
-    stateless.resourceCountIs('AWS::CloudWatch::Alarm', 2);
+    // The mailer's two, the API 5xx rate and throttles.
+    stateless.resourceCountIs('AWS::CloudWatch::Alarm', 4);
     stateless.resourceCountIs('AWS::SNS::Topic', 1);
     expect(Object.keys(stateless.findOutputs('*'))).not.toContain('MailchimpSyncDlqUrl');
   });

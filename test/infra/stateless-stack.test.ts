@@ -354,8 +354,8 @@ describe('the mailchimpSync function', () => {
       Threshold: 60_000,
       ComparisonOperator: 'GreaterThanThreshold',
     });
-    // These two, the reconciliation's and the mailer's two.
-    stateless.resourceCountIs('AWS::CloudWatch::Alarm', 5);
+    // These two, the reconciliation's, the mailer's two, and the API 5xx rate and throttles.
+    stateless.resourceCountIs('AWS::CloudWatch::Alarm', 7);
   });
 
   it('is invoked by no API route', () => {
@@ -476,13 +476,58 @@ describe('the mailer function', () => {
   });
 });
 
+describe('the operations dashboard', () => {
+  it('shows enquiries, permissions, emails, the API, throttles, dead-letter queues and the sync lag', () => {
+    const dashboards = Object.values(stateless.findResources('AWS::CloudWatch::Dashboard'));
+    expect(dashboards).toHaveLength(1);
+    const body = JSON.stringify(dashboards[0]?.Properties.DashboardBody);
+    for (const metric of [
+      'EnquiriesReceived',
+      'EnquiriesRejected',
+      'PermissionsChanged',
+      'EmailsSent',
+      'EmailsFailed',
+      'ConfirmationEmailsSuppressed',
+      '5XXError',
+      'Throttles',
+      'ApproximateNumberOfMessagesVisible',
+      'IteratorAge',
+    ])
+      expect(body).toContain(metric);
+  });
+
+  it('alarms on the API 5xx rate and on any throttled invocation', () => {
+    stateless.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmDescription: 'Consent Desk: more than 1% of API requests answered 5xx',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 2,
+      Metrics: Match.arrayWith([
+        Match.objectLike({ Expression: 'IF(requests > 0, 100 * errors / requests, 0)' }),
+        Match.objectLike({
+          Id: 'errors',
+          MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: '5XXError' }) }),
+        }),
+      ]),
+    });
+    const throttles = Object.values(
+      stateless.findResources('AWS::CloudWatch::Alarm', {
+        Properties: { AlarmDescription: 'Consent Desk: Lambda throttled invocations' },
+      }),
+    );
+    expect(throttles).toHaveLength(1);
+    const watched = JSON.stringify(throttles[0]?.Properties.Metrics);
+    for (const name of Object.keys(FUNCTIONS) as FunctionName[]) expect(watched).toContain(functionId(name));
+  });
+});
+
 describe('the alarm topic', () => {
   const topicId = () => logicalIdOf(stateless, 'AWS::SNS::Topic', 'Alarms/Topic/Resource');
   const keyId = () => logicalIdOf(stateless, 'AWS::KMS::Key', 'Alarms/Key/Resource');
 
   it('is notified by every alarm when it fires and when it recovers', () => {
     const alarms = Object.values(stateless.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(5);
+    expect(alarms).toHaveLength(7);
     for (const alarm of alarms) {
       expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId() }]);
       expect(alarm.Properties.OKActions).toEqual([{ Ref: topicId() }]);
