@@ -2,7 +2,7 @@
  * `POST /__local/mail/faults` makes the local mail service fail as SES can: `{"fail": 3}` refuses the
  * next three sends, `{"down": true}` refuses every send until `{"down": false}`. `POST
  * /__local/mail/redrive` (`{"minutes": 0}` by default) sends what is still waiting, as
- * `npm run redrive -- --queue mailer` does in AWS once the mailer's stream delivery has given up.
+ * invoking the mailer with `{"redrive": {"minutes": N}}` does in AWS once its stream delivery has given up.
  * `GET /__local/mail/waiting` counts the queued emails not sent yet (tests wait for it to reach 0).
  */
 import { localMailFaults } from '../shared/adapters/mail/outbox.ts';

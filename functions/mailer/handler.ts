@@ -2,7 +2,7 @@
  * The table's stream (outbox items only) -> email. Invoked by its own event source mapping with
  * `ReportBatchItemFailures`: a message the mail service refused comes back, with those after it, and is
  * tried again; nothing is lost and, the outbox item being deleted once sent, nothing is sent twice.
- * Invoked with `{"redrive": {"minutes": N}}` (`npm run redrive -- --queue mailer`), it sends every message
+ * Invoked with `{"redrive": {"minutes": N}}` (Lambda console test event, or `aws lambda invoke`), it sends every message
  * queued more than N minutes ago that is still waiting, e.g. after its stream delivery gave up.
  */
 import middy from '@middy/core';

@@ -298,8 +298,9 @@ export class StatelessStack extends Stack {
 
   /**
    * Feeds newly queued outbox items to the mailer: a message SES refused is retried with back-off for
-   * up to a day, then its stream position is parked in a dead-letter queue (`npm run redrive -- --queue
-   * mailer` sends what is still waiting). Alarms on the queue and on send failures.
+   * up to a day, then its stream position is parked in a dead-letter queue (the message stays in the
+   * outbox; invoking the mailer with `{"redrive": {"minutes": 5}}` sends what is still waiting). Alarms on
+   * the queue and on send failures.
    */
   private addMailerSource(mailer: ConsentDeskFunction, table: ITable): Queue {
     const dlq = new Queue(this, 'MailerDlq', {
