@@ -15,10 +15,10 @@ export const BENCH_KEY_RING = JSON.stringify({
 /** The MailChimp webhook secret the cold-start stub hands out. */
 export const BENCH_WEBHOOK_SECRET = JSON.stringify({ urlKey: 'bench-webhook-url-key-0123456789abcdef' });
 
-export function createBenchEvent(name: 'mailchimpSync'): DynamoDBStreamEvent;
+export function createBenchEvent(name: 'mailchimpSync' | 'mailer'): DynamoDBStreamEvent;
 export function createBenchEvent(name: 'mailchimpReconcile'): ScheduledEvent;
 export function createBenchEvent(
-  name: Exclude<FunctionName, 'mailchimpSync' | 'mailchimpReconcile'>,
+  name: Exclude<FunctionName, 'mailchimpSync' | 'mailchimpReconcile' | 'mailer'>,
 ): APIGatewayProxyEvent;
 export function createBenchEvent(name: FunctionName): BenchEvent;
 export function createBenchEvent(name: FunctionName): BenchEvent {
@@ -120,6 +120,25 @@ export function createBenchEvent(name: FunctionName): BenchEvent {
                 source: { S: 'form' },
               },
               SequenceNumber: '100',
+              SizeBytes: 100,
+              StreamViewType: 'NEW_AND_OLD_IMAGES',
+            },
+            eventSourceARN: 'arn:aws:dynamodb:eu-west-2:123456789012:table/ConsentDeskBench/stream/bench',
+          },
+        ],
+      };
+    case 'mailer':
+      // A staff notification queued in the outbox.
+      return {
+        Records: [
+          {
+            eventID: 'bench-2',
+            eventName: 'INSERT',
+            eventSource: 'aws:dynamodb',
+            awsRegion: 'eu-west-2',
+            dynamodb: {
+              Keys: { pk: { S: 'OUTBOX#bench-message' }, sk: { S: 'OUTBOX' } },
+              SequenceNumber: '101',
               SizeBytes: 100,
               StreamViewType: 'NEW_AND_OLD_IMAGES',
             },

@@ -9,9 +9,11 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createTable, LOCAL_AWS, LOCAL_TABLE_NAME, startDynamoDbLocal } from '../local/dynamodb.ts';
 import { createContactsRepository } from '../shared/adapters/dynamodb/contacts-store.ts';
+import { confirmationWindows } from '../shared/adapters/dynamodb/outbox.ts';
 import { createPersonalDataStore } from '../shared/adapters/dynamodb/personal-data.ts';
 import { createStaffReads } from '../shared/adapters/dynamodb/staff-reads.ts';
 import { createRequestRegister } from '../shared/adapters/dynamodb/subject-requests.ts';
+import { submissions } from '../shared/adapters/dynamodb/submissions.ts';
 import { keys } from '../shared/adapters/dynamodb/table.ts';
 import { signedPageCursors } from '../shared/adapters/page-cursors.ts';
 import { parseAppConfig, toRuntimeConfig } from '../shared/config/schema.ts';
@@ -105,7 +107,12 @@ export async function measureRightsLatency(people = 5): Promise<RightsLatencyRes
 async function seedPerson(db: DynamoDBDocumentClient, deps: RightsDeps, email: string, contactId: string) {
   for (let n = 0; n < ENQUIRIES; n++) {
     await submitEnquiry(
-      { ...deps, turnstile: undefined },
+      {
+        ...deps,
+        turnstile: undefined,
+        confirmationWindows: confirmationWindows(db, LOCAL_TABLE_NAME),
+        submissions: submissions(db, LOCAL_TABLE_NAME),
+      },
       {
         fields: new Map([
           ['form', ['quote']],

@@ -12,7 +12,8 @@ export type FunctionName =
   | 'mailchimpSync'
   | 'mailchimpReconcile'
   | 'staff'
-  | 'rights';
+  | 'rights'
+  | 'mailer';
 
 export interface FunctionSpec {
   /** Source entry, relative to the repository root; it exports `handler`. */
@@ -27,7 +28,7 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     entry: 'functions/enquiry/handler.ts',
     description: 'Takes website enquiries and records marketing permission',
     memorySize: 512,
-    // Turnstile (3 s timeout), DynamoDB and SES together stay well under this.
+    // Turnstile (3 s timeout) and DynamoDB stay well under this; mail is sent by the mailer.
     timeoutSeconds: 10,
   },
   links: {
@@ -71,6 +72,13 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     memorySize: 1024,
     // An erasure or access bundle for a person with a long history reads and deletes a few hundred items.
     timeoutSeconds: 29,
+  },
+  mailer: {
+    entry: 'functions/mailer/handler.ts',
+    description: 'Sends the emails queued in the outbox (staff notifications, confirmations, welcomes)',
+    memorySize: 256,
+    // A batch of 10 messages, each a read, an SES call and a delete.
+    timeoutSeconds: 30,
   },
 };
 

@@ -23,6 +23,7 @@ import {
   LOCAL_TABLE_NAME as TABLE_NAME,
 } from './dynamodb.ts';
 import { setFunctionEnvironment } from './function-environment.ts';
+import { mailFaultsService } from './mail-faults.ts';
 import { mailchimpEmulatorService } from './mailchimp-emulator/index.ts';
 import {
   checkRealMailchimp,
@@ -113,6 +114,7 @@ export async function startLocalSystem(
   const services: LocalService[] = [
     demoPageService(toRuntimeConfig(config)),
     outboxService(),
+    mailFaultsService(),
     ...streams.services,
     clockService({ sweep: streams.sweep }),
     seedService({ syncsToRealMailchimp: mailchimpMode.kind === 'real' }),

@@ -2,13 +2,17 @@
  * What runs in the background in local mode, as AWS runs it beside the API: the stream consumers (event
  * source mappings), DynamoDB TTL, and the scheduled MailChimp reconciliation.
  */
-import type { Context, DynamoDBStreamEvent, ScheduledEvent } from 'aws-lambda';
+import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent, ScheduledEvent } from 'aws-lambda';
 import { FUNCTIONS } from '../infra/routes.ts';
+import { keys } from '../shared/adapters/dynamodb/table.ts';
 import { describeError, log } from '../shared/log.ts';
 import { LOCAL_RECONCILE_INTERVAL_MS } from './mailchimp-link.ts';
 import type { LocalService } from './services.ts';
 import { type StreamHandler, streamPollerService, TtlDeletions } from './stream-poller.ts';
 import { ttlSweeperService } from './ttl-sweeper.ts';
+
+const OUTBOX_PREFIX = keys.outboxPrefix;
+const mailerContext = { awsRequestId: 'local-mailer', functionName: 'mailer' } as Context;
 
 /** Stream consumers get a context too; nothing of ours reads more than its request id. */
 const streamContext = { awsRequestId: 'local-stream', functionName: 'mailchimp-sync' } as Context;
@@ -26,16 +30,35 @@ export interface StreamJobs {
  */
 export async function streamJobs(): Promise<StreamJobs> {
   const { handler: syncToMailchimp } = await import('../functions/mailchimp-sync/handler.ts');
+  const { handler: sendMail } = await import('../functions/mailer/handler.ts');
   const handle: StreamHandler = (event: DynamoDBStreamEvent) => syncToMailchimp(event, streamContext);
+  const mail: StreamHandler = async (event: DynamoDBStreamEvent) =>
+    (await sendMail(onlyQueuedEmails(event), mailerContext)) as DynamoDBBatchResponse;
   const ttlDeletions = new TtlDeletions();
   const ttlSweeper = ttlSweeperService({ ttlDeletions });
   return {
     services: [
       // Stream consumers (what an event source mapping invokes in AWS) are registered here.
-      streamPollerService({ consumers: [{ name: 'mailchimp-sync', handle }], ttlDeletions }),
+      streamPollerService({
+        consumers: [
+          { name: 'mailchimp-sync', handle },
+          { name: 'mailer', handle: mail, batchSize: 10 },
+        ],
+        ttlDeletions,
+      }),
       ttlSweeper,
     ],
     sweep: () => ttlSweeper.sweep(),
+  };
+}
+
+/** The mailer's event source mapping filter (INSERTs of outbox items), applied as AWS applies it. */
+function onlyQueuedEmails(event: DynamoDBStreamEvent): DynamoDBStreamEvent {
+  return {
+    Records: event.Records.filter(
+      (record) =>
+        record.eventName === 'INSERT' && record.dynamodb?.Keys?.pk?.S?.startsWith(OUTBOX_PREFIX) === true,
+    ),
   };
 }
 

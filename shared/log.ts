@@ -40,6 +40,33 @@ export const log = {
   error: (event: string, details: Record<string, Safe> = {}) => write('error', event, details),
 };
 
+/** The CloudWatch namespace of our embedded-format metrics (dashboard and alarms read it). */
+export const METRICS_NAMESPACE = 'ConsentDesk';
+
+/**
+ * Counts in CloudWatch's embedded metric format: one log line that CloudWatch turns into metrics, with no
+ * API call and no client to load. Dimensions are fixed labels (a reason, a basis), never personal data.
+ */
+export function countMetric(
+  name: string,
+  value = 1,
+  dimensions: Readonly<Record<string, string>> = {},
+): void {
+  const names = Object.keys(dimensions);
+  console.log(
+    JSON.stringify({
+      _aws: {
+        Timestamp: Date.now(),
+        CloudWatchMetrics: [
+          { Namespace: METRICS_NAMESPACE, Dimensions: [names], Metrics: [{ Name: name, Unit: 'Count' }] },
+        ],
+      },
+      ...dimensions,
+      [name]: value,
+    }),
+  );
+}
+
 /** Middy middleware, first in the chain: every line logged while the invocation runs carries its context. */
 export function logContext(): MiddlewareObj<unknown, unknown, Error, Context> {
   return {

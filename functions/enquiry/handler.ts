@@ -5,47 +5,42 @@
 import { randomUUID } from 'node:crypto';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { outboxMailer } from '#shared/adapters/mail/outbox.ts';
-import { secretReader, secretValue } from '#shared/adapters/secrets.ts';
+import { confirmationWindows } from '#shared/adapters/dynamodb/outbox.ts';
+import { submissions } from '#shared/adapters/dynamodb/submissions.ts';
+import { secretReader } from '#shared/adapters/secrets.ts';
 import { turnstileVerifier } from '#shared/adapters/turnstile.ts';
 import { readApiBaseUrl } from '#shared/api-base-url.ts';
 import { now } from '#shared/clock.ts';
 import type { RuntimeConfig } from '#shared/config/schema.ts';
 import { readFunctionConfig } from '#shared/config.ts';
-import { contactDependencies } from '#shared/dependencies.ts';
+import { contactDependencies, documentClient } from '#shared/dependencies.ts';
 import { NotFoundError } from '#shared/domain/errors.ts';
-import { parseKeyRing } from '#shared/domain/tokens.ts';
 import { httpEdge } from '#shared/http/edge.ts';
 import { type EnquiryBody, enquiryBody } from '#shared/http/enquiry-body.ts';
 import { basePath, wantsJson } from '#shared/http/request.ts';
 import { htmlPage, jsonResponse, seeOther } from '#shared/http/responses.ts';
 import { getOrHead, routeByResource } from '#shared/http/router.ts';
 import { logContext } from '#shared/log.ts';
-import type { Mailer } from '#shared/ports/mailer.ts';
 import { type SubmitEnquiryDeps, submitEnquiry } from '#shared/use-cases/submit-enquiry.ts';
 
 export const THANK_YOU_PATH = '/enquiries/thank-you';
 
 const usesTurnstile = (app: RuntimeConfig) => app.forms.some((form) => form.turnstile);
-// Confirmation and welcome emails carry signed links.
-const sendsLinks = (app: RuntimeConfig) =>
-  app.forms.some((form) => form.marketing.mode !== 'none' && form.marketing.confirmation !== 'none');
 
+// No mail keys or mail client here: emails are queued with the enquiry and sent by the mailer.
 const config = readFunctionConfig({
   required: ['emailHashKey'],
-  requiredFor: (app) => [
-    ...(usesTurnstile(app) ? (['turnstileSecret'] as const) : []),
-    ...(sendsLinks(app) ? (['tokenSigningKeys'] as const) : []),
-  ],
+  requiredFor: (app) => (usesTurnstile(app) ? (['turnstileSecret'] as const) : []),
 });
-const { tokenSigningKeys, turnstileSecret } = config.secrets;
+const { turnstileSecret } = config.secrets;
+
+const db = documentClient(config);
 
 export const dependencies: SubmitEnquiryDeps = {
   config: config.app,
-  ...contactDependencies(config),
-  linkKeys:
-    sendsLinks(config.app) && tokenSigningKeys ? secretValue(tokenSigningKeys, parseKeyRing) : undefined,
-  mailer: config.mailTransport === 'ses' ? lazySesMailer(config.app.notifications.from) : outboxMailer,
+  ...contactDependencies(config, db),
+  confirmationWindows: confirmationWindows(db, config.tableName),
+  submissions: submissions(db, config.tableName),
   turnstile:
     usesTurnstile(config.app) && turnstileSecret
       ? turnstileVerifier({ verifyUrl: config.turnstileVerifyUrl, secret: secretReader(turnstileSecret) })
@@ -77,14 +72,3 @@ export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
       ...getOrHead(THANK_YOU_PATH, thankYou),
     ]),
   );
-
-/** SES is only loaded when the first email is sent, keeping it out of the module-load path. */
-function lazySesMailer(from: string): Mailer {
-  let mailer: Promise<Mailer> | undefined;
-  return {
-    async send(email) {
-      mailer ??= import('#shared/adapters/mail/ses.ts').then(({ sesMailer: create }) => create(from));
-      await (await mailer).send(email);
-    },
-  };
-}

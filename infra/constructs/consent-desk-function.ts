@@ -38,6 +38,8 @@ export interface PartitionAccess {
   readonly actions: readonly DynamoDbAction[];
   /** The partition key of every item the actions touch must start with one of these, e.g. `AUDIT#`. */
   readonly partitionKeyPrefixes: readonly string[];
+  /** Indexes the actions may also use; their partition keys must start with the same prefixes. */
+  readonly indexes?: readonly string[];
 }
 
 export interface ConsentDeskFunctionProps {
@@ -136,11 +138,13 @@ export class ConsentDeskFunction extends Construct {
   }
 
   /**
-   * Grants `access.actions` on the table bound with bindTable, for items under the given partition key
-   * prefixes only (the `dynamodb:LeadingKeys` condition key).
+   * Grants `access.actions` on the table, for items under the given partition key prefixes only (the
+   * `dynamodb:LeadingKeys` condition key). Sets TABLE_NAME if bindTable has not.
    */
   public bindTablePartitions(table: ITable, access: PartitionAccess): this {
-    if (this.boundTable !== table) throw new Error('Bind the table with bindTable first');
+    if (this.boundTable && this.boundTable !== table) throw new Error('A function binds one table');
+    if (!this.boundTable) this.function.addEnvironment('TABLE_NAME', table.tableName);
+    this.boundTable = table;
     const prefixes = access.partitionKeyPrefixes;
     if (prefixes.length === 0 || prefixes.some((prefix) => prefix === '' || /[*?]/.test(prefix)))
       throw new Error('Partition key prefixes must be non-empty and free of IAM wildcards');
@@ -148,7 +152,10 @@ export class ConsentDeskFunction extends Construct {
       new PolicyStatement({
         effect: Effect.ALLOW,
         actions: [...new Set(access.actions)],
-        resources: [table.tableArn],
+        resources: [
+          table.tableArn,
+          ...(access.indexes ?? []).map((index) => `${table.tableArn}/index/${index}`),
+        ],
         // ForAllValues: every partition key in the request must match. It would also pass a request with no
         // key at all (a Scan), which is why only item actions, which always name their key, are allowed here.
         conditions: {

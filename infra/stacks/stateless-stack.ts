@@ -16,10 +16,12 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { keys, TABLE_DEFINITION } from '../../shared/adapters/dynamodb/table.ts';
 import { type AppConfig, toRuntimeConfig } from '../../shared/config/schema.ts';
+import { METRICS_NAMESPACE } from '../../shared/log.ts';
 import { logRetention } from '../config.ts';
 import { acknowledge } from '../constructs/acknowledge.ts';
 import { AlarmTopic } from '../constructs/alarm-topic.ts';
 import { ConsentDeskFunction, type DynamoDbAction } from '../constructs/consent-desk-function.ts';
+import { OperationsDashboard } from '../constructs/operations-dashboard.ts';
 import { PublicApi } from '../constructs/public-api.ts';
 import { StaffConsole } from '../constructs/staff-console.ts';
 import { ApiWebAcl } from '../constructs/web-acl.ts';
@@ -69,6 +71,8 @@ const STAFF_READER: readonly DynamoDbAction[] = [
 
 /** Every audit item lives under this partition key prefix, so a grant can be limited to them. */
 const AUDIT_PARTITION_PREFIX = keys.audit('').pk;
+/** Every queued email lives under this partition key prefix. */
+const OUTBOX_PARTITION_PREFIX = keys.outboxPrefix;
 
 /**
  * What the rights function may change: a person's partition, their enquiries, suppression entries, the
@@ -84,16 +88,14 @@ const RIGHTS_WRITE_PREFIXES = [
 ];
 
 const FUNCTION_ACCESS: Readonly<Record<FunctionName, FunctionAccess>> = {
-  enquiry: (fn, { config, table, emailHashKey, tokenSigningKey, turnstileSecret }) => {
+  // Emails are queued in the outbox with the enquiry: no mail grant and no link keys here.
+  enquiry: (fn, { config, table, emailHashKey, turnstileSecret }) => {
     fn.bindTable(table, { actions: CONTACT_WRITER });
     fn.bindSecret(emailHashKey, 'EMAIL_HASH_KEY_SECRET_ARN');
-    // Confirmation and welcome emails carry signed unsubscribe, preferences and confirm links.
-    fn.bindSecret(tokenSigningKey, 'TOKEN_SIGNING_KEYS_SECRET_ARN');
     if (config.forms.some((form) => form.turnstile)) {
       if (!turnstileSecret) throw new Error('A form uses Turnstile but no Turnstile secret was passed');
       fn.bindSecret(turnstileSecret, 'TURNSTILE_SECRET_ARN');
     }
-    fn.bindEmailSender(config.notifications.from);
   },
   links: (fn, { config, table, emailHashKey, tokenSigningKey }) => {
     fn.bindTable(table, { actions: CONTACT_WRITER });
@@ -172,6 +174,19 @@ const FUNCTION_ACCESS: Readonly<Record<FunctionName, FunctionAccess>> = {
     fn.bindEmailSender(config.notifications.from);
     fn.function.addEnvironment('MAILCHIMP_IN_USE', config.mailchimp ? 'true' : 'false');
   },
+  mailer: (fn, { config, table, tokenSigningKey }) => {
+    // Reads a queued message, deletes it once sent, and lists the unsent ones (gsi1) for a redrive;
+    // nothing outside the outbox partitions.
+    fn.bindTablePartitions(table, {
+      actions: ['dynamodb:GetItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
+      partitionKeyPrefixes: [OUTBOX_PARTITION_PREFIX],
+      indexes: TABLE_DEFINITION.globalSecondaryIndexes.map((index) => index.indexName),
+    });
+    // Signs the unsubscribe, preferences and confirm links of confirmation and welcome emails.
+    fn.bindSecret(tokenSigningKey, 'TOKEN_SIGNING_KEYS_SECRET_ARN');
+    // The only function that may send email.
+    fn.bindEmailSender(config.notifications.from);
+  },
 };
 
 /** Functions that only make sense with a MailChimp audience configured. */
@@ -193,8 +208,11 @@ export class StatelessStack extends Stack {
   public readonly api: PublicApi;
   public readonly staffConsole: StaffConsole;
   public readonly webAcl: ApiWebAcl | undefined;
+  public readonly dashboard: OperationsDashboard;
   /** Stream records the MailChimp sync gave up on; only when `mailchimp` is configured. */
   public readonly mailchimpSyncDlq: Queue | undefined;
+  /** Outbox records the mailer gave up on. */
+  public readonly mailerDlq: Queue | undefined;
   private readonly alarmEmail: string | undefined;
   private alarms: AlarmTopic | undefined;
 
@@ -225,6 +243,7 @@ export class StatelessStack extends Stack {
       : undefined;
     if (functions.mailchimpReconcile) this.addMailchimpReconcileSchedule(functions.mailchimpReconcile);
     if (functions.rights) this.addSubjectRequestDigest(functions.rights);
+    this.mailerDlq = functions.mailer ? this.addMailerSource(functions.mailer, props.table) : undefined;
     if (this.alarms) {
       new CfnOutput(this, 'AlarmTopicArn', {
         value: this.alarms.topic.topicArn,
@@ -277,6 +296,17 @@ export class StatelessStack extends Stack {
     if (functions.mailchimpSync && config.publicBaseUrl === undefined) {
       functions.mailchimpSync.function.addEnvironment('API_BASE_URL', this.api.api.url);
     }
+
+    this.dashboard = new OperationsDashboard(this, 'Operations', {
+      api: this.api.api,
+      functions: Object.fromEntries(Object.entries(functions).map(([name, fn]) => [name, fn.function])),
+      deadLetterQueues: {
+        ...(this.mailchimpSyncDlq ? { mailchimpSync: this.mailchimpSyncDlq } : {}),
+        ...(this.mailerDlq ? { mailer: this.mailerDlq } : {}),
+      },
+      sync: functions.mailchimpSync?.function,
+      notify: (alarm) => this.notifyOps(alarm),
+    });
 
     const stage = this.api.api.deploymentStage;
     if (config.waf.enabled) {
@@ -365,6 +395,90 @@ export class StatelessStack extends Stack {
         treatMissingData: TreatMissingData.NOT_BREACHING,
       }),
     );
+  }
+
+  /**
+   * Feeds newly queued outbox items to the mailer: a message SES refused is retried with back-off for
+   * up to a day, then its stream position is parked in a dead-letter queue (the message stays in the
+   * outbox; invoking the mailer with `{"redrive": {"minutes": 5}}` sends what is still waiting). Alarms on
+   * the queue and on send failures.
+   */
+  private addMailerSource(mailer: ConsentDeskFunction, table: ITable): Queue {
+    const dlq = new Queue(this, 'MailerDlq', {
+      // Holds only stream positions (shard, sequence numbers), no personal data; encrypted all the same.
+      encryption: QueueEncryption.SQS_MANAGED,
+      // Refuses any request not made over TLS.
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledge(
+      dlq,
+      'AwsSolutions-SQS3',
+      'This queue is itself the dead-letter destination of the mailer stream mapping.',
+    );
+    mailer.function.addEventSource(
+      new DynamoEventSource(table, {
+        startingPosition: StartingPosition.LATEST,
+        batchSize: 10,
+        maxBatchingWindow: Duration.seconds(1),
+        bisectBatchOnError: true,
+        retryAttempts: 10,
+        maxRecordAge: Duration.days(1),
+        reportBatchItemFailures: true,
+        onFailure: new SqsDlq(dlq),
+        // Only newly queued emails; the delete that marks one sent never invokes the mailer.
+        filters: [
+          FilterCriteria.filter({
+            eventName: FilterRule.isEqual('INSERT'),
+            dynamodb: {
+              Keys: { [TABLE_DEFINITION.partitionKey]: { S: FilterRule.beginsWith(keys.outboxPrefix) } },
+            },
+          }),
+        ],
+      }),
+    );
+    const defaultPolicy = mailer.role.node.tryFindChild('DefaultPolicy');
+    if (!defaultPolicy) throw new Error('The mailer role has no default policy');
+    acknowledge(
+      defaultPolicy,
+      'AwsSolutions-IAM5[Resource::*]',
+      'dynamodb:ListStreams has no resource-level permissions, so IAM only accepts it on "*"; every other ' +
+        'stream action is granted on the table stream ARN only.',
+    );
+    this.notifyOps(
+      new Alarm(this, 'MailerDlqAlarm', {
+        alarmDescription: 'Consent Desk: queued emails the mailer gave up on are in its dead-letter queue',
+        metric: dlq.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(5),
+          statistic: 'Maximum',
+        }),
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+    );
+    // A batch that fails three times in 15 minutes means SES is refusing mail, not a passing hiccup.
+    this.notifyOps(
+      new Alarm(this, 'MailerErrorsAlarm', {
+        alarmDescription: 'Consent Desk: the mailer keeps failing to send queued emails',
+        metric: new Metric({
+          namespace: METRICS_NAMESPACE,
+          metricName: 'EmailsFailed',
+          period: Duration.minutes(15),
+          statistic: 'Sum',
+        }),
+        threshold: 3,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+    );
+    new CfnOutput(this, 'MailerDlqUrl', {
+      value: dlq.queueUrl,
+      description: 'Dead-letter queue of the mailer (outbox records it gave up on)',
+    });
+    return dlq;
   }
 
   /**

@@ -123,6 +123,11 @@ export const runtimeConfigSchema = z
     mailchimpSignupTopics: z.optional(z.array(slug)),
     /** The register of data-subject requests. */
     subjectRequests: z._default(subjectRequestsSchema, () => z.parse(subjectRequestsSchema, {})),
+    /** At most one double opt-in confirmation email per address in this many hours (0: no limit). */
+    marketing: z._default(
+      z.object({ confirmationWindowHours: z._default(z.number().check(z.int(), z.gte(0)), 24) }),
+      { confirmationWindowHours: 24 },
+    ),
   })
   .check(z.superRefine(checkCrossReferences));
 export type RuntimeConfig = z.infer<typeof runtimeConfigSchema>;

@@ -121,4 +121,6 @@ export interface DeploymentSettings {
   readonly mailchimpSignupTopics?: readonly string[] | undefined;
   /** The register of subject requests (default: DEFAULT_SUBJECT_REQUESTS). */
   readonly subjectRequests?: SubjectRequestSettings | undefined;
+  /** At most one double opt-in confirmation email per address in this many hours (default 24; 0: no limit). */
+  readonly marketing?: { readonly confirmationWindowHours: number } | undefined;
 }

@@ -6,6 +6,8 @@
 import type { HistoryEventType } from '../domain/consent.ts';
 import type { ConsentEvent, ContactChange, ContactSnapshot } from '../domain/contact-change.ts';
 import type { ContactMovePlan } from '../domain/contact-move.ts';
+import type { QueuedMessage } from './mailer.ts';
+import type { SubmissionMarker } from './submissions.ts';
 
 export interface StoredContact {
   readonly contactId: string;
@@ -66,6 +68,10 @@ export interface ContactsWrite {
   readonly enquiryOwner?: string | undefined;
   /** Marks a webhook delivery as applied, in the same transaction, so a retry of it changes nothing. */
   readonly delivery?: DeliveryMarker | undefined;
+  /** Emails the change calls for, queued with it so neither lands without the other. */
+  readonly outbox?: readonly QueuedMessage[] | undefined;
+  /** Marks an enquiry submission as answered, so a repeat within minutes gets the same answer. */
+  readonly submission?: SubmissionMarker | undefined;
 }
 
 /** A webhook delivery applied, remembered until `expiresAt` (epoch seconds). */

@@ -1,6 +1,8 @@
 /**
- * Taking an enquiry: interpret the form, check it is not a bot, store what the form keeps together with
- * any marketing change, tell staff, and send the confirmation or welcome email the form asks for.
+ * Taking an enquiry: interpret the form, check it is not a bot, and store what the form keeps together
+ * with any marketing change and the emails it calls for (the staff notification, the confirmation or
+ * welcome), in one transaction. The mailer sends queued emails from the table's stream, so the request
+ * never waits for, or fails with, the mail service.
  */
 import type { ConsentEventType } from '../domain/consent.ts';
 import { type ContactChange, decideChange, type RequestedEvent } from '../domain/contact-change.ts';
@@ -13,25 +15,23 @@ import {
 } from '../domain/enquiry.ts';
 import { InvalidInputError } from '../domain/errors.ts';
 import type { EmailHasher } from '../domain/hashing.ts';
-import { expiryFor } from '../domain/retention.ts';
+import { expiryFor, toEpochSeconds } from '../domain/retention.ts';
 import type { DeploymentSettings, EnquiryForm } from '../domain/settings.ts';
-import type { KeyRing } from '../domain/tokens.ts';
-import { contactLinks } from '../email/links.ts';
-import { confirmationEmail, welcomeEmail } from '../email/marketing-emails.ts';
 import { staffNotification } from '../email/staff-notification.ts';
-import { describeError, log } from '../log.ts';
+import { countMetric, log } from '../log.ts';
 import type { ContactsRepository, ContactWrite } from '../ports/contacts-store.ts';
-import type { Mailer, OutgoingEmail } from '../ports/mailer.ts';
+import type { ConfirmationWindows, MarketingMessage, QueuedMessage } from '../ports/mailer.ts';
+import type { Submissions } from '../ports/submissions.ts';
 import type { TurnstileVerifier } from '../ports/turnstile-verifier.ts';
+import { submissionKey, submissionMarker } from './repeated-submissions.ts';
 import { type ContactDecision, changeContact } from './retry-on-conflict.ts';
 
 export interface SubmitEnquiryDeps {
   readonly config: DeploymentSettings;
   readonly contacts: ContactsRepository;
   readonly emailHasher: () => Promise<EmailHasher>;
-  /** Signs the links in confirmation and welcome emails; needed when a form sends them. */
-  readonly linkKeys: (() => Promise<KeyRing>) | undefined;
-  readonly mailer: Mailer;
+  readonly confirmationWindows: ConfirmationWindows;
+  readonly submissions: Submissions;
   /** Required when any form has Turnstile on. */
   readonly turnstile: TurnstileVerifier | undefined;
   readonly clock: () => Date;
@@ -47,25 +47,40 @@ export interface EnquiryReceipt {
 
 export async function submitEnquiry(deps: SubmitEnquiryDeps, input: EnquiryInput): Promise<EnquiryReceipt> {
   const submission = interpretSubmission(deps.config, input.fields);
-  if (submission.kind === 'invalid') throw new InvalidInputError(submission.fields);
+  if (submission.kind === 'invalid') {
+    countMetric('EnquiriesRejected', 1, { reason: 'invalid' });
+    throw new InvalidInputError(submission.fields);
+  }
   const id = deps.newId();
   if (submission.kind === 'spam') {
     // Answered exactly like a success so bots learn nothing; nothing is stored or sent.
     log.info('enquiry_discarded', { reason: 'honeypot', formId: submission.form.id });
+    countMetric('EnquiriesRejected', 1, { reason: 'honeypot' });
     return { id, formId: submission.form.id };
   }
 
-  const { form, fields, marketing } = submission;
+  const { form, marketing } = submission;
+  // Checked before Turnstile: a retried request carries a token that was already spent. Unverified callers
+  // learn nothing from it: a repeat gets a 201 like any success, with an id they never saw.
+  const key = await submissionKey(submission, deps.emailHasher);
+  const repeated = await firstAnswer(deps, key, form.id);
+  if (repeated) return repeated;
   if (form.turnstile) {
     if (!deps.turnstile || !submission.turnstileToken) throw new Error('Turnstile is on but not configured');
     const verdict = await deps.turnstile.verify(submission.turnstileToken);
-    if (verdict !== 'passed') throw new InvalidInputError({ [TURNSTILE_FIELD]: 'failed' });
+    if (verdict !== 'passed') {
+      countMetric('EnquiriesRejected', 1, { reason: 'verification' });
+      throw new InvalidInputError({ [TURNSTILE_FIELD]: 'failed' });
+    }
   }
 
-  const recorded = await store(deps, submission, id, input);
-  await notifyStaff(deps, form, id, fields, marketing);
-  if (recorded) await sendMarketingEmail(deps, form, recorded, input.baseUrl);
+  const stored = await store(deps, submission, id, input, key);
+  if ('repeatOf' in stored) return stored.repeatOf;
+  const { recorded } = stored;
 
+  countMetric('EnquiriesReceived', 1, { formId: form.id });
+  for (const event of recorded?.change.events ?? [])
+    countMetric('PermissionsChanged', 1, { event: event.type, source: 'form' });
   log.info('enquiry_received', {
     formId: form.id,
     stored: form.store,
@@ -75,6 +90,22 @@ export async function submitEnquiry(deps: SubmitEnquiryDeps, input: EnquiryInput
   });
   return { id, formId: form.id };
 }
+
+/** The first answer to an identical submission made minutes ago, if there was one. */
+async function firstAnswer(
+  deps: SubmitEnquiryDeps,
+  key: string,
+  formId: string,
+): Promise<EnquiryReceipt | undefined> {
+  const first = await deps.submissions.firstAnswer(key, deps.clock());
+  if (!first) return undefined;
+  log.info('enquiry_repeated', { formId });
+  countMetric('EnquiriesRepeated', 1, { formId });
+  // A form that stores nothing kept no reference: any id is as good as the first (it names nothing).
+  return { id: first.enquiryId ?? deps.newId(), formId };
+}
+
+type Stored = { readonly recorded: Recorded | undefined } | { readonly repeatOf: EnquiryReceipt };
 
 interface Recorded {
   readonly contactId: string;
@@ -89,7 +120,8 @@ async function store(
   submission: Extract<EnquirySubmission, { kind: 'valid' }>,
   id: string,
   input: EnquiryInput,
-): Promise<Recorded | undefined> {
+  key: string,
+): Promise<Stored> {
   const { form, fields, email, marketing } = submission;
   // Every stored enquiry with an address is referenced from that person's partition (for their rights).
   const hasher = email && (marketing.kind !== 'none' || form.store) ? await deps.emailHasher() : undefined;
@@ -98,12 +130,19 @@ async function store(
       hasher && email && marketing.kind !== 'none'
         ? { contactId: hasher.contactId(email), suppressionHash: hasher.suppressionHash(email) }
         : undefined,
-    decide: (read, now): ContactDecision<Recorded | undefined> => {
+    decide: async (read, now): Promise<ContactDecision<Stored>> => {
       let recorded: Recorded | undefined;
       let write: ContactWrite | undefined;
+      let windowOpen = false;
       if (read && email && marketing.kind !== 'none') {
         const { contactId, suppressionHash, snapshot } = read;
-        const change = decideChange(snapshot, requestsFor(form, marketing), {
+        windowOpen = sendsConfirmation(form) && (await deps.confirmationWindows.isOpen(contactId, now));
+        const requests = requestsFor(form, marketing).filter(
+          // Within the window a repeated request keeps the pending one as it is, so the link already
+          // sent still confirms it (a new request would start a newer epoch than that link's).
+          (request) => !(windowOpen && snapshot.topics.get(request.topic)?.status === 'pending'),
+        );
+        const change = decideChange(snapshot, requests, {
           now,
           retention: deps.config.retention,
           allTopics: deps.config.topics.map((topic) => topic.id),
@@ -139,12 +178,45 @@ async function store(
             expiresAt: expiryFor('enquiry', now, deps.config.retention),
           }
         : undefined;
+      const marketingEmails = recorded ? marketingEmail(deps, form, recorded, input.baseUrl) : [];
+      const suppressed = windowOpen
+        ? marketingEmails.filter((message) => message.kind === 'confirmation')
+        : [];
+      if (suppressed.length > 0) {
+        // Answered like any other post, so a bomber learns nothing; the person already has a link.
+        log.info('confirmation_email_suppressed', { formId: form.id });
+        countMetric('ConfirmationEmailsSuppressed', suppressed.length);
+      }
+      const windowHours = deps.config.marketing?.confirmationWindowHours ?? DEFAULT_CONFIRMATION_WINDOW_HOURS;
+      const outbox = [
+        queue(deps, now, { kind: 'staff_notification', email: notifyStaff(deps, form, id, submission) }),
+        ...marketingEmails
+          .filter((message) => !suppressed.includes(message))
+          .map((message) => ({
+            ...queue(deps, now, message),
+            opensWindow:
+              message.kind === 'confirmation' && windowHours > 0
+                ? { contactId: message.contactId, until: toEpochSeconds(now) + windowHours * 3600 }
+                : undefined,
+          })),
+      ];
       const enquiryOwner = enquiry && hasher && email ? hasher.contactId(email) : undefined;
-      return { outcome: recorded, write: { contact: write, enquiry, enquiryOwner } };
+      return {
+        outcome: { recorded },
+        write: {
+          contact: write,
+          enquiry,
+          enquiryOwner,
+          outbox,
+          submission: submissionMarker(key, form.store ? id : undefined, now),
+        },
+      };
     },
-    onConflict: (attempt) => {
+    onConflict: async (attempt) => {
       log.warn('enquiry_write_conflict', { attempt, formId: form.id });
-      return undefined;
+      // An identical submission may have landed meanwhile: then its answer is this one's.
+      const repeatOf = await firstAnswer(deps, key, form.id);
+      return repeatOf ? { repeatOf } : undefined;
     },
   });
 }
@@ -164,14 +236,31 @@ export function requestsFor(form: EnquiryForm, marketing: MarketingIntent): Requ
   return marketing.topics.map((topic) => ({ type, topic }));
 }
 
-async function notifyStaff(
+const DEFAULT_CONFIRMATION_WINDOW_HOURS = 24;
+
+function sendsConfirmation(form: EnquiryForm): boolean {
+  return form.marketing.mode === 'consent' && form.marketing.confirmation === 'double_opt_in';
+}
+
+/** Queued emails wait at most this long for the mailer: as long as a dead-lettered batch is kept. */
+const OUTBOX_DAYS = 14;
+
+function queue(deps: SubmitEnquiryDeps, now: Date, message: QueuedMessage['message']): QueuedMessage {
+  return {
+    id: deps.newId(),
+    message,
+    queuedAt: now.toISOString(),
+    expiresAt: toEpochSeconds(now) + OUTBOX_DAYS * 24 * 60 * 60,
+  };
+}
+
+function notifyStaff(
   deps: SubmitEnquiryDeps,
   form: EnquiryForm,
   id: string,
-  fields: Extract<EnquirySubmission, { kind: 'valid' }>['fields'],
-  marketing: MarketingIntent,
-): Promise<void> {
-  const notification = staffNotification({
+  { fields, marketing }: Extract<EnquirySubmission, { kind: 'valid' }>,
+) {
+  return staffNotification({
     to: deps.config.notifications.to,
     formId: form.id,
     enquiryId: id,
@@ -181,56 +270,40 @@ async function notifyStaff(
     awaitingConfirmation:
       form.marketing.mode === 'consent' && form.marketing.confirmation === 'double_opt_in',
   });
-  try {
-    await deps.mailer.send(notification);
-  } catch (error) {
-    // Without storage the email is the delivery: fail so the visitor can send again and nothing is lost.
-    if (!form.store) throw error;
-    log.error('staff_notification_failed', { ...describeError(error), formId: form.id, enquiryId: id });
-  }
 }
 
 /** The confirmation (double opt-in) or welcome email, when the form asks for one and something was granted. */
-async function sendMarketingEmail(
+function marketingEmail(
   deps: SubmitEnquiryDeps,
   form: EnquiryForm,
   recorded: Recorded,
   baseUrl: string,
-) {
+): MarketingMessage[] {
   if (
     form.marketing.mode === 'none' ||
     form.marketing.confirmation === 'none' ||
     !recorded.change.writesContact
   )
-    return;
-  const wanted = form.marketing.confirmation === 'double_opt_in' ? 'consent_requested' : undefined;
+    return [];
+  const confirming = form.marketing.confirmation === 'double_opt_in';
   const granted = recorded.change.events.filter((event) =>
-    wanted ? event.type === wanted : event.type === 'consent_given' || event.type === 'soft_opt_in_granted',
+    confirming
+      ? event.type === 'consent_requested'
+      : event.type === 'consent_given' || event.type === 'soft_opt_in_granted',
   );
-  if (granted.length === 0 || !deps.linkKeys) return;
-  const labels = granted.map(
-    (event) => deps.config.topics.find((topic) => topic.id === event.topic)?.label ?? event.topic,
-  );
-  try {
-    const links = contactLinks({
-      ring: await deps.linkKeys(),
-      baseUrl: deps.config.publicBaseUrl ?? baseUrl,
+  if (granted.length === 0) return [];
+  return [
+    {
+      kind: confirming ? 'confirmation' : 'welcome',
+      to: recorded.email,
       contactId: recorded.contactId,
       epoch: recorded.change.contactEpoch,
-      now: recorded.now,
-    });
-    const common = {
-      to: recorded.email,
-      organisation: deps.config.organisation.name,
-      topicLabels: labels,
-      links,
-    };
-    const email: OutgoingEmail = wanted
-      ? confirmationEmail({ ...common, statement: form.marketing.statement.text })
-      : welcomeEmail(common);
-    await deps.mailer.send(email);
-  } catch (error) {
-    // The permission is recorded; a lost confirmation only leaves the person pending, as if unanswered.
-    log.error('marketing_email_failed', { ...describeError(error), formId: form.id });
-  }
+      issuedAt: recorded.now.toISOString(),
+      baseUrl: deps.config.publicBaseUrl ?? baseUrl,
+      topicLabels: granted.map(
+        (event) => deps.config.topics.find((topic) => topic.id === event.topic)?.label ?? event.topic,
+      ),
+      statement: confirming ? form.marketing.statement.text : undefined,
+    },
+  ];
 }

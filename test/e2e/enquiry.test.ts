@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { exampleConfig } from '../support/config.ts';
 import { documentClient, scanAll, uniqueEmail } from '../support/intake.ts';
-import { emailsTo, linkIn, type OutboxEntry, onlyEmailTo } from '../support/local-server.ts';
+import { emailsTo, linkIn, mailSettled, type OutboxEntry, onlyEmailTo } from '../support/local-server.ts';
 
 const baseUrl = inject('baseUrl');
 const tableName = inject('tableName');
@@ -31,6 +31,7 @@ async function itemsMentioning(text: string): Promise<Item[]> {
 }
 
 async function emailsMentioning(text: string): Promise<OutboxEntry[]> {
+  await mailSettled(baseUrl);
   const response = await fetch(`${baseUrl}/__local/outbox`);
   expect(response.status).toBe(200);
   return ((await response.json()) as OutboxEntry[]).filter((email) => email.text.includes(text));

@@ -9,7 +9,6 @@ import { mockClient } from 'aws-sdk-client-mock';
 // Registers toReceiveCommandWith and friends.
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { localOutbox } from '../../shared/adapters/mail/outbox.ts';
 import { PAGE_CSP } from '../../shared/http/responses.ts';
 import { exampleConfig, TEST_HASH_KEY, TEST_KEY_RING } from '../support/config.ts';
 import { formBody, lambdaContext, restEvent } from './events.ts';
@@ -59,7 +58,6 @@ beforeEach(() => {
   dynamo.on(QueryCommand).resolves({ Items: [] });
   dynamo.on(GetCommand).resolves({});
   dynamo.on(TransactWriteCommand).resolves({});
-  localOutbox.length = 0;
   verify.mockReset();
 });
 afterEach(() => vi.useRealTimers());
@@ -122,17 +120,41 @@ describe('POST /enquiries', () => {
         }),
       ]),
     });
-    expect(localOutbox).toEqual([
-      expect.objectContaining({ to: 'sales@example.co.uk', subject: 'New enquiry (contact form)' }),
-      // The contact form uses double opt-in; links point back at this API, under its stage.
-      expect.objectContaining({
-        to: 'ada@example.com',
-        subject: 'Please confirm your subscription to Example Ltd',
-        text: expect.stringContaining(
-          'https://abc123.execute-api.eu-west-2.amazonaws.com/prod/confirm?token=v1.',
-        ),
-      }),
-    ]);
+    // The emails are queued in the same transaction; the mailer sends them (test/handler/mailer-handler.test.ts).
+    expect(dynamo).toReceiveCommandWith(TransactWriteCommand, {
+      TransactItems: expect.arrayContaining([
+        {
+          Put: expect.objectContaining({
+            ConditionExpression: 'attribute_not_exists(pk)',
+            Item: expect.objectContaining({
+              type: 'outbox',
+              gsi1pk: 'OUTBOX#WAITING',
+              message: {
+                kind: 'staff_notification',
+                email: expect.objectContaining({
+                  to: ['sales@example.co.uk'],
+                  subject: 'New enquiry (contact form)',
+                }),
+              },
+            }),
+          }),
+        },
+        // The contact form uses double opt-in; links point back at this API, under its stage.
+        {
+          Put: expect.objectContaining({
+            ConditionExpression: 'attribute_not_exists(pk)',
+            Item: expect.objectContaining({
+              type: 'outbox',
+              message: expect.objectContaining({
+                kind: 'confirmation',
+                to: 'ada@example.com',
+                baseUrl: 'https://abc123.execute-api.eu-west-2.amazonaws.com/prod',
+              }),
+            }),
+          }),
+        },
+      ]),
+    });
   });
 
   it('links emails to the API URL the deployment set, never to the Host or X-Forwarded-Proto sent', async () => {
@@ -151,11 +173,10 @@ describe('POST /enquiries', () => {
       requestContext: { ...event.requestContext, domainName: 'evil.example:443' },
     });
     expect(response.statusCode).toBe(201);
-    const confirmation = localOutbox.find((email) => email.to === 'ada@example.com');
-    expect(confirmation?.text).toContain(
-      'https://abc123.execute-api.eu-west-2.amazonaws.com/prod/confirm?token=v1.',
-    );
-    expect(JSON.stringify(confirmation)).not.toMatch(/evil\.example|javascript:/);
+    // The confirmation is queued with the base its links start from: the deployment's, not the request's.
+    const written = JSON.stringify(dynamo.commandCalls(TransactWriteCommand).at(-1)?.args[0].input);
+    expect(written).toContain('"baseUrl":"https://abc123.execute-api.eu-west-2.amazonaws.com/prod"');
+    expect(written).not.toMatch(/evil\.example|javascript:/);
   });
 
   it('redirects an HTML form post with 303 to the built-in thank-you page under the stage', async () => {
@@ -281,7 +302,6 @@ describe('POST /enquiries', () => {
       restEvent({ headers: form, body: formBody({ name: 'Ada', email: 'ada@example.com', message: 'Hi' }) }),
     );
     dynamo.resetHistory();
-    localOutbox.length = 0;
     const bot = await invoke(
       restEvent({
         headers: form,
@@ -301,7 +321,6 @@ describe('POST /enquiries', () => {
       status: 'received',
     });
     expect(dynamo.calls()).toHaveLength(0);
-    expect(localOutbox).toHaveLength(0);
   });
 
   it('answers a 5xx with a generic body when storage fails', async () => {
@@ -340,7 +359,8 @@ describe('Turnstile', () => {
       error: 'invalid_request',
       fields: { 'cf-turnstile-response': 'failed' },
     });
-    expect(dynamo.calls()).toHaveLength(0);
+    // Only the read that recognises a repeated submission; nothing written.
+    expect(dynamo).not.toReceiveCommand(TransactWriteCommand);
   });
 
   it('fails closed when the verifier times out or answers non-200', async () => {
@@ -351,7 +371,8 @@ describe('Turnstile', () => {
       expect(response.statusCode).toBe(503);
       expect(JSON.parse(response.body)).toEqual({ error: 'verification_unavailable' });
     }
-    expect(dynamo.calls()).toHaveLength(0);
+    // Only the read that recognises a repeated submission; nothing written.
+    expect(dynamo).not.toReceiveCommand(TransactWriteCommand);
   });
 
   it('requires the token field', async () => {

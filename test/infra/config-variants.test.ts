@@ -49,7 +49,6 @@ describe('a deployment with WAF off, Turnstile on, no deletion protection, 90-da
   it('lets the enquiry function read the Turnstile secret, and nothing more than before', () => {
     const secretId = logicalIdOf(stateful, 'AWS::SecretsManager::Secret', 'TurnstileSecret/Resource');
     const hashKeyId = logicalIdOf(stateful, 'AWS::SecretsManager::Secret', 'EmailHashKey/Resource');
-    const signingKeyId = logicalIdOf(stateful, 'AWS::SecretsManager::Secret', 'TokenSigningKey/Resource');
     const functionId = logicalIdOf(stateless, 'AWS::Lambda::Function', 'EnquiryFunction/Function/Resource');
     const fn = stateless.toJSON().Resources[functionId].Properties;
     expect(followReference(fn.Environment.Variables.TURNSTILE_SECRET_ARN, stateful)).toEqual({
@@ -63,10 +62,8 @@ describe('a deployment with WAF off, Turnstile on, no deletion protection, 90-da
       expect(statement.actions).toEqual(['secretsmanager:GetSecretValue']);
       return statement.resources.map((resource) => followReference(resource, stateful));
     });
-    expect(granted).toEqual(
-      expect.arrayContaining([{ Ref: hashKeyId }, { Ref: signingKeyId }, { Ref: secretId }]),
-    );
-    expect(granted).toHaveLength(3);
+    expect(granted).toEqual(expect.arrayContaining([{ Ref: hashKeyId }, { Ref: secretId }]));
+    expect(granted).toHaveLength(2);
   });
 
   it('takes deletion protection, the backup window and log retention from the config', () => {
@@ -99,24 +96,22 @@ describe('a deployment without MailChimp settings', () => {
     functions = synth.stateless.functions;
   });
 
-  it('deploys no sync function, stream mapping, queue or MailChimp alarm', () => {
+  it("deploys no sync function, stream mapping, queue or MailChimp alarm: only the mailer's", () => {
     expect(Object.keys(functions).sort()).toEqual([
       'enquiry',
       'links',
       'mailchimpWebhook',
+      'mailer',
       'rights',
       'staff',
     ]);
-    // The five, and CDK's handler that deploys the staff console's files.
-    stateless.resourceCountIs('AWS::Lambda::Function', 6);
-    stateless.resourceCountIs('AWS::Lambda::EventSourceMapping', 0);
-    stateless.resourceCountIs('AWS::SQS::Queue', 0);
-    // Only the overdue subject-request alarm, which every deployment has.
-    expect(
-      Object.values(stateless.findResources('AWS::CloudWatch::Alarm')).map(
-        (alarm) => alarm.Properties.AlarmDescription,
-      ),
-    ).toEqual(['Consent Desk: a data-subject request is past its legal due date']);
+    // The six, and CDK's handler that deploys the staff console's files.
+    stateless.resourceCountIs('AWS::Lambda::Function', 7);
+    stateless.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    stateless.resourceCountIs('AWS::SQS::Queue', 1);
+    // The mailer's two, the API 5xx rate and throttles, and the overdue subject requests'.
+    stateless.resourceCountIs('AWS::CloudWatch::Alarm', 5);
+    stateless.resourceCountIs('AWS::SNS::Topic', 1);
     expect(Object.keys(stateless.findOutputs('*'))).not.toContain('MailchimpSyncDlqUrl');
   });
 
@@ -274,6 +269,7 @@ describe('the public API construct', () => {
             mailchimpReconcile: handler,
             staff: handler,
             rights: handler,
+            mailer: handler,
           },
           stageName: 'v1',
           stageThrottle: STAGE_THROTTLE,

@@ -126,7 +126,7 @@ describe("MailChimp's client", () => {
 });
 
 describe('the enquiry function', () => {
-  it('gets the table, the mail transport, the API URL and the hash and link-signing key secrets through its environment', () => {
+  it('gets the table, the mail transport, the API URL and the hash key secret through its environment (no mail keys)', () => {
     const variables = functionProps('enquiry').Environment.Variables;
     expect(Object.keys(variables).sort()).toEqual([
       'API_BASE_URL',
@@ -134,7 +134,6 @@ describe('the enquiry function', () => {
       'MAIL_TRANSPORT',
       'NODE_OPTIONS',
       'TABLE_NAME',
-      'TOKEN_SIGNING_KEYS_SECRET_ARN',
     ]);
     expect(variables.MAIL_TRANSPORT).toBe('ses');
     expect(variables.NODE_OPTIONS).toBe('--enable-source-maps');
@@ -144,9 +143,6 @@ describe('the enquiry function', () => {
     expect(JSON.stringify(variables.API_BASE_URL)).toMatch(/execute-api.*\/v1\/"/);
     expect(followReference(variables.TABLE_NAME, stateful)).toEqual({ Ref: tableId() });
     expect(followReference(variables.EMAIL_HASH_KEY_SECRET_ARN, stateful)).toEqual({ Ref: emailHashKeyId() });
-    expect(followReference(variables.TOKEN_SIGNING_KEYS_SECRET_ARN, stateful)).toEqual({
-      Ref: signingKeyId(),
-    });
   });
 
   it('has the config compiled in rather than passed in its environment', () => {
@@ -160,36 +156,14 @@ describe('the enquiry function', () => {
     expect(bundleOf('enquiry').bundleBytes).toBeLessThan(570_000);
   });
 
-  it('may do exactly what it needs: its logs, item actions on the table, two secrets, one sender', () => {
-    const identity = (name: string) => ({
-      'Fn::Join': [
-        '',
-        [
-          'arn:',
-          { Ref: 'AWS::Partition' },
-          ':ses:',
-          { Ref: 'AWS::Region' },
-          ':',
-          { Ref: 'AWS::AccountId' },
-          `:identity/${name}`,
-        ],
-      ],
-    });
+  it('may do exactly what it needs: its logs, item actions on the table, one secret, no email', () => {
     expect(statementsOf('enquiry')).toEqual([
       {
         actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
         resources: [{ 'Fn::GetAtt': [logGroupId('enquiry'), 'Arn'] }],
       },
       itemActionsOnTable(),
-      {
-        actions: ['secretsmanager:GetSecretValue'],
-        resources: [{ Ref: emailHashKeyId() }, { Ref: signingKeyId() }],
-      },
-      {
-        actions: ['ses:SendEmail'],
-        resources: [identity('enquiries@example.co.uk'), identity('example.co.uk')],
-        condition: { StringEquals: { 'ses:FromAddress': config.notifications.from } },
-      },
+      { actions: ['secretsmanager:GetSecretValue'], resources: [{ Ref: emailHashKeyId() }] },
     ]);
   });
 });
@@ -225,10 +199,10 @@ describe('the links function', () => {
         resources: [{ Ref: emailHashKeyId() }, { Ref: signingKeyId() }],
       },
     ]);
-    // Only the double opt-in confirmation a link asks for, sent as the enquiry function sends it.
+    // Only the double opt-in confirmation a link asks for, sent as the mailer sends queued emails.
     const ses = statements.slice(3);
     expect(ses).toEqual(
-      statementsOf('enquiry').filter((statement) => statement.actions.includes('ses:SendEmail')),
+      statementsOf('mailer').filter((statement) => statement.actions.includes('ses:SendEmail')),
     );
     expect(ses.flatMap((statement) => statement.actions)).toEqual(['ses:SendEmail']);
   });
@@ -328,7 +302,9 @@ describe('the mailchimpSync function', () => {
   });
 
   it('reads contact items from the table stream, retrying, splitting and parking failed batches', () => {
-    const mappings = stateless.findResources('AWS::Lambda::EventSourceMapping');
+    const mappings = stateless.findResources('AWS::Lambda::EventSourceMapping', {
+      Properties: { FunctionName: { Ref: functionId('mailchimpSync') } },
+    });
     expect(Object.keys(mappings)).toHaveLength(1);
     const mapping = Object.values(mappings)[0]?.Properties;
     expect(followReference(mapping.EventSourceArn, stateful)).toEqual(streamArn());
@@ -352,7 +328,8 @@ describe('the mailchimpSync function', () => {
   });
 
   it('has an encrypted, TLS-only dead-letter queue keeping messages 14 days', () => {
-    stateless.resourceCountIs('AWS::SQS::Queue', 1);
+    // Its own and the mailer's.
+    stateless.resourceCountIs('AWS::SQS::Queue', 2);
     stateless.hasResourceProperties('AWS::SQS::Queue', {
       SqsManagedSseEnabled: true,
       MessageRetentionPeriod: 14 * 24 * 3600,
@@ -394,12 +371,173 @@ describe('the mailchimpSync function', () => {
       Threshold: 60_000,
       ComparisonOperator: 'GreaterThanThreshold',
     });
-    // These two, the reconciliation's and the overdue subject requests'.
-    stateless.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+    // These two, the reconciliation's, the mailer's two, the API 5xx rate and throttles, and the overdue
+    // subject requests'.
+    stateless.resourceCountIs('AWS::CloudWatch::Alarm', 8);
   });
 
   it('is invoked by no API route', () => {
     expect(ROUTES.filter((route) => route.function === 'mailchimpSync')).toEqual([]);
+  });
+});
+
+describe('the mailer function', () => {
+  const dlqId = () => logicalIdOf(stateless, 'AWS::SQS::Queue', 'MailerDlq/Resource');
+  const streamArn = () => ({ 'Fn::GetAtt': [tableId(), 'StreamArn'] });
+  const identity = (name: string) => ({
+    'Fn::Join': [
+      '',
+      [
+        'arn:',
+        { Ref: 'AWS::Partition' },
+        ':ses:',
+        { Ref: 'AWS::Region' },
+        ':',
+        { Ref: 'AWS::AccountId' },
+        `:identity/${name}`,
+      ],
+    ],
+  });
+
+  it('gets the table, the mail transport and the link-signing key secret through its environment', () => {
+    const variables = functionProps('mailer').Environment.Variables;
+    expect(Object.keys(variables).sort()).toEqual([
+      'MAIL_TRANSPORT',
+      'NODE_OPTIONS',
+      'TABLE_NAME',
+      'TOKEN_SIGNING_KEYS_SECRET_ARN',
+    ]);
+    expect(variables.MAIL_TRANSPORT).toBe('ses');
+    expect(followReference(variables.TABLE_NAME, stateful)).toEqual({ Ref: tableId() });
+    expect(followReference(variables.TOKEN_SIGNING_KEYS_SECRET_ARN, stateful)).toEqual({
+      Ref: signingKeyId(),
+    });
+  });
+
+  it('may do exactly what it needs: outbox items only, one secret, one sender, the stream, its queue', () => {
+    expect(statementsOf('mailer')).toEqual([
+      {
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [{ 'Fn::GetAtt': [logGroupId('mailer'), 'Arn'] }],
+      },
+      {
+        actions: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:Query'],
+        resources: [
+          { 'Fn::GetAtt': [tableId(), 'Arn'] },
+          // The table's ARN (through the stateful stack's output) and its gsi1.
+          { 'Fn::Join': ['', [expect.anything(), '/index/gsi1']] },
+        ],
+        condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['OUTBOX#*'] } },
+      },
+      { actions: ['secretsmanager:GetSecretValue'], resources: [{ Ref: signingKeyId() }] },
+      {
+        actions: ['ses:SendEmail'],
+        resources: [identity('enquiries@example.co.uk'), identity('example.co.uk')],
+        condition: { StringEquals: { 'ses:FromAddress': config.notifications.from } },
+      },
+      {
+        actions: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'],
+        resources: [{ 'Fn::GetAtt': [dlqId(), 'Arn'] }],
+      },
+      { actions: ['dynamodb:ListStreams'], resources: ['*'] },
+      {
+        actions: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
+        resources: [streamArn()],
+      },
+    ]);
+  });
+
+  it('sends every enquiry email; only the links and rights functions send their own few', () => {
+    const senders = (Object.keys(FUNCTIONS) as FunctionName[]).filter((name) =>
+      statementsOf(name).some((statement) => statement.actions.some((action) => action.startsWith('ses:'))),
+    );
+    // Links: the confirmation asked for through a link older than a withdrawal; rights: the register's
+    // verification, extension, refusal and digest emails. Neither is on the enquiry path.
+    expect(senders.sort()).toEqual(['links', 'mailer', 'rights']);
+  });
+
+  it('reads newly queued emails from the table stream, retrying, splitting and parking failed batches', () => {
+    stateless.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: functionId('mailer') },
+      StartingPosition: 'LATEST',
+      BatchSize: 10,
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: 10,
+      MaximumRecordAgeInSeconds: 86400,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [dlqId(), 'Arn'] } } },
+      FilterCriteria: {
+        Filters: [
+          {
+            Pattern: JSON.stringify({
+              eventName: ['INSERT'],
+              dynamodb: { Keys: { pk: { S: [{ prefix: 'OUTBOX#' }] } } },
+            }),
+          },
+        ],
+      },
+    });
+  });
+
+  it('alarms when a record reaches its dead-letter queue, and when sends keep failing', () => {
+    stateless.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlqId(), 'QueueName'] } }],
+      Threshold: 1,
+    });
+    stateless.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'ConsentDesk',
+      MetricName: 'EmailsFailed',
+      Statistic: 'Sum',
+      Period: 900,
+      Threshold: 3,
+    });
+  });
+});
+
+describe('the operations dashboard', () => {
+  it('shows enquiries, permissions, emails, the API, throttles, dead-letter queues and the sync lag', () => {
+    const dashboards = Object.values(stateless.findResources('AWS::CloudWatch::Dashboard'));
+    expect(dashboards).toHaveLength(1);
+    const body = JSON.stringify(dashboards[0]?.Properties.DashboardBody);
+    for (const metric of [
+      'EnquiriesReceived',
+      'EnquiriesRejected',
+      'PermissionsChanged',
+      'EmailsSent',
+      'EmailsFailed',
+      'ConfirmationEmailsSuppressed',
+      '5XXError',
+      'Throttles',
+      'ApproximateNumberOfMessagesVisible',
+      'IteratorAge',
+    ])
+      expect(body).toContain(metric);
+  });
+
+  it('alarms on the API 5xx rate and on any throttled invocation', () => {
+    stateless.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmDescription: 'Consent Desk: more than 1% of API requests answered 5xx',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 2,
+      Metrics: Match.arrayWith([
+        Match.objectLike({ Expression: 'IF(requests > 0, 100 * errors / requests, 0)' }),
+        Match.objectLike({
+          Id: 'errors',
+          MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: '5XXError' }) }),
+        }),
+      ]),
+    });
+    const throttles = Object.values(
+      stateless.findResources('AWS::CloudWatch::Alarm', {
+        Properties: { AlarmDescription: 'Consent Desk: Lambda throttled invocations' },
+      }),
+    );
+    expect(throttles).toHaveLength(1);
+    const watched = JSON.stringify(throttles[0]?.Properties.Metrics);
+    for (const name of Object.keys(FUNCTIONS) as FunctionName[]) expect(watched).toContain(functionId(name));
   });
 });
 
@@ -409,7 +547,7 @@ describe('the alarm topic', () => {
 
   it('is notified by every alarm when it fires and when it recovers', () => {
     const alarms = Object.values(stateless.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(4);
+    expect(alarms).toHaveLength(8);
     for (const alarm of alarms) {
       expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId() }]);
       expect(alarm.Properties.OKActions).toEqual([{ Ref: topicId() }]);

@@ -1,14 +1,20 @@
-/** Builds the submit-enquiry use case around a real table, a recording mailer and a controllable clock. */
+/**
+ * Builds the submit-enquiry use case around a real table, a recording mailer and a controllable clock.
+ * Every write's queued emails are sent at once by the mailer's use case, as the stream would a moment later.
+ */
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { LOCAL_AWS } from '../../local/dynamodb.ts';
 import { createContactsRepository } from '../../shared/adapters/dynamodb/contacts-store.ts';
+import { confirmationWindows, dynamoOutbox } from '../../shared/adapters/dynamodb/outbox.ts';
+import { submissions } from '../../shared/adapters/dynamodb/submissions.ts';
 import { keys } from '../../shared/adapters/dynamodb/table.ts';
 import type { RuntimeConfig } from '../../shared/config/schema.ts';
 import { createEmailHasher } from '../../shared/domain/hashing.ts';
 import { parseKeyRing } from '../../shared/domain/tokens.ts';
 import type { OutgoingEmail } from '../../shared/ports/mailer.ts';
+import { sendQueuedEmails } from '../../shared/use-cases/send-queued-emails.ts';
 import type { SubmitEnquiryDeps } from '../../shared/use-cases/submit-enquiry.ts';
 import { runtimeConfig, TEST_HASH_KEY, TEST_KEY_RING } from './config.ts';
 
@@ -25,17 +31,35 @@ export function intakeHarness(
 ) {
   const sent: OutgoingEmail[] = [];
   const clock = { now: new Date('2026-11-22T10:00:00Z') };
+  const linkKeys = async () => parseKeyRing(TEST_KEY_RING);
+  const contacts = createContactsRepository(db, tableName);
+  const mail = {
+    outbox: dynamoOutbox(db, tableName),
+    mailer: { send: async (email: OutgoingEmail) => void sent.push(email) },
+    linkKeys,
+    organisation: config.organisation.name,
+    clock: () => clock.now,
+  };
   const deps: SubmitEnquiryDeps = {
     config,
-    contacts: createContactsRepository(db, tableName),
-    linkKeys: async () => parseKeyRing(TEST_KEY_RING),
+    contacts: {
+      ...contacts,
+      async write(write) {
+        await contacts.write(write);
+        await sendQueuedEmails(
+          mail,
+          (write.outbox ?? []).map((queued) => queued.id),
+        );
+      },
+    },
     emailHasher: async () => createEmailHasher(TEST_HASH_KEY),
-    mailer: { send: async (email) => void sent.push(email) },
+    confirmationWindows: confirmationWindows(db, tableName),
+    submissions: submissions(db, tableName),
     turnstile: undefined,
     clock: () => clock.now,
     newId: randomUUID,
   };
-  return { deps, sent, clock, hasher: createEmailHasher(TEST_HASH_KEY) };
+  return { deps, sent, clock, linkKeys, hasher: createEmailHasher(TEST_HASH_KEY) };
 }
 
 /** Every item of a contact's partition (profile, topics, events), read consistently, in key order. */

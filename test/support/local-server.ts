@@ -19,10 +19,24 @@ const LINK_LABELS: Readonly<Record<LinkKind, string>> = {
   preferences: 'Choose your emails',
 };
 
+/** The emails sent so far, once the mailer has sent everything queued (or after 10 s of waiting). */
 export async function outbox(baseUrl: string): Promise<OutboxEntry[]> {
+  await mailSettled(baseUrl);
   const response = await fetch(`${baseUrl}/__local/outbox`);
   if (response.status !== 200) throw new Error(`GET /__local/outbox answered ${response.status}`);
   return (await response.json()) as OutboxEntry[];
+}
+
+/** Waits until no queued email is left unsent, at most `timeoutMs`. */
+export async function mailSettled(baseUrl: string, timeoutMs = 10_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const response = await fetch(`${baseUrl}/__local/mail/waiting`);
+    const { waiting } = (await response.json()) as { waiting: number };
+    if (waiting === 0) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 export async function emailsTo(baseUrl: string, address: string): Promise<OutboxEntry[]> {

@@ -1,7 +1,7 @@
 /**
  * Writing a change to a contact in one transaction, every item conditional on what was read, and mapping
  * a failed condition to ContactConflictError: decided changes (with any enquiry and delivery marker that
- * land with them), restrictions and renames.
+ * land with them, and the emails they call for), restrictions and renames.
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
@@ -24,13 +24,15 @@ import {
   type TransactItem,
   unchangedSince,
 } from './contact-items.ts';
+import { putOutboxMessage } from './outbox.ts';
+import { putSubmissionMarker } from './submissions.ts';
 import { keys } from './table.ts';
 
 export type ContactWrites = Pick<ContactsRepository, 'write' | 'setRestriction' | 'setName'>;
 
 export function contactWrites(db: DynamoDBDocumentClient, tableName: string): ContactWrites {
   return {
-    async write({ contact, enquiry, enquiryOwner, delivery }) {
+    async write({ contact, enquiry, enquiryOwner, delivery, outbox = [], submission }) {
       const items: TransactItem[] = [
         ...(enquiry ? [putEnquiry(tableName, enquiry)] : []),
         ...(enquiry && enquiryOwner ? [putEnquiryRef(tableName, enquiryOwner, enquiry)] : []),
@@ -50,6 +52,8 @@ export function contactWrites(db: DynamoDBDocumentClient, tableName: string): Co
             ]
           : []),
         ...(contact ? changeItems(tableName, contact) : []),
+        ...outbox.flatMap((queued) => putOutboxMessage(tableName, queued)),
+        ...(submission ? [putSubmissionMarker(tableName, submission)] : []),
       ];
       if (items.length === 0) return;
       await transactOrConflict(db, items, 'The contact changed while the request was processed');

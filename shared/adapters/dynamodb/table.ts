@@ -13,8 +13,9 @@ export const TABLE_DEFINITION = {
   globalSecondaryIndexes: [
     {
       /**
-       * Overloaded, sparse: mailable contacts per topic, enquiries by date, the staff audit trail, and the
-       * register of subject requests (open ones by due date, finished ones by when they finished).
+       * Overloaded, sparse: mailable contacts per topic, enquiries and unsent emails by date, the staff
+       * audit trail, and the register of subject requests (open ones by due date, finished ones by when
+       * they finished).
        */
       indexName: 'gsi1',
       partitionKey: 'gsi1pk',
@@ -60,6 +61,18 @@ export const keys = {
   suppression: (suppressionHash: string) => ({ pk: `SUPPRESSION#${suppressionHash}`, sk: 'SUPPRESSION' }),
   /** A webhook delivery already applied (MailChimp retries deliveries for about 75 minutes). */
   webhookDelivery: (deliveryId: string) => ({ pk: `WEBHOOK#${deliveryId}`, sk: 'WEBHOOK' }),
+  /** An email waiting for the mailer, deleted once sent; the stream hands its INSERT to the mailer. */
+  outbox: (messageId: string) => ({ pk: `OUTBOX#${messageId}`, sk: 'OUTBOX' }),
+  outboxPrefix: 'OUTBOX#',
+  /** gsi1, present while the message waits: what is still unsent, oldest first (for a redrive). */
+  outboxWaiting: (queuedAt: string, messageId: string) => ({
+    gsi1pk: 'OUTBOX#WAITING',
+    gsi1sk: `${queuedAt}#${messageId}`,
+  }),
+  /** A confirmation email was queued for this contact; no other until `expiresAt` (the window's end). */
+  confirmationWindow: (contactId: string) => ({ pk: `CONFIRMATION#${contactId}`, sk: 'CONFIRMATION' }),
+  /** An enquiry submission already answered: a repeat within minutes gets the same enquiry id. */
+  submission: (submissionKey: string) => ({ pk: `SUBMISSION#${submissionKey}`, sk: 'SUBMISSION' }),
   /** Where the MailChimp reconciliation resumes: the latest `last_changed` it has applied. */
   reconcileCursor: () => ({ pk: 'MAILCHIMP#RECONCILE', sk: 'CURSOR' }),
   /** A staff read of personal data: who, when, which route and filter, how many rows (never the data). */

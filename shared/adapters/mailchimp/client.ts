@@ -9,6 +9,8 @@
  * process (tests, local mode) has changed them since: each call reads the configuration synchronously while
  * it builds its request, so a call can never go out with another connection's key.
  */
+// Before the client: contains its two deprecation warnings (see the file).
+import './client-deprecations.ts';
 import mailchimp from '@mailchimp/mailchimp_marketing';
 
 /** Settings the client has at runtime but its type definitions omit. */

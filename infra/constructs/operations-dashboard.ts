@@ -1,0 +1,137 @@
+/**
+ * The operations dashboard and the alarms on the API and the functions as a whole: what the product is
+ * doing (enquiries, permissions, emails, from our embedded-format metrics), how far the MailChimp sync
+ * lags, and where requests fail or are throttled.
+ */
+import { Duration } from 'aws-cdk-lib';
+import type { RestApi } from 'aws-cdk-lib/aws-apigateway';
+import {
+  Alarm,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  type IMetric,
+  MathExpression,
+  Metric,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { METRICS_NAMESPACE } from '../../shared/log.ts';
+
+export interface OperationsDashboardProps {
+  readonly api: RestApi;
+  readonly functions: Readonly<Record<string, IFunction>>;
+  /** Dead-letter queues by the consumer they belong to. */
+  readonly deadLetterQueues: Readonly<Record<string, IQueue>>;
+  /** The MailChimp sync, when deployed: its iterator age is the sync lag. */
+  readonly sync: IFunction | undefined;
+  /** Every alarm created here is passed to this (the stack's alarm topic). */
+  readonly notify: (alarm: Alarm) => void;
+}
+
+const FIVE_MINUTES = Duration.minutes(5);
+
+/** One of our embedded-format metrics, summed over every dimension value it was emitted with. */
+function product(metricName: string, label: string): IMetric {
+  return new MathExpression({
+    expression: `SUM(SEARCH('{${METRICS_NAMESPACE}} MetricName="${metricName}"', 'Sum', 300))`,
+    label,
+    period: FIVE_MINUTES,
+  });
+}
+
+export class OperationsDashboard extends Construct {
+  public readonly dashboard: Dashboard;
+
+  constructor(scope: Construct, id: string, props: OperationsDashboardProps) {
+    super(scope, id);
+    const { api, functions } = props;
+    const apiMetric = (metricName: string) =>
+      new Metric({
+        namespace: 'AWS/ApiGateway',
+        metricName,
+        dimensionsMap: { ApiName: api.restApiName },
+        statistic: 'Sum',
+        period: FIVE_MINUTES,
+      });
+    const serverErrorRate = new MathExpression({
+      expression: 'IF(requests > 0, 100 * errors / requests, 0)',
+      usingMetrics: { errors: apiMetric('5XXError'), requests: apiMetric('Count') },
+      label: 'API 5xx rate (%)',
+      period: FIVE_MINUTES,
+    });
+    const throttles = Object.entries(functions).map(([name, fn]) =>
+      fn.metricThrottles({ period: FIVE_MINUTES, statistic: 'Sum', label: name }),
+    );
+    const totalThrottles = new MathExpression({
+      expression: throttles.map((_, index) => `t${index}`).join(' + ') || '0',
+      usingMetrics: Object.fromEntries(throttles.map((metric, index) => [`t${index}`, metric])),
+      label: 'Lambda throttles',
+      period: FIVE_MINUTES,
+    });
+
+    this.dashboard = new Dashboard(this, 'Dashboard', {
+      dashboardName: `${api.restApiName}-operations`.replace(/[^A-Za-z0-9_-]/g, '-'),
+    });
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Enquiries',
+        left: [
+          product('EnquiriesReceived', 'received'),
+          product('EnquiriesRejected', 'rejected'),
+          product('EnquiriesRepeated', 'repeats answered'),
+        ],
+      }),
+      new GraphWidget({
+        title: 'Permissions and emails',
+        left: [product('PermissionsChanged', 'permission changes')],
+        right: [
+          product('EmailsSent', 'emails sent'),
+          product('EmailsFailed', 'email sends failed'),
+          product('ConfirmationEmailsSuppressed', 'confirmations suppressed'),
+        ],
+      }),
+      new GraphWidget({ title: 'API', left: [serverErrorRate], right: [apiMetric('Count')] }),
+      new GraphWidget({ title: 'Throttles', left: throttles }),
+      new GraphWidget({
+        title: 'Dead-letter queues',
+        left: Object.entries(props.deadLetterQueues).map(([name, queue]) =>
+          queue.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, label: name }),
+        ),
+      }),
+      ...(props.sync
+        ? [
+            new GraphWidget({
+              title: 'MailChimp sync lag (ms)',
+              left: [props.sync.metric('IteratorAge', { period: FIVE_MINUTES, statistic: 'Maximum' })],
+            }),
+          ]
+        : []),
+    );
+
+    // More than 1% of requests failing on our side for 10 minutes is an incident, not noise.
+    props.notify(
+      new Alarm(this, 'ApiServerErrorRateAlarm', {
+        alarmDescription: 'Consent Desk: more than 1% of API requests answered 5xx',
+        metric: serverErrorRate,
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 2,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+    );
+    // Any throttled invocation means a request or a stream batch waited or was refused.
+    props.notify(
+      new Alarm(this, 'ThrottlesAlarm', {
+        alarmDescription: 'Consent Desk: Lambda throttled invocations',
+        metric: totalThrottles,
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+    );
+  }
+}
