@@ -84,6 +84,7 @@ const RIGHTS_WRITE_PREFIXES = [
   keys.enquiry('').pk,
   keys.suppression('').pk,
   keys.subjectRequest('').pk,
+  keys.confirmationWindow('').pk,
   AUDIT_PARTITION_PREFIX,
 ];
 

@@ -136,8 +136,15 @@ async function store(
       let windowOpen = false;
       if (read && email && marketing.kind !== 'none') {
         const { contactId, suppressionHash, snapshot } = read;
-        windowOpen = sendsConfirmation(form) && (await deps.confirmationWindows.isOpen(contactId, now));
-        const requests = requestsFor(form, marketing).filter(
+        const requested = requestsFor(form, marketing);
+        // Only a request still pending holds back the email: its link, already sent, confirms it. Once the
+        // person confirmed or unsubscribed, a new request gets its own confirmation, window or not.
+        const stillPending =
+          requested.length > 0 &&
+          requested.every((request) => snapshot.topics.get(request.topic)?.status === 'pending');
+        windowOpen =
+          stillPending && sendsConfirmation(form) && (await deps.confirmationWindows.isOpen(contactId, now));
+        const requests = requested.filter(
           // Within the window a repeated request keeps the pending one as it is, so the link already
           // sent still confirms it (a new request would start a newer epoch than that link's).
           (request) => !(windowOpen && snapshot.topics.get(request.topic)?.status === 'pending'),

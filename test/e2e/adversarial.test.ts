@@ -1,7 +1,8 @@
 /**
  * What an attacker (or a confused client) tried against the running local server, and what it gets now:
  * a MailChimp delivery replayed after the person consented again, links steered by Host and
- * X-Forwarded-Proto, and JSON bodies that say one thing twice or carry text that is no Unicode.
+ * X-Forwarded-Proto, a form posted again and again to flood someone's inbox, and JSON bodies that say one
+ * thing twice or carry text that is no Unicode.
  */
 import { execFileSync } from 'node:child_process';
 import { request } from 'node:http';
@@ -129,6 +130,27 @@ describe('links in emails', () => {
       true,
     );
     expect(JSON.stringify(confirmation)).not.toMatch(/evil\.example|javascript:/);
+  });
+});
+
+describe('confirmation emails', () => {
+  it('go to an address at most once in the window, however often a stranger posts its form', async () => {
+    const email = uniqueEmail('e2e-bomb');
+    for (let post = 0; post < 15; post++) {
+      const response = await postJson(
+        JSON.stringify({
+          form: 'contact',
+          name: 'Ada',
+          email,
+          message: `Hi ${post}`,
+          marketing_consent: true,
+        }),
+      );
+      // Every post is answered alike, so the sender learns nothing from the suppressed sends.
+      expect(response.status).toBe(201);
+      expect(Object.keys(JSON.parse(response.body) as object).sort()).toEqual(['id', 'status']);
+    }
+    expect(await emailsTo(baseUrl, email)).toHaveLength(1);
   });
 });
 

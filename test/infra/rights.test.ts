@@ -32,7 +32,7 @@ describe('the rights function', () => {
     });
   });
 
-  it('reads the table and gsi1, writes only person, enquiry, suppression, register and audit partitions', () => {
+  it('reads the table and gsi1, writes only person, enquiry, suppression, register, confirmation-window and audit partitions', () => {
     const table = { 'Fn::GetAtt': [tableId(), 'Arn'] };
     const statements = roleStatements(stateless, props().Role['Fn::GetAtt'][0]).filter((statement) =>
       statement.actions.some((action) => action.startsWith('dynamodb:')),
@@ -62,7 +62,14 @@ describe('the rights function', () => {
         resources: [table],
         condition: {
           'ForAllValues:StringLike': {
-            'dynamodb:LeadingKeys': ['CONTACT#*', 'ENQUIRY#*', 'SUPPRESSION#*', 'REQUEST#*', 'AUDIT#*'],
+            'dynamodb:LeadingKeys': [
+              'CONTACT#*',
+              'ENQUIRY#*',
+              'SUPPRESSION#*',
+              'REQUEST#*',
+              'CONFIRMATION#*',
+              'AUDIT#*',
+            ],
           },
         },
       },

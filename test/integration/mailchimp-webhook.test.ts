@@ -87,7 +87,11 @@ const post = (body: string, key: string | null = URL_KEY, headers: Record<string
   return handler({ ...event, queryStringParameters: key === null ? null : { key } }, lambdaContext);
 };
 
+let submissions = 0;
+
+/** A consent-form post; each with its own message, since the same post within minutes is a repeat. */
 async function subscribed(email: string) {
+  submissions += 1;
   const harness = intakeHarness(db, tableName, config);
   harness.clock.now = new Date();
   await (await import('../../shared/use-cases/submit-enquiry.ts')).submitEnquiry(harness.deps, {
@@ -96,7 +100,7 @@ async function subscribed(email: string) {
         form: ['contact'],
         name: ['Ada'],
         email: [email],
-        message: ['Hi'],
+        message: [`Hi (${submissions})`],
         marketing_consent: ['yes'],
       }),
     ),

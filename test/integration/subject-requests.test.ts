@@ -180,7 +180,8 @@ describe('erasure', () => {
       { type: 'erasure', email, channel: 'phone', identity: verified },
       BASE_URL,
     );
-    await enquire('quote', email);
+    // A new enquiry (another message: the same one within minutes would be answered as a repeat).
+    await enquire('quote', email, { message: 'a new quote, please' });
     const items = await contactItems(db, tableName, contactId);
     expect(items.map((item) => item.type)).toEqual(['enquiry_ref']);
   });

@@ -184,6 +184,8 @@ export function createPersonalDataStore(db: DynamoDBDocumentClient, tableName: s
           .filter((item) => item.sk !== profileKey.sk)
           .map((item) => ({ pk: String(item.pk), sk: String(item.sk) })),
       );
+      // The confirmation-email window is keyed by the contact id: it goes with the rest.
+      await deleteAll([keys.confirmationWindow(contactId)]);
       // The profile last: while it exists, the erasure can be retried and finds everything again.
       if (counts.contact > 0) await deleteAll([profileKey]);
       return counts;
