@@ -13,7 +13,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
-import { isExpired, toEpochSeconds } from '../../domain/retention.ts';
+import { isExpired } from '../../domain/retention.ts';
 import type { ConfirmationWindows, Outbox, OutboxMessage, QueuedMessage } from '../../ports/mailer.ts';
 import type { TransactItem } from './contact-items.ts';
 import { keys, TABLE_DEFINITION } from './table.ts';
@@ -54,8 +54,9 @@ export function putOutboxMessage(tableName: string, queued: QueuedMessage): Tran
           type: 'confirmation_window',
           expiresAt: window.until,
         },
-        ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
-        ExpressionAttributeValues: { ':now': toEpochSeconds(new Date(queued.queuedAt)) },
+        // Unconditional: a new request (after a confirmation or an unsubscribe) opens a fresh window. Two
+        // posts at once cannot both send: the contact's version check lets one write, and the other re-reads
+        // the request as pending and holds its email back.
       },
     },
   ];
