@@ -5,7 +5,7 @@
  * the mapping between events and the rights use cases only.
  */
 import { randomUUID } from 'node:crypto';
-import middy, { type MiddlewareObj } from '@middy/core';
+import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context, ScheduledEvent } from 'aws-lambda';
 import { createPersonalDataStore } from '#shared/adapters/dynamodb/personal-data.ts';
 import { createStaffReads } from '#shared/adapters/dynamodb/staff-reads.ts';
@@ -16,8 +16,6 @@ import { readApiBaseUrl } from '#shared/api-base-url.ts';
 import { now } from '#shared/clock.ts';
 import { readFunctionConfig } from '#shared/config.ts';
 import { contactDependencies, documentClient, linkSigningKeys } from '#shared/dependencies.ts';
-import { UnauthorizedError } from '#shared/domain/errors.ts';
-import { admittedGroups } from '#shared/domain/staff-routes.ts';
 import { httpEdge } from '#shared/http/edge.ts';
 import { InvalidRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '#shared/http/errors.ts';
 import { header, mediaType } from '#shared/http/request.ts';
@@ -28,11 +26,10 @@ import {
 } from '#shared/http/request-pages.ts';
 import { jsonResponse } from '#shared/http/responses.ts';
 import { getOrHead, routeByResource } from '#shared/http/router.ts';
-import { requireStaff } from '#shared/http/staff-auth.ts';
+import { callerOf, type StaffEvent, staffCaller } from '#shared/http/staff-auth.ts';
 import { logContext } from '#shared/log.ts';
 import type { Mailer } from '#shared/ports/mailer.ts';
 import { lookUpPerson } from '#shared/use-cases/people-lookup.ts';
-import type { StaffRequest } from '#shared/use-cases/staff-api.ts';
 import type { ParsedAction } from '#shared/use-cases/subject-request-input.ts';
 import {
   actOnSubjectRequest,
@@ -71,29 +68,6 @@ const organisation = config.app.organisation.name;
 /** Staff JSON bodies are small: a request and its changes, or one action's reason. */
 const MAX_JSON_BYTES = 16 * 1024;
 
-interface StaffEvent extends APIGatewayProxyEvent {
-  staff?: StaffRequest;
-}
-
-/** Admits only the groups the route names, before any route runs (deny by default). */
-const staffCaller: MiddlewareObj<StaffEvent, APIGatewayProxyResult> = {
-  before: ({ event }) => {
-    const identity = requireStaff(event, admittedGroups(event.httpMethod, event.resource));
-    event.staff = {
-      identity,
-      method: event.httpMethod,
-      route: event.resource,
-      requestId: event.requestContext?.requestId,
-      format: 'json',
-    };
-  },
-};
-
-function caller(event: StaffEvent): StaffRequest {
-  if (!event.staff) throw new UnauthorizedError();
-  return event.staff;
-}
-
 /** A JSON object body, or a 415/413/400 naming only the problem. */
 function jsonBody(event: APIGatewayProxyEvent): unknown {
   if (event.body === null || event.body === '') return {};
@@ -115,13 +89,13 @@ const action =
   async (event: StaffEvent): Promise<APIGatewayProxyResult> =>
     jsonResponse(
       200,
-      await actOnSubjectRequest(dependencies, caller(event), requestId(event), kind, jsonBody(event)),
+      await actOnSubjectRequest(dependencies, callerOf(event), requestId(event), kind, jsonBody(event)),
     );
 
 const staffApi = middy<StaffEvent, APIGatewayProxyResult>()
   .use(logContext())
   .use(httpEdge({ allowedOrigins: config.app.allowedOrigins, jsonOnly: true }))
-  .use(staffCaller)
+  .use(staffCaller())
   .handler(
     routeByResource<StaffEvent>([
       {
@@ -130,7 +104,7 @@ const staffApi = middy<StaffEvent, APIGatewayProxyResult>()
         handler: async (event) =>
           jsonResponse(
             200,
-            await lookUpPerson(dependencies, caller(event), { email: event.queryStringParameters?.email }),
+            await lookUpPerson(dependencies, callerOf(event), { email: event.queryStringParameters?.email }),
           ),
       },
       {
@@ -139,7 +113,7 @@ const staffApi = middy<StaffEvent, APIGatewayProxyResult>()
         handler: async (event) =>
           jsonResponse(
             201,
-            await receiveSubjectRequest(dependencies, caller(event), jsonBody(event), apiBaseUrl),
+            await receiveSubjectRequest(dependencies, callerOf(event), jsonBody(event), apiBaseUrl),
           ),
       },
       {
@@ -148,7 +122,7 @@ const staffApi = middy<StaffEvent, APIGatewayProxyResult>()
         handler: async (event) =>
           jsonResponse(
             200,
-            await listSubjectRequests(dependencies, caller(event), {
+            await listSubjectRequests(dependencies, callerOf(event), {
               status: event.queryStringParameters?.status,
               cursor: event.queryStringParameters?.cursor,
             }),
@@ -158,14 +132,14 @@ const staffApi = middy<StaffEvent, APIGatewayProxyResult>()
         method: 'GET',
         resource: '/subject-requests/{id}',
         handler: async (event) =>
-          jsonResponse(200, await readSubjectRequest(dependencies, caller(event), requestId(event))),
+          jsonResponse(200, await readSubjectRequest(dependencies, callerOf(event), requestId(event))),
       },
       {
         method: 'GET',
         resource: '/subject-requests/{id}/export',
         handler: async (event) => {
           const id = requestId(event);
-          const bundle = await readRequestExport(dependencies, caller(event), id);
+          const bundle = await readRequestExport(dependencies, callerOf(event), id);
           return {
             statusCode: 200,
             headers: {

@@ -4,7 +4,7 @@
  * admits only the groups shared/domain/staff-routes.ts names for it (deny by default).
  */
 import { randomUUID } from 'node:crypto';
-import middy, { type MiddlewareObj } from '@middy/core';
+import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { createContactsRepository } from '#shared/adapters/dynamodb/contacts-store.ts';
 import { createStaffReads } from '#shared/adapters/dynamodb/staff-reads.ts';
@@ -13,14 +13,12 @@ import { readApiBaseUrl } from '#shared/api-base-url.ts';
 import { now } from '#shared/clock.ts';
 import { readFunctionConfig } from '#shared/config.ts';
 import { documentClient, linkSigningKeys } from '#shared/dependencies.ts';
-import { UnauthorizedError } from '#shared/domain/errors.ts';
-import { admittedGroups } from '#shared/domain/staff-routes.ts';
 import { toCsv } from '#shared/http/csv.ts';
 import { httpEdge } from '#shared/http/edge.ts';
 import { header } from '#shared/http/request.ts';
 import { jsonResponse } from '#shared/http/responses.ts';
 import { routeByResource } from '#shared/http/router.ts';
-import { requireStaff } from '#shared/http/staff-auth.ts';
+import { callerOf, type StaffEvent, staffCaller } from '#shared/http/staff-auth.ts';
 import { logContext } from '#shared/log.ts';
 import type { MailableContact } from '#shared/ports/staff-reads.ts';
 import {
@@ -30,7 +28,6 @@ import {
   listRecentEnquiries,
   readContactDetail,
   type StaffDeps,
-  type StaffRequest,
 } from '#shared/use-cases/staff-api.ts';
 
 // Staff reads never look a contact up by address, so the staff function holds no email-hashing key.
@@ -62,31 +59,6 @@ const CONTACT_COLUMNS = [
   { header: 'form', value: (row: MailableContact) => row.formId },
 ] as const;
 
-/** The staff request the use cases audit: who asked, for what and in which format. */
-interface StaffEvent extends APIGatewayProxyEvent {
-  staff?: StaffRequest;
-}
-
-/** Admits only the groups the route names, before any route runs (deny by default). */
-const staffCaller: MiddlewareObj<StaffEvent, APIGatewayProxyResult> = {
-  before: ({ event }) => {
-    const identity = requireStaff(event, admittedGroups(event.httpMethod, event.resource));
-    event.staff = {
-      identity,
-      method: event.httpMethod,
-      route: event.resource,
-      requestId: event.requestContext?.requestId,
-      format: wantsCsv(event) && event.resource === '/contacts' ? 'csv' : 'json',
-    };
-  },
-};
-
-/** Set by staffCaller before every route; a route reached without it admits nobody. */
-function caller(event: StaffEvent): StaffRequest {
-  if (!event.staff) throw new UnauthorizedError();
-  return event.staff;
-}
-
 const paging = (event: APIGatewayProxyEvent) => ({
   limit: event.queryStringParameters?.limit,
   cursor: event.queryStringParameters?.cursor,
@@ -94,13 +66,13 @@ const paging = (event: APIGatewayProxyEvent) => ({
 
 async function mailableContacts(event: StaffEvent): Promise<APIGatewayProxyResult> {
   const query = event.queryStringParameters ?? {};
-  const page = await listMailableContacts(dependencies, caller(event), {
+  const page = await listMailableContacts(dependencies, callerOf(event), {
     topic: query.topic,
     basis: query.basis,
     ...paging(event),
   });
   const response = listResponse(event, page);
-  if (caller(event).format === 'json') return response;
+  if (callerOf(event).format === 'json') return response;
   return {
     ...response,
     headers: {
@@ -116,16 +88,16 @@ async function mailableContacts(event: StaffEvent): Promise<APIGatewayProxyResul
 async function contactDetail(event: StaffEvent): Promise<APIGatewayProxyResult> {
   return jsonResponse(
     200,
-    await readContactDetail(dependencies, caller(event), event.pathParameters?.id ?? '', apiBaseUrl),
+    await readContactDetail(dependencies, callerOf(event), event.pathParameters?.id ?? '', apiBaseUrl),
   );
 }
 
 async function recentEnquiries(event: StaffEvent): Promise<APIGatewayProxyResult> {
-  return listResponse(event, await listRecentEnquiries(dependencies, caller(event), paging(event)));
+  return listResponse(event, await listRecentEnquiries(dependencies, callerOf(event), paging(event)));
 }
 
 async function auditTrail(event: StaffEvent): Promise<APIGatewayProxyResult> {
-  return listResponse(event, await listAuditTrail(dependencies, caller(event), paging(event)));
+  return listResponse(event, await listAuditTrail(dependencies, callerOf(event), paging(event)));
 }
 
 /**
@@ -152,7 +124,7 @@ function wantsCsv(event: APIGatewayProxyEvent): boolean {
 export const handler = middy<StaffEvent, APIGatewayProxyResult>()
   .use(logContext())
   .use(httpEdge({ allowedOrigins: config.app.allowedOrigins, jsonOnly: true }))
-  .use(staffCaller)
+  .use(staffCaller((event) => (wantsCsv(event) && event.resource === '/contacts' ? 'csv' : 'json')))
   .handler(
     routeByResource<StaffEvent>([
       { method: 'GET', resource: '/contacts', handler: mailableContacts },

@@ -3,9 +3,51 @@
  * authorizer has already checked the token; this is the function's own check behind it, so a route
  * deployed or invoked without the authorizer still admits nobody.
  */
-import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { ForbiddenError, UnauthorizedError } from '../domain/errors.ts';
 import { parseGroupsClaim, type StaffGroup, type StaffIdentity } from '../domain/staff-access.ts';
+import { admittedGroups } from '../domain/staff-routes.ts';
+
+/** Who asked, through which route and in which format: what the staff use cases audit. */
+export interface StaffCall {
+  readonly identity: StaffIdentity;
+  readonly method: string;
+  readonly route: string;
+  readonly requestId: string | undefined;
+  readonly format: 'json' | 'csv';
+}
+
+export interface StaffEvent extends APIGatewayProxyEvent {
+  staff?: StaffCall;
+}
+
+/**
+ * Admits only the groups the route names (shared/domain/staff-routes.ts), before any route runs: deny by
+ * default, so an unknown route still answers 401/403. `format` says how this function answers the route.
+ */
+export function staffCaller(
+  format: (event: APIGatewayProxyEvent) => 'json' | 'csv' = () => 'json',
+): MiddlewareObj<StaffEvent, APIGatewayProxyResult> {
+  return {
+    before: ({ event }) => {
+      const identity = requireStaff(event, admittedGroups(event.httpMethod, event.resource));
+      event.staff = {
+        identity,
+        method: event.httpMethod,
+        route: event.resource,
+        requestId: event.requestContext?.requestId,
+        format: format(event),
+      };
+    },
+  };
+}
+
+/** Set by staffCaller before every route; a route reached without it admits nobody. */
+export function callerOf(event: StaffEvent): StaffCall {
+  if (!event.staff) throw new UnauthorizedError();
+  return event.staff;
+}
 
 /**
  * The caller, if they belong to one of the `admitted` groups. Deny by default: no claims or no `sub`
