@@ -7,7 +7,7 @@ import { InvalidInputError } from '../domain/errors.ts';
 import { isExpired } from '../domain/retention.ts';
 import type { RightsDeps } from './rights/rights-deps.ts';
 import type { StaffRequest } from './staff-api.ts';
-import { audit } from './subject-requests.ts';
+import { recordStaffAudit } from './staff-api.ts';
 
 export interface PersonSummary {
   readonly email: string;
@@ -39,7 +39,11 @@ export async function lookUpPerson(
   ]);
   const live = held.profile && !isExpired(held.profile.expiresAt, now) ? held.profile : undefined;
   const enquiries = held.enquiries.filter((enquiry) => !isExpired(enquiry.expiresAt, now)).length;
-  await audit(deps, staff, { subject: contactId, rows: live ? 1 : 0, filter: { lookup: 'email' } });
+  await recordStaffAudit(deps, staff, {
+    subject: contactId,
+    rows: live ? 1 : 0,
+    filter: { lookup: 'email' },
+  });
   return {
     email,
     contactId: live ? contactId : null,

@@ -168,7 +168,7 @@ export async function readContactDetail(
     epoch: state.snapshot.contact?.epoch ?? 0,
     now,
   });
-  await auditEntry(deps, request, { subject: contactId, rows: 1, filter: {} });
+  await recordStaffAudit(deps, request, { subject: contactId, rows: 1, filter: {} });
   return {
     id: contactId,
     email: contact.email,
@@ -227,7 +227,7 @@ async function audit<T>(
   request: StaffRequest,
   input: { readonly filter: AuditEntry['filter']; readonly page: Page<T> },
 ): Promise<void> {
-  await auditEntry(deps, request, { filter: input.filter, rows: input.page.items.length });
+  await recordStaffAudit(deps, request, { filter: input.filter, rows: input.page.items.length });
   log.info('staff_list_read', {
     route: request.route,
     rows: input.page.items.length,
@@ -236,10 +236,18 @@ async function audit<T>(
   });
 }
 
-async function auditEntry(
-  deps: StaffDeps,
+/**
+ * Records a staff read or action in the audit trail: who, when, which route and request, the filter or the
+ * subject; never the data. Shared by the staff reads and the request register.
+ */
+export async function recordStaffAudit(
+  deps: Pick<StaffDeps, 'clock' | 'newId' | 'config'> & { readonly reads: Pick<StaffReads, 'recordAudit'> },
   request: StaffRequest,
-  input: { readonly filter: AuditEntry['filter']; readonly rows: number; readonly subject?: string },
+  input: {
+    readonly filter: AuditEntry['filter'];
+    readonly rows: number;
+    readonly subject?: string | undefined;
+  },
 ): Promise<void> {
   const now = deps.clock();
   await deps.reads.recordAudit(

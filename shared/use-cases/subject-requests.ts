@@ -29,7 +29,7 @@ import type { ListPosition } from '../ports/staff-reads.ts';
 import type { RegisterEntry, RegisterList } from '../ports/subject-requests.ts';
 import { carryOutRight } from './rights/carry-out.ts';
 import { clockRules, type RightsDeps, requestSettings } from './rights/rights-deps.ts';
-import type { StaffRequest } from './staff-api.ts';
+import { recordStaffAudit, type StaffRequest } from './staff-api.ts';
 import { type ParsedAction, parseAction, parseNewRequest } from './subject-request-input.ts';
 
 export type { RightsDeps };
@@ -127,7 +127,7 @@ export async function readSubjectRequest(
   requestId: string,
 ): Promise<RequestView> {
   const entry = await readEntry(deps, requestId);
-  await audit(deps, staff, { subject: entry.contactId, rows: 1, filter: { request: requestId } });
+  await recordStaffAudit(deps, staff, { subject: entry.contactId, rows: 1, filter: { request: requestId } });
   return view(entry, deps.clock());
 }
 
@@ -141,7 +141,7 @@ export async function readRequestExport(
   const bundle =
     entry.request.type === 'access' ? await deps.register.readExport(requestId, deps.clock()) : undefined;
   if (bundle === undefined) throw new NotFoundError();
-  await audit(deps, staff, {
+  await recordStaffAudit(deps, staff, {
     subject: entry.contactId,
     rows: 1,
     filter: { request: requestId, export: true },
@@ -191,7 +191,7 @@ export async function listSubjectRequests(
     if (items.length < page.items.length) next = undefined;
   }
   const summaries = items.map((entry) => summary(view(entry, now)));
-  await audit(deps, staff, {
+  await recordStaffAudit(deps, staff, {
     rows: summaries.length,
     filter: { status, cursor: query.cursor !== undefined },
   });
@@ -372,38 +372,9 @@ function summary(request: RequestView): RegisterSummary {
 }
 
 async function auditAction(deps: RightsDeps, staff: StaffRequest, entry: RegisterEntry, action: string) {
-  await audit(deps, staff, {
+  await recordStaffAudit(deps, staff, {
     subject: entry.contactId,
     rows: 1,
     filter: { request: entry.request.id, action },
   });
-}
-
-/** The staff API's audit entry: who, when, which route, which request; never the data. */
-export async function audit(
-  deps: Pick<RightsDeps, 'reads' | 'clock' | 'newId' | 'config'>,
-  staff: StaffRequest,
-  input: {
-    readonly subject?: string | undefined;
-    readonly rows: number;
-    readonly filter: Record<string, string | number | boolean>;
-  },
-): Promise<void> {
-  const now = deps.clock();
-  await deps.reads.recordAudit(
-    {
-      auditId: deps.newId(),
-      at: now.toISOString(),
-      actor: { subject: staff.identity.subject, username: staff.identity.username },
-      groups: [...staff.identity.groups],
-      method: staff.method,
-      route: staff.route,
-      filter: input.filter,
-      subject: input.subject,
-      rows: input.rows,
-      format: 'json',
-      requestId: staff.requestId,
-    },
-    expiryFor('audit', now, deps.config.retention),
-  );
 }
