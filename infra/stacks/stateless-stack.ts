@@ -1,7 +1,7 @@
 /**
  * The API, the WAF and the functions: everything that can be replaced without losing data. Functions and
  * routes come from infra/routes.ts; each function's access to the table, secrets and SES is listed in
- * FUNCTION_ACCESS below, so a new function cannot be added without deciding what it may touch.
+ * FUNCTION_ACCESS (./function-access.ts), so a new function cannot be added without deciding what it may touch.
  */
 import { CfnOutput, Duration, Lazy, Stack, type StackProps } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
@@ -11,184 +11,32 @@ import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { FilterCriteria, FilterRule, type IFunction, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
-import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { keys, TABLE_DEFINITION } from '../../shared/adapters/dynamodb/table.ts';
-import { type AppConfig, toRuntimeConfig } from '../../shared/config/schema.ts';
+import { toRuntimeConfig } from '../../shared/config/schema.ts';
 import { METRICS_NAMESPACE } from '../../shared/log.ts';
 import { logRetention } from '../config.ts';
 import { acknowledge } from '../constructs/acknowledge.ts';
 import { AlarmTopic } from '../constructs/alarm-topic.ts';
-import { ConsentDeskFunction, type DynamoDbAction } from '../constructs/consent-desk-function.ts';
+import { ConsentDeskFunction } from '../constructs/consent-desk-function.ts';
 import { OperationsDashboard } from '../constructs/operations-dashboard.ts';
 import { PublicApi } from '../constructs/public-api.ts';
 import { StaffConsole } from '../constructs/staff-console.ts';
 import { ApiWebAcl } from '../constructs/web-acl.ts';
 import { BINARY_MEDIA_TYPES, FUNCTIONS, type FunctionName, ROUTES, STAGE_THROTTLE } from '../routes.ts';
+import { FUNCTION_ACCESS, type FunctionResources } from './function-access.ts';
 
 export const STAGE_NAME = 'v1';
 /** The API functions that write absolute URLs to this API: links in emails, staff answers' links. */
 const API_URL_USERS = ['enquiry', 'links', 'staff', 'rights'] as const satisfies readonly FunctionName[];
 
-export interface StatelessStackProps extends StackProps {
-  readonly config: AppConfig;
-  /** Its stream (NEW_AND_OLD_IMAGES) feeds the MailChimp sync. */
-  readonly table: ITable;
-  readonly emailHashKey: ISecret;
-  readonly tokenSigningKey: ISecret;
-  readonly turnstileSecret: ISecret | undefined;
-  readonly mailchimpWebhookSecret: ISecret;
-  /** Only when `mailchimp` is configured. */
-  readonly mailchimpApiKey: ISecret | undefined;
+export interface StatelessStackProps extends StackProps, FunctionResources {
   /** The staff API's Cognito authorizer admits tokens from this pool only. */
   readonly staffUserPool: IUserPool;
   /** The pool's managed-login domain, where staff sign in to the console. */
   readonly staffSignInUrl: string;
 }
-
-type FunctionAccess = (fn: ConsentDeskFunction, props: StatelessStackProps) => void;
-
-/**
- * Reads a contact and writes its permissions, events and suppression entry (and an enquiry) in one
- * transaction. Item actions on the table only: TransactWriteItems is authorized per item action inside it.
- */
-const CONTACT_WRITER: readonly DynamoDbAction[] = [
-  'dynamodb:GetItem',
-  'dynamodb:Query',
-  'dynamodb:PutItem',
-  'dynamodb:UpdateItem',
-  'dynamodb:DeleteItem',
-  'dynamodb:ConditionCheckItem',
-];
-
-/** The staff API reads contacts, lists and enquiries (gsi1 serves the lists) and never changes them. */
-const STAFF_READER: readonly DynamoDbAction[] = [
-  'dynamodb:GetItem',
-  'dynamodb:BatchGetItem',
-  'dynamodb:Query',
-];
-
-/** Every audit item lives under this partition key prefix, so a grant can be limited to them. */
-const AUDIT_PARTITION_PREFIX = keys.audit('').pk;
-/** Every queued email lives under this partition key prefix. */
-const OUTBOX_PARTITION_PREFIX = keys.outboxPrefix;
-
-/**
- * What the rights function may change: a person's partition, their enquiries, suppression entries, the
- * register (requests and exports) and the audit trail. Nothing else (statements, webhook markers, the
- * reconciliation cursor) is writable with its credentials.
- */
-const RIGHTS_WRITE_PREFIXES = [
-  keys.contact('').pk,
-  keys.enquiry('').pk,
-  keys.suppression('').pk,
-  keys.subjectRequest('').pk,
-  keys.confirmationWindow('').pk,
-  AUDIT_PARTITION_PREFIX,
-];
-
-const FUNCTION_ACCESS: Readonly<Record<FunctionName, FunctionAccess>> = {
-  // Emails are queued in the outbox with the enquiry: no mail grant and no link keys here.
-  enquiry: (fn, { config, table, emailHashKey, turnstileSecret }) => {
-    fn.bindTable(table, { actions: CONTACT_WRITER });
-    fn.bindSecret(emailHashKey, 'EMAIL_HASH_KEY_SECRET_ARN');
-    if (config.forms.some((form) => form.turnstile)) {
-      if (!turnstileSecret) throw new Error('A form uses Turnstile but no Turnstile secret was passed');
-      fn.bindSecret(turnstileSecret, 'TURNSTILE_SECRET_ARN');
-    }
-  },
-  links: (fn, { config, table, emailHashKey, tokenSigningKey }) => {
-    fn.bindTable(table, { actions: CONTACT_WRITER });
-    // The suppression entry is keyed by the address's keyed hash.
-    fn.bindSecret(emailHashKey, 'EMAIL_HASH_KEY_SECRET_ARN');
-    fn.bindSecret(tokenSigningKey, 'TOKEN_SIGNING_KEYS_SECRET_ARN');
-    // Consent asked for through a link sent before a withdrawal from everything is confirmed by email.
-    fn.bindEmailSender(config.notifications.from);
-  },
-  mailchimpWebhook: (fn, { table, emailHashKey, mailchimpWebhookSecret }) => {
-    // Withdrawals and suppression entries, plus the marker that makes a retried delivery a no-op.
-    fn.bindTable(table, { actions: CONTACT_WRITER });
-    fn.bindSecret(emailHashKey, 'EMAIL_HASH_KEY_SECRET_ARN');
-    fn.bindSecret(mailchimpWebhookSecret, 'MAILCHIMP_WEBHOOK_SECRET_ARN');
-  },
-  mailchimpSync: (fn, { config, table, emailHashKey, tokenSigningKey, mailchimpApiKey }) => {
-    if (!config.mailchimp || !mailchimpApiKey) throw new Error('The MailChimp sync needs config.mailchimp');
-    // Reads contacts and writes the withdrawals MailChimp reports (compliance state, forgotten members).
-    fn.bindTable(table, { actions: CONTACT_WRITER });
-    fn.bindSecret(emailHashKey, 'EMAIL_HASH_KEY_SECRET_ARN');
-    // Signs the preferences link each member carries in a merge field.
-    fn.bindSecret(tokenSigningKey, 'TOKEN_SIGNING_KEYS_SECRET_ARN');
-    fn.bindSecret(mailchimpApiKey, 'MAILCHIMP_API_KEY_SECRET_ARN');
-    fn.function.addEnvironment('MAILCHIMP_SERVER', config.mailchimp.server);
-    fn.function.addEnvironment('MAILCHIMP_LIST_ID', config.mailchimp.listId);
-    fn.function.addEnvironment('MAILCHIMP_PREFERENCES_MERGE_TAG', config.mailchimp.preferencesMergeTag);
-  },
-  mailchimpReconcile: (fn, { config, table, emailHashKey, mailchimpApiKey }) => {
-    if (!config.mailchimp || !mailchimpApiKey) {
-      throw new Error('The MailChimp reconciliation needs config.mailchimp');
-    }
-    // Withdrawals and suppression entries, the delivery markers, and its own cursor item.
-    fn.bindTable(table, { actions: CONTACT_WRITER });
-    fn.bindSecret(emailHashKey, 'EMAIL_HASH_KEY_SECRET_ARN');
-    fn.bindSecret(mailchimpApiKey, 'MAILCHIMP_API_KEY_SECRET_ARN');
-    fn.function.addEnvironment('MAILCHIMP_SERVER', config.mailchimp.server);
-    fn.function.addEnvironment('MAILCHIMP_LIST_ID', config.mailchimp.listId);
-  },
-  staff: (fn, { table, tokenSigningKey }) => {
-    fn.bindTable(table, {
-      actions: STAFF_READER,
-      indexes: TABLE_DEFINITION.globalSecondaryIndexes.map((index) => index.indexName),
-    });
-    // Its one write: the audit item recording each read of personal data. Even with the function's
-    // credentials, nothing outside the audit partitions can be written.
-    fn.bindTablePartitions(table, {
-      actions: ['dynamodb:PutItem'],
-      partitionKeyPrefixes: [AUDIT_PARTITION_PREFIX],
-    });
-    // Signs list cursors, and the unsubscribe and preferences URLs shown with a contact.
-    fn.bindSecret(tokenSigningKey, 'TOKEN_SIGNING_KEYS_SECRET_ARN');
-  },
-  rights: (fn, { config, table, emailHashKey, tokenSigningKey }) => {
-    // Reads a person's partition, their enquiries and statements, and the register on gsi1.
-    fn.bindTable(table, {
-      actions: STAFF_READER,
-      indexes: TABLE_DEFINITION.globalSecondaryIndexes.map((index) => index.indexName),
-    });
-    // Erasure deletes, rectification and restriction update, the register and audit trail are written:
-    // only in the partitions a data-subject request concerns.
-    fn.bindTablePartitions(table, {
-      actions: [
-        'dynamodb:PutItem',
-        'dynamodb:UpdateItem',
-        'dynamodb:DeleteItem',
-        'dynamodb:BatchWriteItem',
-        'dynamodb:ConditionCheckItem',
-      ],
-      partitionKeyPrefixes: RIGHTS_WRITE_PREFIXES,
-    });
-    // Finds a person by address (contact id, suppression hash).
-    fn.bindSecret(emailHashKey, 'EMAIL_HASH_KEY_SECRET_ARN');
-    // Signs the verification links and the register's cursors.
-    fn.bindSecret(tokenSigningKey, 'TOKEN_SIGNING_KEYS_SECRET_ARN');
-    // Verification, extension and refusal emails, and the daily digest.
-    fn.bindEmailSender(config.notifications.from);
-    fn.function.addEnvironment('MAILCHIMP_IN_USE', config.mailchimp ? 'true' : 'false');
-  },
-  mailer: (fn, { config, table, tokenSigningKey }) => {
-    // Reads a queued message, deletes it once sent, and lists the unsent ones (gsi1) for a redrive;
-    // nothing outside the outbox partitions.
-    fn.bindTablePartitions(table, {
-      actions: ['dynamodb:GetItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
-      partitionKeyPrefixes: [OUTBOX_PARTITION_PREFIX],
-      indexes: TABLE_DEFINITION.globalSecondaryIndexes.map((index) => index.indexName),
-    });
-    // Signs the unsubscribe, preferences and confirm links of confirmation and welcome emails.
-    fn.bindSecret(tokenSigningKey, 'TOKEN_SIGNING_KEYS_SECRET_ARN');
-    // The only function that may send email.
-    fn.bindEmailSender(config.notifications.from);
-  },
-};
 
 /** Functions that only make sense with a MailChimp audience configured. */
 const MAILCHIMP_FUNCTIONS: ReadonlySet<FunctionName> = new Set(['mailchimpSync', 'mailchimpReconcile']);
@@ -398,6 +246,48 @@ export class StatelessStack extends Stack {
     );
   }
 
+  /** A stream mapping's on-failure destination: stream positions only, kept 14 days. */
+  private streamDeadLetterQueue(id: string, whyNoQueueBehindIt: string): Queue {
+    const dlq = new Queue(this, id, {
+      // Holds only stream positions (shard, sequence numbers), no personal data; encrypted all the same.
+      encryption: QueueEncryption.SQS_MANAGED,
+      // Refuses any request not made over TLS.
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledge(dlq, 'AwsSolutions-SQS3', whyNoQueueBehindIt);
+    return dlq;
+  }
+
+  /** A stream mapping's grant includes dynamodb:ListStreams, which IAM only allows on "*". */
+  private acknowledgeListStreams(consumer: ConsentDeskFunction, name: string): void {
+    const defaultPolicy = consumer.role.node.tryFindChild('DefaultPolicy');
+    if (!defaultPolicy) throw new Error(`The ${name} role has no default policy`);
+    acknowledge(
+      defaultPolicy,
+      'AwsSolutions-IAM5[Resource::*]',
+      'dynamodb:ListStreams has no resource-level permissions, so IAM only accepts it on "*"; every other ' +
+        'stream action is granted on the table stream ARN only.',
+    );
+  }
+
+  /** Tells ops as soon as one record is parked in a dead-letter queue. */
+  private alarmOnDeadLetters(id: string, dlq: Queue, alarmDescription: string): void {
+    this.notifyOps(
+      new Alarm(this, id, {
+        alarmDescription,
+        metric: dlq.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(5),
+          statistic: 'Maximum',
+        }),
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+    );
+  }
+
   /**
    * Feeds newly queued outbox items to the mailer: a message SES refused is retried with back-off for
    * up to a day, then its stream position is parked in a dead-letter queue (the message stays in the
@@ -405,16 +295,8 @@ export class StatelessStack extends Stack {
    * the queue and on send failures.
    */
   private addMailerSource(mailer: ConsentDeskFunction, table: ITable): Queue {
-    const dlq = new Queue(this, 'MailerDlq', {
-      // Holds only stream positions (shard, sequence numbers), no personal data; encrypted all the same.
-      encryption: QueueEncryption.SQS_MANAGED,
-      // Refuses any request not made over TLS.
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    acknowledge(
-      dlq,
-      'AwsSolutions-SQS3',
+    const dlq = this.streamDeadLetterQueue(
+      'MailerDlq',
       'This queue is itself the dead-letter destination of the mailer stream mapping.',
     );
     mailer.function.addEventSource(
@@ -438,26 +320,11 @@ export class StatelessStack extends Stack {
         ],
       }),
     );
-    const defaultPolicy = mailer.role.node.tryFindChild('DefaultPolicy');
-    if (!defaultPolicy) throw new Error('The mailer role has no default policy');
-    acknowledge(
-      defaultPolicy,
-      'AwsSolutions-IAM5[Resource::*]',
-      'dynamodb:ListStreams has no resource-level permissions, so IAM only accepts it on "*"; every other ' +
-        'stream action is granted on the table stream ARN only.',
-    );
-    this.notifyOps(
-      new Alarm(this, 'MailerDlqAlarm', {
-        alarmDescription: 'Consent Desk: queued emails the mailer gave up on are in its dead-letter queue',
-        metric: dlq.metricApproximateNumberOfMessagesVisible({
-          period: Duration.minutes(5),
-          statistic: 'Maximum',
-        }),
-        threshold: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      }),
+    this.acknowledgeListStreams(mailer, 'mailer');
+    this.alarmOnDeadLetters(
+      'MailerDlqAlarm',
+      dlq,
+      'Consent Desk: queued emails the mailer gave up on are in its dead-letter queue',
     );
     // A batch that fails three times in 15 minutes means SES is refusing mail, not a passing hiccup.
     this.notifyOps(
@@ -487,16 +354,8 @@ export class StatelessStack extends Stack {
    * batch split to isolate them), then parked in a dead-letter queue; alarms on both ways of falling behind.
    */
   private addMailchimpSyncSource(sync: ConsentDeskFunction, table: ITable): Queue {
-    const dlq = new Queue(this, 'MailchimpSyncDlq', {
-      // Holds only stream positions (shard, sequence numbers), no personal data; encrypted all the same.
-      encryption: QueueEncryption.SQS_MANAGED,
-      // Refuses any request not made over TLS.
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    acknowledge(
-      dlq,
-      'AwsSolutions-SQS3',
+    const dlq = this.streamDeadLetterQueue(
+      'MailchimpSyncDlq',
       'This queue is itself the dead-letter destination of the MailChimp sync stream mapping; a queue ' +
         'behind it would only move the same failed records one step further.',
     );
@@ -521,29 +380,11 @@ export class StatelessStack extends Stack {
         ],
       }),
     );
-    // The mapping's stream grant includes dynamodb:ListStreams, which IAM only allows on "*".
-    const defaultPolicy = sync.role.node.tryFindChild('DefaultPolicy');
-    if (!defaultPolicy) throw new Error('The MailChimp sync role has no default policy');
-    acknowledge(
-      defaultPolicy,
-      'AwsSolutions-IAM5[Resource::*]',
-      'dynamodb:ListStreams has no resource-level permissions, so IAM only accepts it on "*"; every other ' +
-        'stream action is granted on the table stream ARN only.',
-    );
-
-    this.notifyOps(
-      new Alarm(this, 'MailchimpSyncDlqAlarm', {
-        alarmDescription:
-          'Consent Desk: stream records the MailChimp sync gave up on are in its dead-letter queue',
-        metric: dlq.metricApproximateNumberOfMessagesVisible({
-          period: Duration.minutes(5),
-          statistic: 'Maximum',
-        }),
-        threshold: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      }),
+    this.acknowledgeListStreams(sync, 'MailChimp sync');
+    this.alarmOnDeadLetters(
+      'MailchimpSyncDlqAlarm',
+      dlq,
+      'Consent Desk: stream records the MailChimp sync gave up on are in its dead-letter queue',
     );
     // MailChimp must follow the table within a minute in normal operation; this says when it does not.
     this.notifyOps(
