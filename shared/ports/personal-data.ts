@@ -2,17 +2,13 @@
  * Everything held on one person, found from their address's contact id and suppression hash, and the
  * deletions an erasure makes. shared/adapters/dynamodb/personal-data.ts implements it.
  */
+import type { HeldData, HeldTopic } from '../domain/access-bundle.ts';
 import type { ErasedKind } from '../domain/erasure-receipt.ts';
 import type { StoredEnquiry, StoredEvent } from './contacts-store.ts';
 
-export interface HeldTopicItem {
-  readonly topic: string;
-  readonly status: string;
-  readonly since: string;
-  readonly formId: string | undefined;
-  readonly statementVersion: string | undefined;
+/** A topic as the bundle shows it, with where its latest change came from. */
+export interface HeldTopicItem extends HeldTopic {
   readonly source: string | undefined;
-  readonly expiresAt: number;
 }
 
 /** As stored, expired-but-not-yet-deleted items included: the caller marks them. */
@@ -28,9 +24,7 @@ export interface HeldRecords {
   readonly topics: readonly HeldTopicItem[];
   readonly history: readonly StoredEvent[];
   readonly enquiries: readonly StoredEnquiry[];
-  readonly suppression:
-    | { readonly all: boolean; readonly topics: readonly string[]; readonly reason: string | undefined }
-    | undefined;
+  readonly suppression: HeldData['suppression'];
   /** The contact moved to another address: this partition forwards to it. */
   readonly movedTo: string | undefined;
 }
