@@ -13,6 +13,7 @@ const MAX_LENGTH = 254;
 /** RFC 5321 §4.5.3.1.1: the local part is at most 64 octets. */
 const MAX_LOCAL_OCTETS = 64;
 const MAX_LABEL_LENGTH = 63;
+const utf8 = new TextEncoder();
 
 /**
  * An unquoted local part (RFC 5322 dot-atom, with RFC 6531's non-ASCII letters, marks and digits).
@@ -56,7 +57,7 @@ export function parseEmail(input: string): string | undefined {
 }
 
 function isValidLocalPart(local: string): boolean {
-  if (new TextEncoder().encode(local).length > MAX_LOCAL_OCTETS) return false;
+  if (utf8.encode(local).length > MAX_LOCAL_OCTETS) return false;
   const atoms = local.split('.');
   return atoms.every((atom) => LOCAL_ATOM.test(atom));
 }
