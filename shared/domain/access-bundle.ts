@@ -38,6 +38,8 @@ export interface HeldEvent {
   /** The exact text shown, looked up by its hash. */
   readonly statementText: string | undefined;
   readonly reason: string | undefined;
+  /** The fields a correction changed (never their values). */
+  readonly fields?: readonly string[] | undefined;
   readonly expiresAt: number;
 }
 

@@ -163,10 +163,30 @@ export interface ConsentState {
 export const ALL_TOPICS = '*';
 
 /**
- * What a contact's history holds: the transitions above, and `address_changed` (the contact moved to a new
- * address, MailChimp's `upemail`), which is recorded but changes no permission.
+ * Recorded in a contact's history but changing no permission: `address_changed` (the contact moved to a
+ * new address: MailChimp's `upemail`, or a rectification), `details_rectified` (name, phone or company
+ * corrected: the event names the fields, never the values), `processing_restricted` and
+ * `restriction_lifted` (UK GDPR Art. 18).
  */
-export type HistoryEventType = ConsentEventType | 'address_changed';
+export type RecordOnlyEventType =
+  | 'address_changed'
+  | 'details_rectified'
+  | 'processing_restricted'
+  | 'restriction_lifted';
+
+/** What a contact's history holds: the transitions above, and the record-only events. */
+export type HistoryEventType = ConsentEventType | RecordOnlyEventType;
+
+const RECORD_ONLY: ReadonlySet<HistoryEventType> = new Set<RecordOnlyEventType>([
+  'address_changed',
+  'details_rectified',
+  'processing_restricted',
+  'restriction_lifted',
+]);
+
+export function isRecordOnly(type: HistoryEventType): type is RecordOnlyEventType {
+  return RECORD_ONLY.has(type);
+}
 
 export interface RecordedEvent {
   readonly type: HistoryEventType;
@@ -183,7 +203,7 @@ export function apply(
   allTopics: readonly string[],
 ): ConsentState | undefined {
   if (event.topic === ALL_TOPICS) return event.type === 'withdrawn' ? withdrawEverything(state) : undefined;
-  if (event.type === 'address_changed') return undefined;
+  if (isRecordOnly(event.type)) return undefined;
   const status = state.topics.get(event.topic) ?? 'none';
   const outcome = outcomeOf(status, event.type, isSuppressed(state.suppression, event.topic));
   if (outcome.kind !== 'moves') return undefined;

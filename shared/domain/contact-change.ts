@@ -16,7 +16,7 @@ import {
   type TopicStatus,
 } from './consent.ts';
 import { statementHash } from './hashing.ts';
-import { expiryFor } from './retention.ts';
+import { expiryFor, toEpochSeconds } from './retention.ts';
 import type { MarketingStatement, RetentionPolicy } from './settings.ts';
 
 export interface TopicPermission {
@@ -255,3 +255,18 @@ function sameSuppression(before: Suppression | undefined, after: Suppression): b
 }
 
 export { ALL_TOPICS };
+
+/** Writes only the suppression entry: no contact is created or touched. */
+export function suppressionOnlyChange(suppression: ContactChange['suppression'], now: Date): ContactChange {
+  return {
+    topics: [],
+    events: [],
+    suppression,
+    writesContact: false,
+    contactEpoch: 0,
+    contactExpiresAt: toEpochSeconds(now),
+    statement: undefined,
+    refused: 0,
+    requiresUnchangedSuppression: false,
+  };
+}

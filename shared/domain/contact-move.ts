@@ -9,6 +9,7 @@
  */
 import {
   ALL_TOPICS,
+  type EventSource,
   type HistoryEventType,
   isSuppressed,
   NO_SUPPRESSION,
@@ -18,8 +19,14 @@ import type { ConsentEvent, ContactSnapshot, TopicPermission } from './contact-c
 import { expiryFor } from './retention.ts';
 import type { RetentionPolicy } from './settings.ts';
 
-/** An event of the moved contact's history; `address_changed` names no address, old or new. */
-export type HistoryEvent = Omit<ConsentEvent, 'type'> & { readonly type: HistoryEventType };
+/**
+ * An event of a contact's history; `address_changed` names no address, old or new, and
+ * `details_rectified` names the fields corrected (`fields`), never their values.
+ */
+export type HistoryEvent = Omit<ConsentEvent, 'type'> & {
+  readonly type: HistoryEventType;
+  readonly fields?: readonly string[] | undefined;
+};
 
 export interface MovedTopic {
   readonly permission: TopicPermission;
@@ -55,6 +62,10 @@ export interface MoveContext {
   /** Why topics the new address is suppressed for were withdrawn, e.g. `mailchimp_upemail:suppressed`. */
   readonly reason: string;
   readonly newEventId: () => string;
+  /** Who moved the contact: MailChimp (`upemail`, the default) or staff correcting the address. */
+  readonly by?:
+    | { readonly source: EventSource; readonly actor: string; readonly method?: string }
+    | undefined;
 }
 
 /** `from` and `to` are the old and new address's snapshots, each with its own suppression entry. */
@@ -89,11 +100,11 @@ function planMove(
     type,
     at,
     topic,
-    source: 'mailchimp',
-    actor: 'mailchimp',
+    source: context.by?.source ?? 'mailchimp',
+    actor: context.by?.actor ?? 'mailchimp',
     formId: undefined,
     page: undefined,
-    method: undefined,
+    method: context.by?.method,
     statement: undefined,
     reason: type === 'withdrawn' ? context.reason : undefined,
     liftedSuppression: false,

@@ -5,7 +5,7 @@
  */
 import type { HistoryEventType } from '../domain/consent.ts';
 import type { ConsentEvent, ContactChange, ContactSnapshot } from '../domain/contact-change.ts';
-import type { ContactMovePlan } from '../domain/contact-move.ts';
+import type { ContactMovePlan, HistoryEvent } from '../domain/contact-move.ts';
 import type { QueuedMessage } from './mailer.ts';
 import type { SubmissionMarker } from './submissions.ts';
 
@@ -100,9 +100,21 @@ export interface ContactsRepository {
   readHistory(contactId: string): Promise<StoredEvent[]>;
   /**
    * Restricts processing of a live contact, or lifts the restriction: its permissions leave (or rejoin)
-   * the list index. `false` when there is no live contact.
+   * the list index, and `record` (if given) joins the history in the same transaction, with the contact's
+   * epoch. `false` when there is no live contact.
    */
-  setRestriction(contactId: string, restricted: boolean, now: Date): Promise<boolean>;
+  setRestriction(
+    contactId: string,
+    restricted: boolean,
+    now: Date,
+    record?: HistoryEvent | undefined,
+  ): Promise<boolean>;
+  /** Appends a record-only event to a live contact's history (its version as read, else a conflict). */
+  recordEvent(change: {
+    readonly contactId: string;
+    readonly version: number;
+    readonly event: HistoryEvent;
+  }): Promise<void>;
   /**
    * Moves a live contact, its permissions and its whole history to a new address's id (the adapter's
    * address-move saga). Conflict: the contact changed since it was read, or a live contact holds the new id.
@@ -120,6 +132,8 @@ export interface ContactsRepository {
 
 export type StoredEvent = Omit<ConsentEvent, 'statement' | 'type'> & {
   readonly type: HistoryEventType;
+  /** The fields a `details_rectified` event names (never their values). */
+  readonly fields?: readonly string[];
   readonly statementVersion?: string;
   readonly statementHash?: string;
 };
@@ -160,6 +174,8 @@ export interface NameChange {
   readonly name: string | undefined;
   readonly source: string;
   readonly delivery?: DeliveryMarker | undefined;
+  /** Recorded in the history with the change (a correction made by staff). */
+  readonly record?: HistoryEvent | undefined;
 }
 
 /** One change to a contact's profile or topic item, as the table's stream reported it. */

@@ -6,10 +6,10 @@
  */
 import { ALL_TOPICS } from '../domain/consent.ts';
 import {
-  type ContactChange,
   type ContactSnapshot,
   decideChange,
   type RequestedEvent,
+  suppressionOnlyChange,
 } from '../domain/contact-change.ts';
 import { decideEmailChange } from '../domain/contact-move.ts';
 import { isValidEmail, normaliseEmail } from '../domain/email.ts';
@@ -265,7 +265,7 @@ async function changeEmail(
               contactId: to.contactId,
               suppressionHash: to.suppressionHash,
               snapshot: toSnapshot,
-              change: suppressionOnly(decision.suppression, now),
+              change: suppressionOnlyChange(decision.suppression, now),
               source: 'mailchimp',
               reason: 'mailchimp_upemail',
             },
@@ -296,21 +296,6 @@ async function changeEmail(
     // The same delivery applied meanwhile (a concurrent retry): done.
     async () => ((await deps.contacts.hasDelivery(deliveryId, deps.clock())) ? 'unchanged' : undefined),
   );
-}
-
-/** Writes only the suppression entry: no contact is created or touched. */
-function suppressionOnly(suppression: ContactChange['suppression'], now: Date): ContactChange {
-  return {
-    topics: [],
-    events: [],
-    suppression,
-    writesContact: false,
-    contactEpoch: 0,
-    contactExpiresAt: toEpochSeconds(now),
-    statement: undefined,
-    refused: 0,
-    requiresUnchangedSuppression: false,
-  };
 }
 
 function deliveryMarker(id: string, now: Date): { id: string; expiresAt: number } {

@@ -224,6 +224,81 @@ describe('rectification', () => {
     const bundle = (await deps.personalData.findHeld(newId, hasher.suppressionHash(corrected))).enquiries;
     expect(bundle[0]?.fields).toMatchObject({ email: corrected, name: 'Robin Right', company: 'Right Ltd' });
   });
+  it('records in the history which details were corrected, never the values, and the bundle shows it', async () => {
+    const email = uniqueEmail('rectify-details');
+    const contactId = await enquire('quote', email, { company: 'Wrong Ltd' });
+    await receiveSubjectRequest(
+      deps,
+      privacy,
+      {
+        type: 'rectification',
+        email,
+        channel: 'post',
+        identity: verified,
+        changes: { name: 'Robin Corrected', phone: '01632 960999', company: 'Corrected Ltd' },
+      },
+      BASE_URL,
+    );
+    await receiveSubjectRequest(
+      deps,
+      privacy,
+      {
+        type: 'rectification',
+        email,
+        channel: 'email',
+        identity: verified,
+        changes: { company: 'Corrected Again Ltd' },
+      },
+      BASE_URL,
+    );
+    const events = (await contactItems(db, tableName, contactId)).filter(
+      (item) => item.eventType === 'details_rectified',
+    );
+    expect(events).toEqual([
+      expect.objectContaining({
+        fields: ['name', 'phone', 'company'],
+        source: 'staff',
+        actor: 'morgan',
+        method: 'post',
+      }),
+      expect.objectContaining({ fields: ['company'], method: 'email' }),
+    ]);
+    const recorded = JSON.stringify(events);
+    for (const value of ['Robin Corrected', '01632 960999', 'Corrected Ltd']) {
+      expect(recorded).not.toContain(value);
+    }
+    const access = await receiveSubjectRequest(
+      deps,
+      privacy,
+      { type: 'access', email, channel: 'email', identity: verified },
+      BASE_URL,
+    );
+    const bundle = JSON.parse(await readRequestExport(deps, privacy, access.id));
+    expect(
+      bundle.consentHistory
+        .filter((event: { type: string }) => event.type === 'details_rectified')
+        .map((event: { fields: string[] }) => event.fields),
+    ).toEqual([['name', 'phone', 'company'], ['company']]);
+  });
+
+  it('a corrected address with no contact but a suppression entry carries the suppression to it', async () => {
+    const email = uniqueEmail('rectify-suppressed');
+    // The opt-out taken at collection: a suppression entry and no contact.
+    await enquire('quote', email, { marketing_opt_out: 'on' });
+    expect(await lookUpPerson(deps, privacy, { email })).toMatchObject({ contactId: null });
+    const corrected = uniqueEmail('rectified-suppressed');
+    await receiveSubjectRequest(
+      deps,
+      privacy,
+      { type: 'rectification', email, channel: 'post', identity: verified, changes: { email: corrected } },
+      BASE_URL,
+    );
+    const carried = await deps.contacts.readSuppression(hasher.suppressionHash(corrected));
+    expect(carried?.all === true || carried?.topics.has('offers')).toBe(true);
+    // A later soft opt-in from the corrected address is refused, as it would have been from the old one.
+    const newId = await enquire('quote', corrected, { message: 'a quote from my new address' });
+    expect((await contactItems(db, tableName, newId)).map((item) => item.type)).toEqual(['enquiry_ref']);
+  });
 });
 
 describe('restriction, objection and withdrawal', () => {
@@ -252,10 +327,25 @@ describe('restriction, objection and withdrawal', () => {
     await receiveSubjectRequest(
       deps,
       privacy,
-      { type: 'restriction', lift: true, email, channel: 'email', identity: verified },
+      { type: 'restriction', lift: true, email, channel: 'phone', identity: verified },
       BASE_URL,
     );
     expect(await onList()).toBe(true);
+    const history = await deps.contacts.readHistory(contactId);
+    expect(history.filter((event) => event.topic === '*')).toEqual([
+      expect.objectContaining({ type: 'processing_restricted', source: 'staff', method: 'email' }),
+      expect.objectContaining({ type: 'restriction_lifted', source: 'staff', method: 'phone' }),
+    ]);
+    const access = await receiveSubjectRequest(
+      deps,
+      privacy,
+      { type: 'access', email, channel: 'email', identity: verified },
+      BASE_URL,
+    );
+    const bundle = JSON.parse(await readRequestExport(deps, privacy, access.id));
+    expect(bundle.consentHistory.map((event: { type: string }) => event.type)).toEqual(
+      expect.arrayContaining(['processing_restricted', 'restriction_lifted']),
+    );
   });
 
   it('an objection withdraws everything and suppresses the address; a withdrawal names the staff member', async () => {

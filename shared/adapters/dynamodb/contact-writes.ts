@@ -28,7 +28,7 @@ import { putOutboxMessage } from './outbox.ts';
 import { putSubmissionMarker } from './submissions.ts';
 import { keys } from './table.ts';
 
-export type ContactWrites = Pick<ContactsRepository, 'write' | 'setRestriction' | 'setName'>;
+export type ContactWrites = Pick<ContactsRepository, 'write' | 'setRestriction' | 'setName' | 'recordEvent'>;
 
 export function contactWrites(db: DynamoDBDocumentClient, tableName: string): ContactWrites {
   return {
@@ -59,7 +59,7 @@ export function contactWrites(db: DynamoDBDocumentClient, tableName: string): Co
       await transactOrConflict(db, items, 'The contact changed while the request was processed');
     },
 
-    async setRestriction(contactId, restricted, now) {
+    async setRestriction(contactId, restricted, now, record) {
       const contactKey = keys.contact(contactId);
       const { Items = [] } = await db.send(
         new QueryCommand({
@@ -113,6 +113,16 @@ export function contactWrites(db: DynamoDBDocumentClient, tableName: string): Co
             },
           },
           ...topicUpdates,
+          ...(record
+            ? [
+                putEvent(
+                  tableName,
+                  keys.consentEvent(contactId, record.at, profile.version + 1, 0),
+                  contactId,
+                  { ...record, epoch: profile.epoch ?? 0 },
+                ),
+              ]
+            : []),
         ],
         'The contact changed while its restriction was set',
       );
@@ -160,8 +170,38 @@ export function contactWrites(db: DynamoDBDocumentClient, tableName: string): Co
           }),
         ),
         ...(change.delivery ? [deliveryMarker(tableName, change.delivery)] : []),
+        ...(change.record
+          ? [
+              putEvent(
+                tableName,
+                keys.consentEvent(change.contactId, change.record.at, change.version + 1, 0),
+                change.contactId,
+                change.record,
+              ),
+            ]
+          : []),
       ];
       await transactOrConflict(db, items, 'The contact changed while its name was updated');
+    },
+
+    async recordEvent({ contactId, version, event }) {
+      await transactOrConflict(
+        db,
+        [
+          {
+            Update: {
+              TableName: tableName,
+              Key: keys.contact(contactId),
+              UpdateExpression: 'SET version = :next, updatedAt = :at',
+              // Optimistic locking: the event's position in the history is this version's.
+              ConditionExpression: 'version = :expected',
+              ExpressionAttributeValues: { ':next': version + 1, ':at': event.at, ':expected': version },
+            },
+          },
+          putEvent(tableName, keys.consentEvent(contactId, event.at, version + 1, 0), contactId, event),
+        ],
+        'The contact changed while its history was recorded',
+      );
     },
   };
 }

@@ -68,6 +68,7 @@ export async function provideAccess(
       statementHash: event.statementHash,
       statementText: event.statementHash ? statements.get(event.statementHash)?.text : undefined,
       reason: event.reason,
+      ...(event.fields ? { fields: [...event.fields] } : {}),
       expiresAt: event.expiresAt,
     })),
     enquiries: held.enquiries.map((enquiry) => ({

@@ -39,7 +39,7 @@ export async function carryOutRight(
       return { result: { receipt }, summary: 'data erased' };
     }
     case 'rectification': {
-      const result = await rectifyData(deps, person, input.changes ?? {});
+      const result = await rectifyData(deps, person, input.changes ?? {}, staff);
       return {
         result: {
           fieldsChanged: result.fieldsChanged,
@@ -51,7 +51,7 @@ export async function carryOutRight(
       };
     }
     case 'restriction': {
-      const result = await restrictProcessing(deps, person, input.lift === true);
+      const result = await restrictProcessing(deps, person, input.lift === true, staff);
       return {
         result: { ...result, lifted: input.lift === true },
         summary: input.lift ? 'restriction lifted' : 'processing restricted',

@@ -8,9 +8,8 @@
  *      the profile last.
  * The receipt counts what was deleted and names nobody. Audit items and the register entry stay.
  */
-import type { ContactChange } from '../../domain/contact-change.ts';
+import { suppressionOnlyChange } from '../../domain/contact-change.ts';
 import { type ErasureReceipt, erasureReceipt } from '../../domain/erasure-receipt.ts';
-import { toEpochSeconds } from '../../domain/retention.ts';
 import { log } from '../../log.ts';
 import { changeContact } from '../retry-on-conflict.ts';
 import type { Person } from './marketing-rights.ts';
@@ -25,17 +24,7 @@ export async function eraseData(
     locate: () => ({ contactId: person.contactId, suppressionHash: person.suppressionHash }),
     decide: ({ snapshot }, now) => {
       if (snapshot.suppression?.all) return { outcome: undefined };
-      const change: ContactChange = {
-        topics: [],
-        events: [],
-        suppression: { all: true, topics: new Set() },
-        writesContact: false,
-        contactEpoch: 0,
-        contactExpiresAt: toEpochSeconds(now),
-        statement: undefined,
-        refused: 0,
-        requiresUnchangedSuppression: false,
-      };
+      const change = suppressionOnlyChange({ all: true, topics: new Set() }, now);
       return {
         outcome: undefined,
         write: {

@@ -5,8 +5,9 @@
  */
 import { ALL_TOPICS } from '../../domain/consent.ts';
 import { decideChange, type RequestedEvent } from '../../domain/contact-change.ts';
+import { staffRecordEvent } from '../../domain/record-only-events.ts';
 import { log } from '../../log.ts';
-import { type ContactDecision, changeContact } from '../retry-on-conflict.ts';
+import { type ContactDecision, changeContact, retryOnConflict } from '../retry-on-conflict.ts';
 import type { RightsDeps } from './rights-deps.ts';
 
 export interface Person {
@@ -70,12 +71,28 @@ export function withdrawTopics(
   });
 }
 
-/** Restricts processing (the contact leaves every list and is archived in MailChimp), or lifts it. */
+/**
+ * Restricts processing (the contact leaves every list and is archived in MailChimp), or lifts it; the
+ * history records either (`processing_restricted`, `restriction_lifted`) with who did it and how asked.
+ */
 export async function restrictProcessing(
   deps: RightsDeps,
   person: Person,
   lift: boolean,
+  staff: Omit<StaffAction, 'reason'>,
 ): Promise<{ readonly restricted: boolean; readonly contactFound: boolean }> {
-  const found = await deps.contacts.setRestriction(person.contactId, !lift, deps.clock());
+  const now = deps.clock();
+  const record = staffRecordEvent(lift ? 'restriction_lifted' : 'processing_restricted', {
+    now,
+    retention: deps.config.retention,
+    newEventId: deps.newId,
+    actor: staff.actor,
+    method: staff.channel,
+    // The adapter records the contact's own epoch.
+    epoch: 0,
+  });
+  const found = await retryOnConflict(() =>
+    deps.contacts.setRestriction(person.contactId, !lift, deps.clock(), record),
+  );
   return { restricted: !lift && found, contactFound: found };
 }
