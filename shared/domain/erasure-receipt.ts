@@ -12,6 +12,7 @@ export const ERASED_KINDS = [
   'enquiries',
   'movedLinks',
   'deliveryMarkers',
+  'unsentEmails',
 ] as const;
 export type ErasedKind = (typeof ERASED_KINDS)[number];
 

@@ -44,6 +44,11 @@ export interface QueuedMessage {
   readonly queuedAt: string;
   /** Epoch seconds: an unsent message is not kept for ever (it holds personal data). */
   readonly expiresAt: number;
+  /**
+   * The contact id of the person the message is about or to (never an address): an erasure finds and
+   * deletes what is still unsent to or about them.
+   */
+  readonly concerns?: string | undefined;
   /** A confirmation opens its contact's window: no other is queued until then (epoch seconds). */
   readonly opensWindow?: { readonly contactId: string; readonly until: number } | undefined;
 }

@@ -123,8 +123,9 @@ async function store(
   key: string,
 ): Promise<Stored> {
   const { form, fields, email, marketing } = submission;
-  // Every stored enquiry with an address is referenced from that person's partition (for their rights).
-  const hasher = email && (marketing.kind !== 'none' || form.store) ? await deps.emailHasher() : undefined;
+  // Every stored enquiry with an address is referenced from that person's partition, and the emails about
+  // it name that person's contact id (for their rights).
+  const hasher = email ? await deps.emailHasher() : undefined;
   return changeContact(deps, {
     locate: () =>
       hasher && email && marketing.kind !== 'none'
@@ -195,19 +196,25 @@ async function store(
         countMetric('ConfirmationEmailsSuppressed', suppressed.length);
       }
       const windowHours = deps.config.marketing?.confirmationWindowHours ?? DEFAULT_CONFIRMATION_WINDOW_HOURS;
+      const sender = hasher && email ? hasher.contactId(email) : undefined;
       const outbox = [
-        queue(deps, now, { kind: 'staff_notification', email: notifyStaff(deps, form, id, submission) }),
+        queue(
+          deps,
+          now,
+          { kind: 'staff_notification', email: notifyStaff(deps, form, id, submission) },
+          sender,
+        ),
         ...marketingEmails
           .filter((message) => !suppressed.includes(message))
           .map((message) => ({
-            ...queue(deps, now, message),
+            ...queue(deps, now, message, message.contactId),
             opensWindow:
               message.kind === 'confirmation' && windowHours > 0
                 ? { contactId: message.contactId, until: toEpochSeconds(now) + windowHours * 3600 }
                 : undefined,
           })),
       ];
-      const enquiryOwner = enquiry && hasher && email ? hasher.contactId(email) : undefined;
+      const enquiryOwner = enquiry ? sender : undefined;
       return {
         outcome: { recorded },
         write: {
@@ -252,10 +259,16 @@ function sendsConfirmation(form: EnquiryForm): boolean {
 /** Queued emails wait at most this long for the mailer: as long as a dead-lettered batch is kept. */
 const OUTBOX_DAYS = 14;
 
-function queue(deps: SubmitEnquiryDeps, now: Date, message: QueuedMessage['message']): QueuedMessage {
+function queue(
+  deps: SubmitEnquiryDeps,
+  now: Date,
+  message: QueuedMessage['message'],
+  concerns: string | undefined,
+): QueuedMessage {
   return {
     id: deps.newId(),
     message,
+    concerns,
     queuedAt: now.toISOString(),
     expiresAt: toEpochSeconds(now) + OUTBOX_DAYS * 24 * 60 * 60,
   };

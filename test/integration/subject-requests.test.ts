@@ -83,11 +83,22 @@ afterAll(() => {
   vi.useRealTimers();
 });
 
-/** An enquiry through the real intake: `contact` asks for express consent, `quote` is soft opt-in. */
-async function enquire(form: 'contact' | 'quote', email: string, extra: Record<string, string> = {}) {
+/**
+ * An enquiry through the real intake: `contact` asks for express consent, `quote` is soft opt-in. Its
+ * emails are sent at once, unless `unsent` leaves them waiting for the mailer.
+ */
+async function submit(
+  form: 'contact' | 'quote',
+  email: string,
+  extra: Record<string, string> = {},
+  unsent = false,
+) {
   const harness = intakeHarness(db, tableName);
   harness.clock.now = new Date();
-  await submitEnquiry(harness.deps, {
+  const intake = unsent
+    ? { ...harness.deps, contacts: createContactsRepository(db, tableName) }
+    : harness.deps;
+  return submitEnquiry(intake, {
     fields: fields({
       form,
       name: 'Robin Rights',
@@ -101,6 +112,10 @@ async function enquire(form: 'contact' | 'quote', email: string, extra: Record<s
     page: 'https://www.example.co.uk/contact',
     baseUrl: BASE_URL,
   });
+}
+
+async function enquire(form: 'contact' | 'quote', email: string, extra: Record<string, string> = {}) {
+  await submit(form, email, extra);
   return hasher.contactId(email);
 }
 
@@ -169,6 +184,64 @@ describe('erasure', () => {
     // The register entry names nobody once the data is gone.
     const stored = await readSubjectRequest(deps, privacy, request.id);
     expect(JSON.stringify(stored)).not.toContain(email);
+  });
+
+  it('after an address correction and with mail unsent, nothing but the suppression, the register and audit names the person', async () => {
+    const oldEmail = uniqueEmail('erasure-old');
+    const oldId = await enquire('quote', oldEmail);
+    const email = uniqueEmail('erasure-new');
+    const rectification = await receiveSubjectRequest(
+      deps,
+      privacy,
+      { type: 'rectification', email: oldEmail, channel: 'post', identity: verified, changes: { email } },
+      BASE_URL,
+    );
+    const contactId = hasher.contactId(email);
+    // Links sent to the old address forward to the new one.
+    expect(await deps.contacts.currentContactId(oldId, new Date())).toBe(contactId);
+    // An enquiry whose staff notification and confirmation are still waiting for the mailer.
+    await submit('contact', email, { message: 'please call me' }, true);
+    const waiting = (await scanAll(db, tableName)).filter((item) => item.type === 'outbox');
+    expect(waiting.some((item) => JSON.stringify(item).includes(email))).toBe(true);
+
+    const erasure = await receiveSubjectRequest(
+      deps,
+      privacy,
+      { type: 'erasure', email, channel: 'email', identity: verified },
+      BASE_URL,
+    );
+    expect(erasure.result).toMatchObject({
+      receipt: { deleted: { contact: 1, enquiries: 2, movedLinks: 1, unsentEmails: 2 } },
+    });
+    const names = [email, oldEmail, contactId, oldId, hasher.suppressionHash(oldEmail)];
+    const suppressionHash = hasher.suppressionHash(email);
+    const leftovers = (await scanAll(db, tableName)).filter((item) => {
+      const text = JSON.stringify(item);
+      return [...names, suppressionHash].some((name) => text.includes(name));
+    });
+    const kept = leftovers.map((item) =>
+      item.type === 'subject_request' ? `request ${String(item.pk)}` : String(item.type),
+    );
+    // The register keeps the entry of the correction it carried out (it names both addresses); the
+    // erasure's own entry names nobody; the audit entries name contact ids, as every staff read does.
+    expect(new Set(kept)).toEqual(new Set(['audit', 'suppression', `request REQUEST#${rectification.id}`]));
+    const suppression = leftovers.filter((item) => item.type === 'suppression');
+    expect(suppression).toEqual([expect.objectContaining({ pk: `SUPPRESSION#${suppressionHash}` })]);
+  });
+
+  it('an identical enquiry minutes after an erasure is a new enquiry, not the erased one', async () => {
+    const email = uniqueEmail('erased-repeat');
+    const first = await submit('quote', email);
+    expect((await submit('quote', email)).id).toBe(first.id);
+    await receiveSubjectRequest(
+      deps,
+      privacy,
+      { type: 'erasure', email, channel: 'email', identity: verified },
+      BASE_URL,
+    );
+    const again = await submit('quote', email);
+    expect(again.id).not.toBe(first.id);
+    expect(await lookUpPerson(deps, privacy, { email })).toMatchObject({ enquiries: 1 });
   });
 
   it('a later soft opt-in enquiry from the erased address does not add it back', async () => {

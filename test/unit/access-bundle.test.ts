@@ -119,6 +119,7 @@ describe('the erasure receipt', () => {
         enquiries: 50,
         movedLinks: 0,
         deliveryMarkers: 0,
+        unsentEmails: 0,
       },
       mailchimp: 'pending',
       suppressed: true,

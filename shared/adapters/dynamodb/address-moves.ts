@@ -10,14 +10,15 @@
  *    its permissions are deleted; a `MOVED` item is left in the old partition saying where the contact
  *    went and how far its history goes; the delivery marker lands too. From here on there is exactly one
  *    live contact and a retry of the delivery is a no-op. That is about three items per topic held plus
- *    six, within the 100 of a transaction for any contact with fewer than 30 topics.
+ *    seven, within the 100 of a transaction for any contact with fewer than 30 topics.
  * 2. The history is then carried across in transactions of 50 copies and 50 deletions, so an event is
  *    never in both partitions or in neither. Copies are conditional (absent, or the same event), so a
  *    repeat converges. Only events up to the recorded one move: anything written to the old address
  *    afterwards belongs to whoever holds it next. The references to the person's enquiries received
  *    up to the move follow the same way, so their data is still found from their address.
  * 3. The `MOVED` item then forgets how far the history went; it stays as a forwarding address for links
- *    already sent, until they expire.
+ *    already sent, until they expire. A `FORWARDED#<old id>` item in the new partition, written in step
+ *    1, lets an erasure of the person find and delete it.
  *
  * A crash after step 1 leaves the `MOVED` item with its `historyUpTo`: the retried delivery (MailChimp
  * retries for about 75 minutes) finishes steps 2 and 3 before anything else.
@@ -205,6 +206,20 @@ function moveSwitchItems(
         movedTo: to.contactId,
         at,
         ...(historyUpTo === undefined ? {} : { historyUpTo }),
+        // Whose move it was: the MailChimp sync moves the member for ours, never for MailChimp's own.
+        source: move.source,
+        expiresAt: move.forwardUntil,
+      },
+    },
+  });
+  items.push({
+    // Unconditional, as the topics: the profile's condition proves the new partition is not someone else's.
+    Put: {
+      TableName: tableName,
+      Item: {
+        ...keys.forwardedFrom(to.contactId, from.contactId),
+        type: 'forwarded_from',
+        at,
         expiresAt: move.forwardUntil,
       },
     },

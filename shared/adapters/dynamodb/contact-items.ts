@@ -118,8 +118,16 @@ export function putEnquiry(tableName: string, enquiry: StoredEnquiry): TransactI
   };
 }
 
-/** The reference to an enquiry in its sender's partition; it lives exactly as long as the enquiry. */
-export function putEnquiryRef(tableName: string, contactId: string, enquiry: StoredEnquiry): TransactItem {
+/**
+ * The reference to an enquiry in its sender's partition; it lives exactly as long as the enquiry. It
+ * names the submission marker written with the enquiry, so an erasure deletes that too.
+ */
+export function putEnquiryRef(
+  tableName: string,
+  contactId: string,
+  enquiry: StoredEnquiry,
+  submissionKey?: string | undefined,
+): TransactItem {
   return {
     Put: {
       TableName: tableName,
@@ -127,6 +135,7 @@ export function putEnquiryRef(tableName: string, contactId: string, enquiry: Sto
         ...keys.enquiryRef(contactId, enquiry.receivedAt, enquiry.enquiryId),
         type: 'enquiry_ref',
         enquiryId: enquiry.enquiryId,
+        ...(submissionKey === undefined ? {} : { submission: submissionKey }),
         expiresAt: enquiry.expiresAt,
       },
       ConditionExpression: 'attribute_not_exists(pk)',

@@ -35,7 +35,9 @@ export function contactWrites(db: DynamoDBDocumentClient, tableName: string): Co
     async write({ contact, enquiry, enquiryOwner, delivery, outbox = [], submission }) {
       const items: TransactItem[] = [
         ...(enquiry ? [putEnquiry(tableName, enquiry)] : []),
-        ...(enquiry && enquiryOwner ? [putEnquiryRef(tableName, enquiryOwner, enquiry)] : []),
+        ...(enquiry && enquiryOwner
+          ? [putEnquiryRef(tableName, enquiryOwner, enquiry, submission?.key)]
+          : []),
         ...(delivery
           ? [
               {

@@ -38,6 +38,7 @@ export function putOutboxMessage(tableName: string, queued: QueuedMessage): Tran
         ...keys.outboxWaiting(queued.queuedAt, queued.id),
         type: 'outbox',
         message: queued.message,
+        ...(queued.concerns === undefined ? {} : { concerns: queued.concerns }),
         expiresAt: queued.expiresAt,
       },
       ConditionExpression: 'attribute_not_exists(pk)',

@@ -16,6 +16,7 @@ import type { StoredEnquiry, StoredEvent } from '../../ports/contacts-store.ts';
 import type { HeldTopicItem, PersonalDataStore } from '../../ports/personal-data.ts';
 import { mapConcurrently } from '../../support/concurrency.ts';
 import { retryWithBackOff } from '../../support/retry.ts';
+import { forwardingTo, unsentMailFor } from './erasure-sweeps.ts';
 import { queryAll } from './paging.ts';
 import { keys } from './table.ts';
 
@@ -167,6 +168,7 @@ export function createPersonalDataStore(db: DynamoDBDocumentClient, tableName: s
         enquiries: 0,
         movedLinks: 0,
         deliveryMarkers: 0,
+        unsentEmails: 0,
       };
       for (const item of items) {
         const sk = String(item.sk);
@@ -179,6 +181,18 @@ export function createPersonalDataStore(db: DynamoDBDocumentClient, tableName: s
       const existing = await getAll(enquiryKeys);
       counts.enquiries = existing.length;
       await deleteAll(existing.map((item) => ({ pk: String(item.pk), sk: String(item.sk) })));
+      // Links sent to the person's earlier addresses forward here: those forwards go too.
+      const forwarding = await forwardingTo(db, tableName, contactId, items);
+      counts.movedLinks += forwarding.movedLinks;
+      await deleteAll(forwarding.keys);
+      // Mail not sent yet names the person (a confirmation, a staff notification of their enquiry).
+      const unsent = await unsentMailFor(db, tableName, contactId);
+      counts.unsentEmails = unsent.length;
+      await deleteAll(unsent);
+      // An identical enquiry within minutes must not be answered with one that no longer exists.
+      await deleteAll(
+        refs.flatMap((ref) => (typeof ref.submission === 'string' ? [keys.submission(ref.submission)] : [])),
+      );
       await deleteAll(
         items
           .filter((item) => item.sk !== profileKey.sk)

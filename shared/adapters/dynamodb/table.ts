@@ -57,6 +57,16 @@ export const keys = {
    * sees it.
    */
   contactMoved: (contactId: string) => ({ pk: `CONTACT#${contactId}`, sk: 'MOVED' }),
+  /**
+   * In the new address's partition, one per address the contact moved from: where the `MOVED` items that
+   * forward to it are, so an erasure deletes them too. Sorts after the history and before `MOVED`, so
+   * neither the current-state read, the history read nor the forwarding read sees it.
+   */
+  forwardedFrom: (contactId: string, fromContactId: string) => ({
+    pk: `CONTACT#${contactId}`,
+    sk: `FORWARDED#${fromContactId}`,
+  }),
+  forwardedFromPrefix: 'FORWARDED#',
   topicPrefix: 'TOPIC#',
   suppression: (suppressionHash: string) => ({ pk: `SUPPRESSION#${suppressionHash}`, sk: 'SUPPRESSION' }),
   /** A webhook delivery already applied (MailChimp retries deliveries for about 75 minutes). */
