@@ -130,7 +130,25 @@ function apiRoutes(audience: EmulatedAudience): ApiRoute[] {
     {
       method: 'PATCH',
       path: member,
-      handle: ({ params, body }) => ok(members.toJson(members.patch(params.subscriber_hash, body))),
+      handle: ({ params, body }) => {
+        const oldEmail = members.existing(params.subscriber_hash).emailAddress;
+        const changed = members.patch(params.subscriber_hash, body);
+        if (changed.emailAddress !== oldEmail) {
+          // As MailChimp does: an address changed through the API is reported only to webhooks that ask
+          // for API-made changes (ours does not, so our own move is never echoed back).
+          void webhooks.fire(
+            'upemail',
+            [
+              ['data[list_id]', audience.listId],
+              ['data[new_id]', changed.id],
+              ['data[new_email]', changed.emailAddress],
+              ['data[old_email]', oldEmail],
+            ],
+            'api',
+          );
+        }
+        return ok(members.toJson(changed));
+      },
     },
     {
       method: 'DELETE',

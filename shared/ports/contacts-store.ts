@@ -122,6 +122,13 @@ export interface ContactsRepository {
   moveContact(move: ContactMove): Promise<void>;
   /** Finishes carrying the history of a contact that moved away from `contactId`; `false` if none waits. */
   finishMove(contactId: string, now: Date): Promise<boolean>;
+  /**
+   * Where the contact that lived at `contactId` moved, and whose move it was (`source`: `mailchimp` for
+   * MailChimp's own address change); `undefined` when it did not move (or the forwarding is gone).
+   */
+  readMove(
+    contactId: string,
+  ): Promise<{ readonly movedTo: string; readonly source: string | undefined } | undefined>;
   /** The id of the contact that `contactId` names now: itself, or where it moved (links name old ids). */
   currentContactId(contactId: string, now: Date): Promise<string>;
   /** Sets (or removes) a contact's name on its profile and its topics' copies. */

@@ -90,6 +90,12 @@ export interface MailchimpAudience {
   setTags(email: string, tags: readonly MemberTag[]): Promise<void>;
   /** Succeeds when there is no such member (or it was permanently deleted): nothing to unsubscribe. */
   unsubscribe(email: string): Promise<void>;
+  /**
+   * Moves the member at `from` to the address `to` (MailChimp's PATCH of `email_address`), keeping its
+   * status, tags and fields; `absent` when there is no member at `from`. MailChimp refuses (a
+   * `MailchimpError`) when `to` is already a member or was permanently deleted.
+   */
+  changeEmail(from: string, to: string): Promise<'moved' | 'absent'>;
   /** Archives (MailChimp's DELETE). Succeeds when there is no such member. */
   archive(email: string): Promise<void>;
   /** Permanently deletes: the address can then only come back by signing up again itself. */

@@ -42,6 +42,7 @@ export interface SyncResult {
 }
 
 type ContactOutcome =
+  | 'moved'
   | 'subscribed'
   | 'confirmation_requested'
   | 'unsubscribed'
@@ -64,6 +65,8 @@ interface ContactWork {
   expiredEmail: string | undefined;
   /** The address of a contact being erased: its member is permanently deleted, and nothing else is done. */
   erasedEmail: string | undefined;
+  /** The old address of a contact that moved to a new one: its member follows if we made the move. */
+  movedAwayEmail: string | undefined;
   /** Some record calls for reading the contact and converging MailChimp on it. */
   converge: boolean;
 }
@@ -73,8 +76,16 @@ export async function syncStreamBatch(
   deps: MailchimpSyncDeps,
   changes: readonly ContactItemChanged[],
 ): Promise<SyncResult> {
-  const work = [...groupByContact(changes).values()];
-  const outcomes = await mapConcurrently(work, PARALLEL_CONTACTS, (contact) => syncContact(deps, contact));
+  const grouped = [...groupByContact(changes).values()];
+  // Members follow moves first: the new address's own records would otherwise add a second member there.
+  const moves = grouped.filter((contact) => contact.movedAwayEmail !== undefined);
+  const others = grouped.filter((contact) => contact.movedAwayEmail === undefined);
+  const sync = (contact: ContactWork) => syncContact(deps, contact);
+  const work = [...moves, ...others];
+  const outcomes = [
+    ...(await mapConcurrently(moves, PARALLEL_CONTACTS, sync)),
+    ...(await mapConcurrently(others, PARALLEL_CONTACTS, sync)),
+  ];
 
   const counts: Record<string, number> = { records: changes.length, contacts: work.length };
   const batchItemFailures: { itemIdentifier: string }[] = [];
@@ -96,7 +107,14 @@ function groupByContact(changes: readonly ContactItemChanged[]): Map<string, Con
     const { contactId, before, after } = change;
     let contact = work.get(contactId);
     if (!contact) {
-      contact = { contactId, changes: [], expiredEmail: undefined, erasedEmail: undefined, converge: false };
+      contact = {
+        contactId,
+        changes: [],
+        expiredEmail: undefined,
+        erasedEmail: undefined,
+        movedAwayEmail: undefined,
+        converge: false,
+      };
       work.set(contactId, contact);
     }
     contact.changes.push(change);
@@ -105,9 +123,9 @@ function groupByContact(changes: readonly ContactItemChanged[]): Map<string, Con
         // Expiry is not erasure, even for a profile marked erased: the member is archived, not forgotten.
         contact.expiredEmail = before?.email ?? contact.expiredEmail;
       } else if (change.kind === 'remove') {
-        // The erasure deletes the profile it marked; any other removal (a contact moved to a new address)
-        // leaves MailChimp to the records of the new contact.
+        // The erasure deletes the profile it marked; any other removal is a contact moved to a new address.
         if (before?.erased) contact.erasedEmail = before.email ?? contact.erasedEmail;
+        else contact.movedAwayEmail = before?.email ?? contact.movedAwayEmail;
       } else if (after?.erased) {
         if (!before?.erased) contact.erasedEmail = after.email ?? contact.erasedEmail;
       } else if (
@@ -139,6 +157,9 @@ async function syncContact(deps: MailchimpSyncDeps, work: ContactWork): Promise<
       await deps.audience.archive(work.expiredEmail);
       outcome = 'archived';
     }
+    if (work.movedAwayEmail !== undefined) {
+      outcome = (await followMove(deps, work.contactId, work.movedAwayEmail)) ?? outcome;
+    }
     if (work.converge) outcome = (await converge(deps, work.contactId)) ?? outcome;
     return outcome;
   } catch (error) {
@@ -153,6 +174,46 @@ async function syncContact(deps: MailchimpSyncDeps, work: ContactWork): Promise<
     });
     return 'failed';
   }
+}
+
+/**
+ * A contact we moved to a new address (a rectification): MailChimp's member at the old address is moved
+ * to the new one, keeping its status, tags and history there. If MailChimp refuses (the new address is a
+ * member already, or was permanently deleted), the old member is archived and the new one added in the
+ * old one's state, never more mailable than it was. Then the new contact's state is sent as for any
+ * change. A move MailChimp made itself (its `upemail`) is already true there and is not echoed.
+ */
+async function followMove(
+  deps: MailchimpSyncDeps,
+  oldContactId: string,
+  oldEmail: string,
+): Promise<ContactOutcome | undefined> {
+  const move = await deps.contacts.readMove(oldContactId);
+  // No forwarding left (erased since), or MailChimp's own move (an older one without a source included).
+  if (!move || move.source === undefined || move.source === 'mailchimp') return undefined;
+  const now = deps.clock();
+  const contactId = await deps.contacts.currentContactId(move.movedTo, now);
+  const { contact } = await deps.contacts.readContact(contactId, now);
+  if (!contact || contact.email === oldEmail) return undefined;
+  const member = await deps.audience.getMember(oldEmail);
+  if (member) {
+    try {
+      await deps.audience.changeEmail(oldEmail, contact.email);
+      log.info('mailchimp_sync_member_moved');
+    } catch (error) {
+      if (!isMailchimpError(error) || error.retryable) throw error;
+      log.warn('mailchimp_sync_member_move_refused', { code: error.code, status: error.status });
+      await deps.audience.archive(oldEmail);
+      // A permanently deleted new address cannot be added at all: converging withdraws it here.
+      if (NOT_MAILABLE_THERE.has(member.status) && error.code !== 'forgotten') {
+        await deps.audience.upsertMember(contact.email, {
+          statusIfNew: 'unsubscribed',
+          status: 'unsubscribed',
+        });
+      }
+    }
+  }
+  return (await converge(deps, contactId)) ?? 'moved';
 }
 
 async function converge(deps: MailchimpSyncDeps, contactId: string): Promise<ContactOutcome | undefined> {

@@ -113,6 +113,33 @@ describe('data-subject rights in local mode', () => {
     });
   });
 
+  it('rectification of the address moves the MailChimp member to the new address', async () => {
+    const email = uniqueEmail('e2e-rectify');
+    await sale(email);
+    await expect
+      .poll(() => memberOf(email).then((member) => member?.status), { timeout: 10_000 })
+      .toBe('subscribed');
+    const corrected = uniqueEmail('e2e-rectified');
+    const logged = await api('POST', '/subject-requests', {
+      type: 'rectification',
+      email,
+      channel: 'email',
+      identity: { verified: true, method: 'reply from the address we hold' },
+      changes: { email: corrected },
+    });
+    expect(logged.status).toBe(201);
+    expect(JSON.parse(logged.body)).toMatchObject({ status: 'completed', result: { addressMoved: true } });
+    await expect
+      .poll(() => memberOf(corrected).then((member) => member?.status), { timeout: 10_000 })
+      .toBe('subscribed');
+    // The same member, moved: nothing is left at the old address, not even an archived copy.
+    expect(await memberOf(email)).toBeUndefined();
+    const members = (await (await fetch(`${baseUrl}/__local/mailchimp/members`)).json()) as {
+      email_address: string;
+    }[];
+    expect(members.filter((member) => member.email_address === corrected)).toHaveLength(1);
+  });
+
   it('objection, withdrawal and restriction through the API', async () => {
     const email = uniqueEmail('e2e-object');
     await sale(email);

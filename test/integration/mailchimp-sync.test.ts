@@ -16,6 +16,8 @@ import { keys } from '../../shared/adapters/dynamodb/table.ts';
 import { createMailchimpAudience } from '../../shared/adapters/mailchimp/index.ts';
 import { ALL_TOPICS } from '../../shared/domain/consent.ts';
 import { decideChange } from '../../shared/domain/contact-change.ts';
+import { decideEmailChange } from '../../shared/domain/contact-move.ts';
+import { toEpochSeconds } from '../../shared/domain/retention.ts';
 import { parseKeyRing, verifyToken } from '../../shared/domain/tokens.ts';
 import { type MailchimpSyncDeps, syncStreamBatch } from '../../shared/use-cases/mailchimp-sync.ts';
 import { submitEnquiry } from '../../shared/use-cases/submit-enquiry.ts';
@@ -209,6 +211,83 @@ async function withdrawEverything(contactId: string, email: string) {
     contact: { now, contactId, suppressionHash, snapshot, change, source: 'link' },
   });
 }
+
+/**
+ * Moves the contact to `newEmail` as a rectification (`staff`) or MailChimp's `upemail` (`mailchimp`)
+ * does, and answers the records the stream carries for it: the old profile's removal, then the new items.
+ */
+async function moveTo(from: { email: string; contactId: string }, newEmail: string, source: string) {
+  const contacts = createContactsRepository(db, tableName);
+  const now = harness.clock.now;
+  const { hasher } = harness;
+  const to = { contactId: hasher.contactId(newEmail), suppressionHash: hasher.suppressionHash(newEmail) };
+  const oldProfile = (await partition(from.contactId)).find((item) => item.sk === 'PROFILE') ?? {};
+  const fromState = await contacts.readContact(from.contactId, now);
+  const toSuppression = await contacts.readSuppression(to.suppressionHash);
+  const decision = decideEmailChange(
+    {
+      ...fromState.snapshot,
+      suppression: await contacts.readSuppression(hasher.suppressionHash(from.email)),
+    },
+    { ...(await contacts.readContact(to.contactId, now)).snapshot, suppression: toSuppression },
+    { now, retention: config.retention, reason: 'moved:suppressed', newEventId: randomUUID },
+  );
+  if (decision.kind !== 'move') throw new Error(`Expected a move, got ${decision.kind}`);
+  await contacts.moveContact({
+    now,
+    from: { contactId: from.contactId, version: fromState.snapshot.contact?.version ?? 0 },
+    to: { ...to, email: newEmail, suppression: toSuppression },
+    plan: decision.plan,
+    source,
+    withdrawalSource: 'suppression',
+    reason: 'moved',
+    forwardUntil: toEpochSeconds(now) + 3600,
+  });
+  return [streamRecord('REMOVE', oldProfile), ...(await recordsOf(to.contactId, 'INSERT'))];
+}
+
+describe('MailChimp sync of address moves', () => {
+  it('moves the member to the corrected address, keeping it one member', async () => {
+    const person = await consentingContact('sync-move');
+    await syncRecords(deps, await recordsOf(person.contactId, 'INSERT'));
+    const corrected = uniqueEmail('sync-moved');
+
+    const result = await syncRecords(deps, await moveTo(person, corrected, 'staff'));
+
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(member(person.email)).toBeUndefined();
+    expect(member(corrected)).toMatchObject({ status: 'subscribed' });
+    expect(activeTags(corrected)).toEqual(['topic:newsletter']);
+  });
+
+  it('archives the old member and keeps the new one when MailChimp refuses the move', async () => {
+    const person = await consentingContact('sync-move-refused');
+    await syncRecords(deps, await recordsOf(person.contactId, 'INSERT'));
+    const corrected = uniqueEmail('sync-moved-refused');
+    // The corrected address is already in the audience, unsubscribed: the move cannot make it mailable.
+    await audience.upsertMember(corrected, { statusIfNew: 'unsubscribed' });
+
+    const result = await syncRecords(deps, await moveTo(person, corrected, 'staff'));
+
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(member(person.email)).toMatchObject({ status: 'archived' });
+    expect(member(corrected)).toMatchObject({ status: 'unsubscribed' });
+  });
+
+  it("does not echo MailChimp's own address change", async () => {
+    const person = await consentingContact('sync-upemail');
+    await syncRecords(deps, await recordsOf(person.contactId, 'INSERT'));
+    const changed = uniqueEmail('sync-upemailed');
+    await emulator.changeEmail(person.email, changed);
+    calls.length = 0;
+
+    const result = await syncRecords(deps, await moveTo(person, changed, 'mailchimp'));
+
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(calls).toEqual([]);
+    expect(member(changed)).toMatchObject({ status: 'subscribed' });
+  });
+});
 
 describe('MailChimp sync from the stream', () => {
   it('subscribes a consenting person with their topic tag', async () => {

@@ -58,7 +58,10 @@ const HISTORY_TRANSACTIONS_IN_FLIGHT = 4;
 /** A chain of moves longer than this is not followed: no loop can hold a link forever. */
 const MAX_FORWARDS = 5;
 
-export type AddressMoves = Pick<ContactsRepository, 'moveContact' | 'finishMove' | 'currentContactId'>;
+export type AddressMoves = Pick<
+  ContactsRepository,
+  'moveContact' | 'finishMove' | 'currentContactId' | 'readMove'
+>;
 
 export function addressMoves(db: DynamoDBDocumentClient, tableName: string): AddressMoves {
   return {
@@ -94,6 +97,14 @@ export function addressMoves(db: DynamoDBDocumentClient, tableName: string): Add
 
     async finishMove(contactId: string, now: Date): Promise<boolean> {
       return copyMovedHistory(db, tableName, contactId, now);
+    },
+
+    async readMove(contactId: string) {
+      const { Item: moved } = await db.send(
+        new GetCommand({ TableName: tableName, Key: keys.contactMoved(contactId), ConsistentRead: true }),
+      );
+      if (typeof moved?.movedTo !== 'string') return undefined;
+      return { movedTo: moved.movedTo, source: typeof moved.source === 'string' ? moved.source : undefined };
     },
 
     async currentContactId(contactId: string, now: Date): Promise<string> {

@@ -208,6 +208,17 @@ export function createMailchimpAudience(
         mc.updateListMember(listId, subscriberHash(email), { status: 'unsubscribed' }),
       ),
 
+    async changeEmail(from, to) {
+      try {
+        await send((mc) => mc.updateListMember(listId, subscriberHash(from), { email_address: to }));
+        return 'moved';
+      } catch (error) {
+        // Only "no member at the old address" means there is nothing to move; a refusal concerns the new one.
+        if (error instanceof MailchimpError && error.code === 'notFound') return 'absent';
+        throw error;
+      }
+    },
+
     archive: (email) => sendExpectingGone((mc) => mc.deleteListMember(listId, subscriberHash(email))),
 
     forget: (email) => sendExpectingGone((mc) => mc.deleteListMemberPermanent(listId, subscriberHash(email))),
