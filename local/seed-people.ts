@@ -40,7 +40,7 @@ import {
 import { interpretSubmission } from '../shared/domain/enquiry.ts';
 import type { EmailHasher } from '../shared/domain/hashing.ts';
 import { addMonths, expiryFor, toEpochSeconds } from '../shared/domain/retention.ts';
-import type { ContactWrite, StoredEnquiry } from '../shared/ports/contacts-store.ts';
+import type { ContactWrite, ImportedEnquiry, StoredEnquiry } from '../shared/ports/contacts-store.ts';
 import { requestsFor } from '../shared/use-cases/submit-enquiry.ts';
 import {
   type Identity,
@@ -95,7 +95,7 @@ export interface SeedPerson {
   readonly kind: SeedKind;
   /** Absent when nothing about the person is kept but a suppression entry. */
   readonly contact: ContactWrite | undefined;
-  readonly enquiries: readonly StoredEnquiry[];
+  readonly enquiries: readonly ImportedEnquiry[];
   /** What the marketing lists must show for this person at `now`. */
   readonly mailable: readonly MailableTopic[];
 }
@@ -192,7 +192,7 @@ function makePerson(
 
   let snapshot: ContactSnapshot = { contact: undefined, topics: new Map(), suppression: undefined };
   const events: ConsentEvent[] = [];
-  const enquiries: StoredEnquiry[] = [];
+  const enquiries: ImportedEnquiry[] = [];
   let last:
     | { change: ContactChange; step: Step; source: EventSource; reason: string | undefined }
     | undefined;
@@ -215,6 +215,8 @@ function makePerson(
         fields: decided.enquiry.fields,
         contactId: change.writesContact ? contactId : undefined,
         expiresAt: expiryFor('enquiry', step.at, options.config.retention),
+        // Every seeded post has an address: its reference goes to that person, as the intake's does.
+        sender: contactId,
       });
     events.push(...change.events);
     statement = change.statement ?? statement;

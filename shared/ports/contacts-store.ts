@@ -27,6 +27,14 @@ export interface StoredEnquiry {
   readonly expiresAt: number;
 }
 
+/**
+ * An enquiry to import, with `sender`: the contact id of the address it came from, where its reference
+ * goes (as the intake writes it), so the person's enquiries are found with the rest of their data.
+ */
+export interface ImportedEnquiry extends StoredEnquiry {
+  readonly sender: string | undefined;
+}
+
 export interface ContactState {
   readonly snapshot: ContactSnapshot;
   /** The live contact, when there is one. */
@@ -94,7 +102,7 @@ export interface ContactsRepository {
    */
   importNew(batch: {
     readonly contacts: readonly ContactWrite[];
-    readonly enquiries?: readonly StoredEnquiry[] | undefined;
+    readonly enquiries?: readonly ImportedEnquiry[] | undefined;
   }): Promise<{ readonly items: number }>;
   /** A contact's consent history, oldest first. */
   readHistory(contactId: string): Promise<StoredEvent[]>;

@@ -155,10 +155,11 @@ describe('importNew', () => {
     await contacts.write({
       contact: contactWrite(written, decided, extra),
       enquiry: enquiryOf(written, decided),
+      enquiryOwner: written.contactId,
     });
     const result = await contacts.importNew({
       contacts: [contactWrite(imported, decided, extra)],
-      enquiries: [enquiryOf(imported, decided)],
+      enquiries: [{ ...enquiryOf(imported, decided), sender: imported.contactId }],
     });
 
     const expected = await storedAbout(written);

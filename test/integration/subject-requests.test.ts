@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { createTable, LOCAL_AWS } from '../../local/dynamodb.ts';
+import { seedPeople } from '../../local/seed-people.ts';
 import { createContactsRepository } from '../../shared/adapters/dynamodb/contacts-store.ts';
 import { createPersonalDataStore } from '../../shared/adapters/dynamodb/personal-data.ts';
 import { createStaffReads } from '../../shared/adapters/dynamodb/staff-reads.ts';
@@ -242,6 +243,32 @@ describe('erasure', () => {
     const again = await submit('quote', email);
     expect(again.id).not.toBe(first.id);
     expect(await lookUpPerson(deps, privacy, { email })).toMatchObject({ enquiries: 1 });
+  });
+
+  it("finds and erases the enquiries of imported (seeded) people, as it does the intake's", async () => {
+    const seed = Math.floor(Math.random() * 1_000_000_000);
+    const people = [...seedPeople({ seed, now: new Date(), config: runtimeConfig(), hasher }, 0, 20)];
+    await deps.contacts.importNew({
+      contacts: people.flatMap((person) => (person.contact ? [person.contact] : [])),
+      enquiries: people.flatMap((person) => person.enquiries),
+    });
+    const person = people.find((candidate) => candidate.contact && candidate.enquiries.length > 0);
+    const email = person?.contact?.email;
+    if (!person || !email) throw new Error('the seed made nobody with enquiries');
+    expect(await lookUpPerson(deps, privacy, { email })).toMatchObject({
+      enquiries: person.enquiries.length,
+    });
+    const erasure = await receiveSubjectRequest(
+      deps,
+      privacy,
+      { type: 'erasure', email, channel: 'email', identity: verified },
+      BASE_URL,
+    );
+    expect(erasure.result).toMatchObject({ receipt: { deleted: { enquiries: person.enquiries.length } } });
+    const left = (await scanAll(db, tableName)).filter((item) =>
+      person.enquiries.some((enquiry) => item.pk === `ENQUIRY#${enquiry.enquiryId}`),
+    );
+    expect(left).toEqual([]);
   });
 
   it('a later soft opt-in enquiry from the erased address does not add it back', async () => {

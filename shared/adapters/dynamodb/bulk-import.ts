@@ -1,13 +1,13 @@
 /**
- * Bulk import of new contacts: the items `write` would give each, put through BatchWriteItem 25 at a
- * time, a few requests in flight, with what DynamoDB leaves unprocessed retried with back-off.
+ * Bulk import of new contacts: the items `write` would give each (and their enquiries with the references
+ * the intake writes), put through BatchWriteItem 25 at a time, a few requests in flight, with what DynamoDB leaves unprocessed retried with back-off.
  */
 import { isDeepStrictEqual } from 'node:util';
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ContactsRepository } from '../../ports/contacts-store.ts';
 import { mapConcurrently } from '../../support/concurrency.ts';
 import { retryWithBackOff } from '../../support/retry.ts';
-import { putEnquiry } from './contact-items.ts';
+import { putEnquiry, putEnquiryRef } from './contact-items.ts';
 import { changeItems } from './contact-writes.ts';
 
 export function bulkImport(
@@ -34,9 +34,12 @@ export function bulkImport(
           add(item.Put.Item);
         }
       }
-      for (const enquiry of enquiries) {
+      for (const { sender, ...enquiry } of enquiries) {
         const item = putEnquiry(tableName, enquiry).Put?.Item;
         if (item) add(item);
+        // As the intake does: the reference in the sender's partition finds it for their rights.
+        const ref = sender === undefined ? undefined : putEnquiryRef(tableName, sender, enquiry).Put?.Item;
+        if (ref) add(ref);
       }
       await batchPut(db, tableName, [...items.values()]);
       return { items: items.size };
