@@ -134,22 +134,22 @@ async function store(
     decide: async (read, now): Promise<ContactDecision<Stored>> => {
       let recorded: Recorded | undefined;
       let write: ContactWrite | undefined;
-      let windowOpen = false;
+      let heldBack = false;
       if (read && email && marketing.kind !== 'none') {
         const { contactId, suppressionHash, snapshot } = read;
         const requested = requestsFor(form, marketing);
-        // Only a request still pending holds back the email: its link, already sent, confirms it. Once the
-        // person confirmed or unsubscribed, a new request gets its own confirmation, window or not.
-        const stillPending =
-          requested.length > 0 &&
-          requested.every((request) => snapshot.topics.get(request.topic)?.status === 'pending');
-        windowOpen =
-          stillPending && sendsConfirmation(form) && (await deps.confirmationWindows.isOpen(contactId, now));
-        const requests = requested.filter(
-          // Within the window a repeated request keeps the pending one as it is, so the link already
-          // sent still confirms it (a new request would start a newer epoch than that link's).
-          (request) => !(windowOpen && snapshot.topics.get(request.topic)?.status === 'pending'),
-        );
+        // Topic by topic: only a request still pending is held back, since the link already sent confirms
+        // it. A topic the person confirmed, unsubscribed from or never asked for gets its own confirmation,
+        // window or not.
+        const isPending = (request: RequestedEvent) =>
+          snapshot.topics.get(request.topic)?.status === 'pending';
+        heldBack =
+          requested.some(isPending) &&
+          sendsConfirmation(form) &&
+          (await deps.confirmationWindows.isOpen(contactId, now));
+        // Within the window a repeated request keeps the pending one as it is, so the link already sent
+        // still confirms it (a new request would start a newer epoch than that link's).
+        const requests = heldBack ? requested.filter((request) => !isPending(request)) : requested;
         const change = decideChange(snapshot, requests, {
           now,
           retention: deps.config.retention,
@@ -187,13 +187,10 @@ async function store(
           }
         : undefined;
       const marketingEmails = recorded ? marketingEmail(deps, form, recorded, input.baseUrl) : [];
-      const suppressed = windowOpen
-        ? marketingEmails.filter((message) => message.kind === 'confirmation')
-        : [];
-      if (suppressed.length > 0) {
+      if (heldBack && !marketingEmails.some((message) => message.kind === 'confirmation')) {
         // Answered like any other post, so a bomber learns nothing; the person already has a link.
         log.info('confirmation_email_suppressed', { formId: form.id });
-        countMetric('ConfirmationEmailsSuppressed', suppressed.length);
+        countMetric('ConfirmationEmailsSuppressed', 1);
       }
       const windowHours = deps.config.marketing?.confirmationWindowHours ?? DEFAULT_CONFIRMATION_WINDOW_HOURS;
       const sender = hasher && email ? hasher.contactId(email) : undefined;
@@ -204,15 +201,13 @@ async function store(
           { kind: 'staff_notification', email: notifyStaff(deps, form, id, submission) },
           sender,
         ),
-        ...marketingEmails
-          .filter((message) => !suppressed.includes(message))
-          .map((message) => ({
-            ...queue(deps, now, message, message.contactId),
-            opensWindow:
-              message.kind === 'confirmation' && windowHours > 0
-                ? { contactId: message.contactId, until: toEpochSeconds(now) + windowHours * 3600 }
-                : undefined,
-          })),
+        ...marketingEmails.map((message) => ({
+          ...queue(deps, now, message, message.contactId),
+          opensWindow:
+            message.kind === 'confirmation' && windowHours > 0
+              ? { contactId: message.contactId, until: toEpochSeconds(now) + windowHours * 3600 }
+              : undefined,
+        })),
       ];
       const enquiryOwner = enquiry ? sender : undefined;
       return {

@@ -14,7 +14,7 @@ import {
   sendWaitingEmails,
 } from '../../shared/use-cases/send-queued-emails.ts';
 import { submitEnquiry } from '../../shared/use-cases/submit-enquiry.ts';
-import { TEST_KEY_RING } from '../support/config.ts';
+import { runtimeConfig, TEST_KEY_RING } from '../support/config.ts';
 import {
   contactItems,
   documentClient,
@@ -167,6 +167,56 @@ describe('confirmation-email bombing', () => {
     // Once the window (24 h by default) has passed, a new request gets a new email.
     harness.clock.now = new Date(harness.clock.now.getTime() + 25 * 3_600_000);
     await post();
+    expect(confirmations()).toHaveLength(2);
+  });
+});
+
+describe('confirmation windows, topic by topic', () => {
+  it('holds back only the topics still pending: a newly asked-for topic gets its confirmation', async () => {
+    // The contact form offering both topics.
+    const config = runtimeConfig({
+      forms: runtimeConfig().forms.map((form) =>
+        form.id === 'contact' && form.marketing.mode === 'consent'
+          ? { ...form, marketing: { ...form.marketing, topics: ['newsletter', 'offers'] } }
+          : form,
+      ),
+    });
+    const harness = intakeHarness(db, tableName, config);
+    const email = uniqueEmail('window-topics');
+    const contactId = harness.hasher.contactId(email);
+    let posts = 0;
+    const post = (topics: string[]) =>
+      submitEnquiry(harness.deps, {
+        fields: fields({
+          form: 'contact',
+          name: 'Ada',
+          email,
+          message: `Hi ${++posts}`,
+          marketing_consent: 'yes',
+          topics,
+        }),
+        method: 'html_form',
+        page: 'https://www.example.co.uk/contact',
+        baseUrl: 'http://localhost:3000',
+      });
+    const confirmations = () => harness.sent.filter((sent) => sent.to.includes(email));
+    const topic = async (id: string) =>
+      (await contactItems(db, tableName, contactId)).find((item) => item.sk === `TOPIC#${id}`);
+
+    await post(['newsletter']);
+    harness.clock.now = new Date(harness.clock.now.getTime() + 60_000);
+    await post(['newsletter', 'offers']);
+
+    // The newsletter request stays at the epoch of the link already sent, which still confirms it.
+    expect(await topic('newsletter')).toMatchObject({ status: 'pending', epoch: 1 });
+    expect(await topic('offers')).toMatchObject({ status: 'pending', epoch: 2 });
+    expect(confirmations()).toHaveLength(2);
+    expect(confirmations()[1]?.text).toContain('Offers on services');
+    expect(confirmations()[1]?.text).not.toContain('Monthly newsletter');
+
+    // Both pending now: nothing new to confirm within the window.
+    harness.clock.now = new Date(harness.clock.now.getTime() + 60_000);
+    await post(['newsletter', 'offers']);
     expect(confirmations()).toHaveLength(2);
   });
 });
