@@ -52,8 +52,9 @@ const OUTBOX_PARTITION_PREFIX = keys.outboxPrefix;
 
 /**
  * What the rights function may change: a person's partition, their enquiries, suppression entries, the
- * register (requests and exports) and the audit trail. Nothing else (statements, webhook markers, the
- * reconciliation cursor) is writable with its credentials.
+ * register (requests and exports) and the audit trail, and what an erasure deletes besides (mail still
+ * waiting to be sent to or about the person, the marker of their latest enquiry). Nothing else
+ * (statements, webhook markers, the reconciliation cursor) is writable with its credentials.
  */
 const RIGHTS_WRITE_PREFIXES = [
   keys.contact('').pk,
@@ -62,6 +63,8 @@ const RIGHTS_WRITE_PREFIXES = [
   keys.subjectRequest('').pk,
   keys.confirmationWindow('').pk,
   AUDIT_PARTITION_PREFIX,
+  OUTBOX_PARTITION_PREFIX,
+  keys.submission('').pk,
 ];
 
 export const FUNCTION_ACCESS: Readonly<Record<FunctionName, FunctionAccess>> = {

@@ -69,6 +69,8 @@ describe('the rights function', () => {
               'REQUEST#*',
               'CONFIRMATION#*',
               'AUDIT#*',
+              'OUTBOX#*',
+              'SUBMISSION#*',
             ],
           },
         },
