@@ -52,8 +52,8 @@ const OUTBOX_PARTITION_PREFIX = keys.outboxPrefix;
 
 /**
  * What the rights function may change: a person's partition, their enquiries, suppression entries, the
- * register (requests and exports) and the audit trail. Nothing else (statements, webhook markers, the
- * reconciliation cursor) is writable with its credentials.
+ * register (requests and exports), the audit trail and the outbox (its emails). Nothing else (statements,
+ * webhook markers, the reconciliation cursor) is writable with its credentials.
  */
 const RIGHTS_WRITE_PREFIXES = [
   keys.contact('').pk,
@@ -62,6 +62,7 @@ const RIGHTS_WRITE_PREFIXES = [
   keys.subjectRequest('').pk,
   keys.confirmationWindow('').pk,
   AUDIT_PARTITION_PREFIX,
+  OUTBOX_PARTITION_PREFIX,
 ];
 
 export const FUNCTION_ACCESS: Readonly<Record<FunctionName, FunctionAccess>> = {
@@ -74,13 +75,12 @@ export const FUNCTION_ACCESS: Readonly<Record<FunctionName, FunctionAccess>> = {
       fn.bindSecret(turnstileSecret, 'TURNSTILE_SECRET_ARN');
     }
   },
-  links: (fn, { config, table, emailHashKey, tokenSigningKey }) => {
+  links: (fn, { table, emailHashKey, tokenSigningKey }) => {
     fn.bindTable(table, { actions: CONTACT_WRITER });
     // The suppression entry is keyed by the address's keyed hash.
     fn.bindSecret(emailHashKey, 'EMAIL_HASH_KEY_SECRET_ARN');
+    // Verifies the links; the confirmation a link may ask for is queued in the outbox, signed by the mailer.
     fn.bindSecret(tokenSigningKey, 'TOKEN_SIGNING_KEYS_SECRET_ARN');
-    // Consent asked for through a link sent before a withdrawal from everything is confirmed by email.
-    fn.bindEmailSender(config.notifications.from);
   },
   mailchimpWebhook: (fn, { table, emailHashKey, mailchimpWebhookSecret }) => {
     // Withdrawals and suppression entries, plus the marker that makes a retried delivery a no-op.
@@ -145,10 +145,9 @@ export const FUNCTION_ACCESS: Readonly<Record<FunctionName, FunctionAccess>> = {
     });
     // Finds a person by address (contact id, suppression hash).
     fn.bindSecret(emailHashKey, 'EMAIL_HASH_KEY_SECRET_ARN');
-    // Signs the verification links and the register's cursors.
+    // Checks the verification links and signs the register's cursors. Its emails (verification,
+    // extension, refusal, the digest) are queued in the outbox: it sends nothing itself.
     fn.bindSecret(tokenSigningKey, 'TOKEN_SIGNING_KEYS_SECRET_ARN');
-    // Verification, extension and refusal emails, and the daily digest.
-    fn.bindEmailSender(config.notifications.from);
     fn.function.addEnvironment('MAILCHIMP_IN_USE', config.mailchimp ? 'true' : 'false');
   },
   mailer: (fn, { config, table, tokenSigningKey }) => {

@@ -23,6 +23,7 @@ import type { ContactsRepository, ContactWrite } from '../ports/contacts-store.t
 import type { ConfirmationWindows, MarketingMessage, QueuedMessage } from '../ports/mailer.ts';
 import type { Submissions } from '../ports/submissions.ts';
 import type { TurnstileVerifier } from '../ports/turnstile-verifier.ts';
+import { queuedEmail } from './queued-email.ts';
 import { submissionKey, submissionMarker } from './repeated-submissions.ts';
 import { type ContactDecision, changeContact } from './retry-on-conflict.ts';
 
@@ -249,16 +250,8 @@ function sendsConfirmation(form: EnquiryForm): boolean {
   return form.marketing.mode === 'consent' && form.marketing.confirmation === 'double_opt_in';
 }
 
-/** Queued emails wait at most this long for the mailer: as long as a dead-lettered batch is kept. */
-const OUTBOX_DAYS = 14;
-
 function queue(deps: SubmitEnquiryDeps, now: Date, message: QueuedMessage['message']): QueuedMessage {
-  return {
-    id: deps.newId(),
-    message,
-    queuedAt: now.toISOString(),
-    expiresAt: toEpochSeconds(now) + OUTBOX_DAYS * 24 * 60 * 60,
-  };
+  return queuedEmail(deps.newId(), now, message);
 }
 
 function notifyStaff(

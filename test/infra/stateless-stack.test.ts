@@ -125,6 +125,22 @@ describe("MailChimp's client", () => {
   });
 });
 
+/** The path of SES's SendEmail, which no minifier renames. */
+const SES_SEND_EMAIL = '/v2/email/outbound-emails';
+
+describe("SES's client", () => {
+  const others = (Object.keys(FUNCTIONS) as FunctionName[]).filter((name) => name !== 'mailer');
+
+  it.each(others)('is not in the %s bundle', (name) => {
+    // Only the mailer sends: every other function queues its emails in the outbox.
+    expect(readFileSync(bundleOf(name).file, 'utf8')).not.toContain(SES_SEND_EMAIL);
+  });
+
+  it('is in the mailer bundle', () => {
+    expect(readFileSync(bundleOf('mailer').file, 'utf8')).toContain(SES_SEND_EMAIL);
+  });
+});
+
 describe('the enquiry function', () => {
   it('gets the table, the mail transport, the API URL and the hash key secret through its environment (no mail keys)', () => {
     const variables = functionProps('enquiry').Environment.Variables;
@@ -186,9 +202,8 @@ describe('the links function', () => {
     });
   });
 
-  it('may do exactly what it needs: its logs, item actions on the table, its two secrets, and email from the notifications address', () => {
-    const statements = statementsOf('links');
-    expect(statements.slice(0, 3)).toEqual([
+  it('may do exactly what it needs: its logs, item actions on the table and its two secrets, and no email', () => {
+    expect(statementsOf('links')).toEqual([
       {
         actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
         resources: [{ 'Fn::GetAtt': [logGroupId('links'), 'Arn'] }],
@@ -199,12 +214,6 @@ describe('the links function', () => {
         resources: [{ Ref: emailHashKeyId() }, { Ref: signingKeyId() }],
       },
     ]);
-    // Only the double opt-in confirmation a link asks for, sent as the mailer sends queued emails.
-    const ses = statements.slice(3);
-    expect(ses).toEqual(
-      statementsOf('mailer').filter((statement) => statement.actions.includes('ses:SendEmail')),
-    );
-    expect(ses.flatMap((statement) => statement.actions)).toEqual(['ses:SendEmail']);
   });
 
   it('serves GET, HEAD and POST on every link route', () => {
@@ -447,13 +456,11 @@ describe('the mailer function', () => {
     ]);
   });
 
-  it('sends every enquiry email; only the links and rights functions send their own few', () => {
+  it('is the only function that may send email: the others queue theirs in the outbox', () => {
     const senders = (Object.keys(FUNCTIONS) as FunctionName[]).filter((name) =>
       statementsOf(name).some((statement) => statement.actions.some((action) => action.startsWith('ses:'))),
     );
-    // Links: the confirmation asked for through a link older than a withdrawal; rights: the register's
-    // verification, extension, refusal and digest emails. Neither is on the enquiry path.
-    expect(senders.sort()).toEqual(['links', 'mailer', 'rights']);
+    expect(senders).toEqual(['mailer']);
   });
 
   it('reads newly queued emails from the table stream, retrying, splitting and parking failed batches', () => {
