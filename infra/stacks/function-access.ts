@@ -100,16 +100,23 @@ export const FUNCTION_ACCESS: Readonly<Record<FunctionName, FunctionAccess>> = {
     fn.function.addEnvironment('MAILCHIMP_LIST_ID', config.mailchimp.listId);
     fn.function.addEnvironment('MAILCHIMP_PREFERENCES_MERGE_TAG', config.mailchimp.preferencesMergeTag);
   },
-  mailchimpReconcile: (fn, { config, table, emailHashKey, mailchimpApiKey }) => {
+  mailchimpReconcile: (fn, { config, table, emailHashKey, tokenSigningKey, mailchimpApiKey }) => {
     if (!config.mailchimp || !mailchimpApiKey) {
       throw new Error('The MailChimp reconciliation needs config.mailchimp');
     }
-    // Withdrawals and suppression entries, the delivery markers, and its own cursor item.
-    fn.bindTable(table, { actions: CONTACT_WRITER });
+    // Withdrawals and suppression entries, the delivery markers and its own cursor items; gsi1 lists
+    // the contacts changed since the outward cursor.
+    fn.bindTable(table, {
+      actions: CONTACT_WRITER,
+      indexes: TABLE_DEFINITION.globalSecondaryIndexes.map((index) => index.indexName),
+    });
     fn.bindSecret(emailHashKey, 'EMAIL_HASH_KEY_SECRET_ARN');
+    // A member it repairs carries the signed preferences link, as the sync sends it.
+    fn.bindSecret(tokenSigningKey, 'TOKEN_SIGNING_KEYS_SECRET_ARN');
     fn.bindSecret(mailchimpApiKey, 'MAILCHIMP_API_KEY_SECRET_ARN');
     fn.function.addEnvironment('MAILCHIMP_SERVER', config.mailchimp.server);
     fn.function.addEnvironment('MAILCHIMP_LIST_ID', config.mailchimp.listId);
+    fn.function.addEnvironment('MAILCHIMP_PREFERENCES_MERGE_TAG', config.mailchimp.preferencesMergeTag);
   },
   staff: (fn, { table, tokenSigningKey }) => {
     fn.bindTable(table, {

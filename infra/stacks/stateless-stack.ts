@@ -141,9 +141,10 @@ export class StatelessStack extends Stack {
     functions.staff?.function.addEnvironment('STAFF_CONSOLE_ORIGIN', this.staffConsole.origin);
 
     // Links in MailChimp point at the API unless a public base URL is configured. No cycle: the API
-    // depends only on the functions its routes invoke, and no route invokes the sync.
-    if (functions.mailchimpSync && config.publicBaseUrl === undefined) {
-      functions.mailchimpSync.function.addEnvironment('API_BASE_URL', this.api.api.url);
+    // depends only on the functions its routes invoke, and no route invokes the sync or the reconciliation.
+    if (config.publicBaseUrl === undefined) {
+      for (const fn of [functions.mailchimpSync, functions.mailchimpReconcile])
+        fn?.function.addEnvironment('API_BASE_URL', this.api.api.url);
     }
 
     this.dashboard = new OperationsDashboard(this, 'Operations', {

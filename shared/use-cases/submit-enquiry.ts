@@ -80,8 +80,6 @@ export async function submitEnquiry(deps: SubmitEnquiryDeps, input: EnquiryInput
   const { recorded } = stored;
 
   countMetric('EnquiriesReceived', 1, { formId: form.id });
-  for (const event of recorded?.change.events ?? [])
-    countMetric('PermissionsChanged', 1, { event: event.type, source: 'form' });
   log.info('enquiry_received', {
     formId: form.id,
     stored: form.store,
