@@ -199,8 +199,11 @@ export class StatelessStack extends Stack {
    * well inside the hour a change may take to reach both sides.
    */
   private addMailchimpReconcileSchedule(reconcile: ConsentDeskFunction): void {
+    // `npm run redrive -- --queue sync` invokes it by this name.
+    new CfnOutput(this, 'MailchimpReconcileFunctionName', { value: reconcile.function.functionName });
     new Rule(this, 'MailchimpReconcileSchedule', {
-      description: 'Consent Desk: applies MailChimp unsubscribes and cleaned addresses webhooks missed',
+      description:
+        'Consent Desk: applies MailChimp unsubscribes webhooks missed, and repairs what the sync did not send',
       schedule: Schedule.rate(Duration.minutes(15)),
       // A missed sweep is made up by the next one, which starts from the stored cursor.
       targets: [new LambdaFunction(reconcile.function, { retryAttempts: 0 })],
@@ -233,12 +236,7 @@ export class StatelessStack extends Stack {
     this.notifyOps(
       new Alarm(this, 'SubjectRequestsOverdueAlarm', {
         alarmDescription: 'Consent Desk: a data-subject request is past its legal due date',
-        metric: new Metric({
-          namespace: 'ConsentDesk',
-          metricName: 'OverdueSubjectRequests',
-          period: Duration.days(1),
-          statistic: 'Maximum',
-        }),
+        metric: productMetric('OverdueSubjectRequests', 'Maximum', Duration.days(1)),
         threshold: 1,
         comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         evaluationPeriods: 1,
@@ -331,18 +329,15 @@ export class StatelessStack extends Stack {
     this.notifyOps(
       new Alarm(this, 'MailerErrorsAlarm', {
         alarmDescription: 'Consent Desk: the mailer keeps failing to send queued emails',
-        metric: new Metric({
-          namespace: METRICS_NAMESPACE,
-          metricName: 'EmailsFailed',
-          period: Duration.minutes(15),
-          statistic: 'Sum',
-        }),
+        metric: productMetric('EmailsFailed', 'Sum', Duration.minutes(15)),
         threshold: 3,
         comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         evaluationPeriods: 1,
         treatMissingData: TreatMissingData.NOT_BREACHING,
       }),
     );
+    // `npm run redrive -- --queue mailer` invokes it by this name.
+    new CfnOutput(this, 'MailerFunctionName', { value: mailer.function.functionName });
     new CfnOutput(this, 'MailerDlqUrl', {
       value: dlq.queueUrl,
       description: 'Dead-letter queue of the mailer (outbox records it gave up on)',
@@ -398,6 +393,28 @@ export class StatelessStack extends Stack {
         treatMissingData: TreatMissingData.NOT_BREACHING,
       }),
     );
+    // Measured end to end (our change to MailChimp accepting it), including what the reconciliation repairs.
+    this.notifyOps(
+      new Alarm(this, 'MailchimpSyncLagAlarm', {
+        alarmDescription: 'Consent Desk: a change took more than a minute to reach MailChimp',
+        metric: productMetric('SyncLag', 'Maximum', Duration.minutes(5)),
+        threshold: 60_000,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+    );
+    // A few contacts failing is MailChimp's rate limit at work; this many in 15 minutes is an outage.
+    this.notifyOps(
+      new Alarm(this, 'MailchimpSyncFailuresAlarm', {
+        alarmDescription: 'Consent Desk: MailChimp keeps refusing or failing the sync',
+        metric: productMetric('SyncFailures', 'Sum', Duration.minutes(15)),
+        threshold: 5,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+    );
 
     new CfnOutput(this, 'MailchimpSyncDlqUrl', {
       value: dlq.queueUrl,
@@ -406,6 +423,11 @@ export class StatelessStack extends Stack {
     new CfnOutput(this, 'MailchimpSyncDlqArn', { value: dlq.queueArn });
     return dlq;
   }
+}
+
+/** One of our embedded-format metrics without dimensions, as an alarm watches it. */
+function productMetric(metricName: string, statistic: 'Sum' | 'Maximum', period: Duration): Metric {
+  return new Metric({ namespace: METRICS_NAMESPACE, metricName, statistic, period });
 }
 
 /** `enquiry` -> `EnquiryFunction`: stable construct ids, hence stable logical ids. */

@@ -81,7 +81,7 @@ export async function reconcileOutward(
           ...describeError(error),
           ...(isMailchimpError(error) ? { code: error.code } : {}),
         });
-        countMetric('SyncFailures', 1, { kind: 'reconcile' });
+        countMetric('SyncFailures');
         complete = false;
         break paging;
       }
@@ -112,7 +112,7 @@ async function compareAndRepair(deps: OutwardReconcileDeps, changed: ChangedCont
     if (!isMailchimpError(error, 'invalidRequest')) throw error;
     // MailChimp will refuse the same request every time: stopping here would hold every later contact up.
     log.error('mailchimp_outward_rejected', { status: error.status, title: error.title });
-    countMetric('SyncFailures', 1, { kind: 'rejected' });
+    countMetric('SyncFailures');
     return 'rejected';
   }
   // The change reached MailChimp only now: its lag counts, and tells the alarm the sync fell behind.

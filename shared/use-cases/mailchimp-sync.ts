@@ -111,8 +111,8 @@ function countSyncOutcomes(
 ): void {
   const failed = outcomes.filter((outcome) => outcome === 'failed' || outcome === undefined).length;
   const rejected = outcomes.filter((outcome) => outcome === 'rejected').length;
-  if (failed > 0) countMetric('SyncFailures', failed, { kind: 'retried' });
-  if (rejected > 0) countMetric('SyncFailures', rejected, { kind: 'rejected' });
+  // One metric, no dimension, so one alarm watches it; the log line says which kind each was.
+  if (failed + rejected > 0) countMetric('SyncFailures', failed + rejected);
   const now = deps.clock().getTime();
   const lags = work.flatMap((contact, index) => {
     const outcome = outcomes[index];

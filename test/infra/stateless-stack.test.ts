@@ -380,9 +380,9 @@ describe('the mailchimpSync function', () => {
       Threshold: 60_000,
       ComparisonOperator: 'GreaterThanThreshold',
     });
-    // These two, the reconciliation's, the mailer's two, the API 5xx rate and throttles, and the overdue
-    // subject requests'.
-    stateless.resourceCountIs('AWS::CloudWatch::Alarm', 8);
+    // These two, the sync lag and failures, the reconciliation's, the mailer's two, the API 5xx rate and
+    // throttles, and the overdue subject requests'.
+    stateless.resourceCountIs('AWS::CloudWatch::Alarm', 10);
   });
 
   it('is invoked by no API route', () => {
@@ -504,7 +504,7 @@ describe('the mailer function', () => {
 });
 
 describe('the operations dashboard', () => {
-  it('shows enquiries, permissions, emails, the API, throttles, dead-letter queues and the sync lag', () => {
+  it('shows enquiries, permissions by basis, unsubscribes, emails, overdue requests, the API, throttles, dead-letter queues and the sync', () => {
     const dashboards = Object.values(stateless.findResources('AWS::CloudWatch::Dashboard'));
     expect(dashboards).toHaveLength(1);
     const body = JSON.stringify(dashboards[0]?.Properties.DashboardBody);
@@ -512,15 +512,50 @@ describe('the operations dashboard', () => {
       'EnquiriesReceived',
       'EnquiriesRejected',
       'PermissionsChanged',
+      'Unsubscribes',
       'EmailsSent',
       'EmailsFailed',
       'ConfirmationEmailsSuppressed',
+      'OverdueSubjectRequests',
       '5XXError',
       'Throttles',
       'ApproximateNumberOfMessagesVisible',
       'IteratorAge',
+      'SyncLag',
+      'SyncFailures',
+      'SyncRepaired',
     ])
       expect(body).toContain(metric);
+    for (const metric of ['PermissionsGranted', 'PermissionsWithdrawn'])
+      for (const basis of ['consent', 'soft_opt_in'])
+        expect(body).toMatch(new RegExp(`${metric}\\\\+" basis=\\\\+"${basis}`));
+    // Every dead-letter queue has a line.
+    for (const queue of Object.keys(stateless.findResources('AWS::SQS::Queue')))
+      expect(body).toContain(`{"Fn::GetAtt":["${queue}","QueueName"]}`);
+  });
+
+  it('alarms on the sync lag and on repeated sync failures, from our own metrics', () => {
+    stateless.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'ConsentDesk',
+      MetricName: 'SyncLag',
+      Statistic: 'Maximum',
+      Period: 300,
+      Threshold: 60_000,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+    stateless.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'ConsentDesk',
+      MetricName: 'SyncFailures',
+      Statistic: 'Sum',
+      Period: 900,
+      Threshold: 5,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+    // Every dead-letter queue has its alarm.
+    const dlqAlarms = Object.values(stateless.findResources('AWS::CloudWatch::Alarm')).filter(
+      (alarm) => alarm.Properties.MetricName === 'ApproximateNumberOfMessagesVisible',
+    );
+    expect(dlqAlarms).toHaveLength(Object.keys(stateless.findResources('AWS::SQS::Queue')).length);
   });
 
   it('alarms on the API 5xx rate and on any throttled invocation', () => {
@@ -554,7 +589,7 @@ describe('the alarm topic', () => {
 
   it('is notified by every alarm when it fires and when it recovers', () => {
     const alarms = Object.values(stateless.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(8);
+    expect(alarms).toHaveLength(10);
     for (const alarm of alarms) {
       expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId() }]);
       expect(alarm.Properties.OKActions).toEqual([{ Ref: topicId() }]);
