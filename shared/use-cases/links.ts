@@ -13,7 +13,7 @@ import {
 } from '../domain/contact-change.ts';
 import type { EmailHasher } from '../domain/hashing.ts';
 import type { TopicChoice } from '../domain/preferences.ts';
-import type { DeploymentSettings, MarketingStatement } from '../domain/settings.ts';
+import { type DeploymentSettings, type MarketingStatement, topicLabel } from '../domain/settings.ts';
 import { type KeyRing, type TokenClaims, type TokenPurpose, verifyToken } from '../domain/tokens.ts';
 import { log } from '../log.ts';
 import type { ContactState, ContactsRepository } from '../ports/contacts-store.ts';
@@ -228,9 +228,7 @@ function confirmationFor(
       epoch: requested.change.contactEpoch,
       issuedAt: requested.now.toISOString(),
       baseUrl: deps.config.publicBaseUrl ?? deps.linkBaseUrl,
-      topicLabels: asked.map(
-        (event) => deps.config.topics.find((topic) => topic.id === event.topic)?.label ?? event.topic,
-      ),
+      topicLabels: asked.map((event) => topicLabel(deps.config.topics, event.topic)),
       statement: statement.text,
     }),
   ];

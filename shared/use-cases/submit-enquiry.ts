@@ -16,7 +16,7 @@ import {
 import { InvalidInputError } from '../domain/errors.ts';
 import type { EmailHasher } from '../domain/hashing.ts';
 import { expiryFor, toEpochSeconds } from '../domain/retention.ts';
-import type { DeploymentSettings, EnquiryForm } from '../domain/settings.ts';
+import { type DeploymentSettings, type EnquiryForm, topicLabel } from '../domain/settings.ts';
 import { staffNotification } from '../email/staff-notification.ts';
 import { countMetric, log } from '../log.ts';
 import type { ContactsRepository, ContactWrite } from '../ports/contacts-store.ts';
@@ -298,9 +298,7 @@ function marketingEmail(
       epoch: recorded.change.contactEpoch,
       issuedAt: recorded.now.toISOString(),
       baseUrl: deps.config.publicBaseUrl ?? baseUrl,
-      topicLabels: granted.map(
-        (event) => deps.config.topics.find((topic) => topic.id === event.topic)?.label ?? event.topic,
-      ),
+      topicLabels: granted.map((event) => topicLabel(deps.config.topics, event.topic)),
       statement: confirming ? form.marketing.statement.text : undefined,
     },
   ];

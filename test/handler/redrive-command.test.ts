@@ -130,11 +130,9 @@ describe('npm run redrive -- --queue sync', () => {
   });
 
   it('says when the stack has no sync queue (MailChimp not configured)', async () => {
-    cloudFormation
-      .on(DescribeStacksCommand)
-      .resolves({
-        Stacks: [{ StackName: 'x', CreationTime: new Date(), StackStatus: 'CREATE_COMPLETE', Outputs: [] }],
-      });
+    cloudFormation.on(DescribeStacksCommand).resolves({
+      Stacks: [{ StackName: 'x', CreationTime: new Date(), StackStatus: 'CREATE_COMPLETE', Outputs: [] }],
+    });
     await expect(runRedrive(options('sync'), clients, print)).rejects.toThrow(/MailchimpSyncDlqUrl/);
     expect(sqs).not.toReceiveAnyCommand();
   });
