@@ -154,6 +154,31 @@ export class OperationsDashboard extends Construct {
         : []),
     );
 
+    if (props.sync) {
+      // Measured end to end (our change to MailChimp accepting it), including what the reconciliation repairs.
+      props.notify(
+        new Alarm(this, 'MailchimpSyncLagAlarm', {
+          alarmDescription: 'Consent Desk: a change took more than a minute to reach MailChimp',
+          metric: own('SyncLag', 'Maximum', FIVE_MINUTES, 'sync lag'),
+          threshold: 60_000,
+          comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: TreatMissingData.NOT_BREACHING,
+        }),
+      );
+      // A few contacts failing is MailChimp's rate limit at work; this many in 15 minutes is an outage.
+      props.notify(
+        new Alarm(this, 'MailchimpSyncFailuresAlarm', {
+          alarmDescription: 'Consent Desk: MailChimp keeps refusing or failing the sync',
+          metric: own('SyncFailures', 'Sum', Duration.minutes(15), 'sync failures'),
+          threshold: 5,
+          comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: TreatMissingData.NOT_BREACHING,
+        }),
+      );
+    }
+
     // More than 1% of requests failing on our side for 10 minutes is an incident, not noise.
     props.notify(
       new Alarm(this, 'ApiServerErrorRateAlarm', {

@@ -393,29 +393,6 @@ export class StatelessStack extends Stack {
         treatMissingData: TreatMissingData.NOT_BREACHING,
       }),
     );
-    // Measured end to end (our change to MailChimp accepting it), including what the reconciliation repairs.
-    this.notifyOps(
-      new Alarm(this, 'MailchimpSyncLagAlarm', {
-        alarmDescription: 'Consent Desk: a change took more than a minute to reach MailChimp',
-        metric: productMetric('SyncLag', 'Maximum', Duration.minutes(5)),
-        threshold: 60_000,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      }),
-    );
-    // A few contacts failing is MailChimp's rate limit at work; this many in 15 minutes is an outage.
-    this.notifyOps(
-      new Alarm(this, 'MailchimpSyncFailuresAlarm', {
-        alarmDescription: 'Consent Desk: MailChimp keeps refusing or failing the sync',
-        metric: productMetric('SyncFailures', 'Sum', Duration.minutes(15)),
-        threshold: 5,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      }),
-    );
-
     new CfnOutput(this, 'MailchimpSyncDlqUrl', {
       value: dlq.queueUrl,
       description: 'Dead-letter queue of the MailChimp sync (stream records it gave up on)',

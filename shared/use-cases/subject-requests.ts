@@ -15,17 +15,12 @@ import {
   type SubjectRequest,
 } from '../domain/subject-request.ts';
 import { verifyToken } from '../domain/tokens.ts';
-import {
-  type DigestLine,
-  digestEmail,
-  extensionEmail,
-  refusalEmail,
-} from '../email/subject-request-emails.ts';
+import { type DigestLine, digestEmail } from '../email/subject-request-emails.ts';
 import { describeError, log } from '../log.ts';
-import type { OutboxMessage, QueuedMessage, RenderedMessage } from '../ports/mailer.ts';
 import type { ListPosition } from '../ports/staff-reads.ts';
 import type { RegisterEntry, RegisterList } from '../ports/subject-requests.ts';
 import { queuedEmail } from './queued-email.ts';
+import { actionEmail, verificationFor } from './register-emails.ts';
 import { carryOutRight } from './rights/carry-out.ts';
 import { clockRules, type RightsDeps, requestSettings } from './rights/rights-deps.ts';
 import { recordStaffAudit, type StaffRequest } from './staff-api.ts';
@@ -274,36 +269,9 @@ async function applyAction(
     next,
     entry.request.version,
     expiry(deps, next.request),
-    tellPerson(deps, next, now, actionEmail(deps, next, action)),
+    actionEmail(deps, next, action, now),
   );
   return next;
-}
-
-/** The email an action sends the person: an extension or a refusal; nothing for the others. */
-function actionEmail(
-  deps: RightsDeps,
-  next: RegisterEntry,
-  action: ParsedAction,
-): ((to: string) => RenderedMessage) | undefined {
-  if (action.kind === 'extend')
-    return (to) => ({
-      kind: 'request_extension',
-      email: extensionEmail({
-        ...personEmail(deps, next, to),
-        dueAt: next.request.dueAt ?? '',
-        reason: action.reason,
-      }),
-    });
-  if (action.kind === 'refuse')
-    return (to) => ({
-      kind: 'request_refusal',
-      email: refusalEmail({
-        ...personEmail(deps, next, to),
-        reason: action.reason,
-        explanation: action.explanation,
-      }),
-    });
-  return undefined;
 }
 
 /** Carries out the right and completes the request; an erasure forgets the address on the request too. */
@@ -338,43 +306,6 @@ async function carryOut(deps: RightsDeps, entry: RegisterEntry, actor: string): 
   await deps.register.replace(next, entry.request.version, expiry(deps, next.request));
   log.info('subject_request_carried_out', { type: entry.request.type });
   return next;
-}
-
-/** The verification email, its link signed by the mailer as of `now`. */
-function verificationFor(
-  deps: RightsDeps,
-  entry: RegisterEntry,
-  baseUrl: string,
-  now: Date,
-): QueuedMessage[] {
-  return tellPerson(deps, entry, now, (to) => ({
-    kind: 'request_verification',
-    to,
-    requestId: entry.request.id,
-    requestType: entry.request.type,
-    issuedAt: now.toISOString(),
-    baseUrl: deps.config.publicBaseUrl ?? baseUrl,
-  }));
-}
-
-/** The email to the person the request is about, queued; none once their address is gone. */
-function tellPerson(
-  deps: RightsDeps,
-  entry: RegisterEntry,
-  now: Date,
-  build: ((to: string) => OutboxMessage) | undefined,
-): QueuedMessage[] {
-  if (!entry.email || !build) return [];
-  return [queuedEmail(deps.newId(), now, build(entry.email))];
-}
-
-function personEmail(deps: RightsDeps, entry: RegisterEntry, to: string) {
-  return {
-    to,
-    organisation: deps.config.organisation.name,
-    type: entry.request.type,
-    reference: entry.request.id,
-  };
 }
 
 function expiry(deps: RightsDeps, request: SubjectRequest): number {

@@ -15,6 +15,7 @@ import { signedPageCursors } from '../../shared/adapters/page-cursors.ts';
 import { parseKeyRing, verifyToken } from '../../shared/domain/tokens.ts';
 import type { QueuedMessage } from '../../shared/ports/mailer.ts';
 import { type LinkDeps, savePreferences, unsubscribe } from '../../shared/use-cases/links.ts';
+import { queuedEmail } from '../../shared/use-cases/queued-email.ts';
 import { type SendQueuedEmailsDeps, sendQueuedEmails } from '../../shared/use-cases/send-queued-emails.ts';
 import { type RightsDeps, receiveSubjectRequest } from '../../shared/use-cases/subject-requests.ts';
 import { submitEnquiry } from '../../shared/use-cases/submit-enquiry.ts';
@@ -190,6 +191,22 @@ describe("a subject request's verification", () => {
       alreadySent: 1,
       failedFrom: undefined,
     });
+    expect(sentTo(email)).toHaveLength(1);
+  });
+});
+
+describe('the mail queue', () => {
+  it('takes the same id queued again (a retried digest run) without failing, and it is sent once', async () => {
+    const queue = dynamoMailQueue(db, tableName);
+    const id = `request-digest-${randomUUID()}`;
+    const email = uniqueEmail('digest');
+    const digest = queuedEmail(id, new Date(), {
+      kind: 'request_digest',
+      email: { to: [email], subject: 'Subject requests due', text: 'due', html: '<p>due</p>' },
+    });
+    await queue.queue([digest]);
+    await queue.queue([digest]);
+    expect(await deliverLikeTheStream([id, id], 1)).toEqual([]);
     expect(sentTo(email)).toHaveLength(1);
   });
 });
