@@ -159,7 +159,12 @@ export class OperationsDashboard extends Construct {
       props.notify(
         new Alarm(this, 'MailchimpSyncLagAlarm', {
           alarmDescription: 'Consent Desk: a change took more than a minute to reach MailChimp',
-          metric: own('SyncLag', 'Maximum', FIVE_MINUTES, 'sync lag'),
+          metric: new Metric({
+            namespace: METRICS_NAMESPACE,
+            metricName: 'SyncLag',
+            statistic: 'Maximum',
+            period: FIVE_MINUTES,
+          }),
           threshold: 60_000,
           comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
           evaluationPeriods: 1,
@@ -170,7 +175,12 @@ export class OperationsDashboard extends Construct {
       props.notify(
         new Alarm(this, 'MailchimpSyncFailuresAlarm', {
           alarmDescription: 'Consent Desk: MailChimp keeps refusing or failing the sync',
-          metric: own('SyncFailures', 'Sum', Duration.minutes(15), 'sync failures'),
+          metric: new Metric({
+            namespace: METRICS_NAMESPACE,
+            metricName: 'SyncFailures',
+            statistic: 'Sum',
+            period: Duration.minutes(15),
+          }),
           threshold: 5,
           comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
           evaluationPeriods: 1,
