@@ -9,7 +9,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createTable, LOCAL_AWS, LOCAL_TABLE_NAME, startDynamoDbLocal } from '../local/dynamodb.ts';
 import { createContactsRepository } from '../shared/adapters/dynamodb/contacts-store.ts';
-import { confirmationWindows } from '../shared/adapters/dynamodb/outbox.ts';
+import { confirmationWindows, dynamoMailQueue } from '../shared/adapters/dynamodb/outbox.ts';
 import { createPersonalDataStore } from '../shared/adapters/dynamodb/personal-data.ts';
 import { createStaffReads } from '../shared/adapters/dynamodb/staff-reads.ts';
 import { createRequestRegister } from '../shared/adapters/dynamodb/subject-requests.ts';
@@ -59,7 +59,7 @@ export async function measureRightsLatency(people = 5): Promise<RightsLatencyRes
       emailHasher: async () => hasher,
       linkKeys: async () => ring,
       cursors: signedPageCursors(async () => ring),
-      mailer: { send: async () => undefined },
+      mailQueue: dynamoMailQueue(db, LOCAL_TABLE_NAME),
       clock: () => new Date(),
       newId: randomUUID,
     };

@@ -52,13 +52,31 @@ export function countMetric(
   value = 1,
   dimensions: Readonly<Record<string, string>> = {},
 ): void {
+  recordMetric(name, value, 'Count', dimensions);
+}
+
+/** A duration in milliseconds, in the same format (e.g. how long a change took to reach MailChimp). */
+export function timeMetric(
+  name: string,
+  milliseconds: number,
+  dimensions: Readonly<Record<string, string>> = {},
+): void {
+  recordMetric(name, Math.max(0, Math.round(milliseconds)), 'Milliseconds', dimensions);
+}
+
+function recordMetric(
+  name: string,
+  value: number,
+  unit: 'Count' | 'Milliseconds',
+  dimensions: Readonly<Record<string, string>>,
+): void {
   const names = Object.keys(dimensions);
   console.log(
     JSON.stringify({
       _aws: {
         Timestamp: Date.now(),
         CloudWatchMetrics: [
-          { Namespace: METRICS_NAMESPACE, Dimensions: [names], Metrics: [{ Name: name, Unit: 'Count' }] },
+          { Namespace: METRICS_NAMESPACE, Dimensions: [names], Metrics: [{ Name: name, Unit: unit }] },
         ],
       },
       ...dimensions,

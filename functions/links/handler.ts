@@ -5,7 +5,6 @@
 import { randomUUID } from 'node:crypto';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { outboxMailer } from '#shared/adapters/mail/outbox.ts';
 import { readApiBaseUrl } from '#shared/api-base-url.ts';
 import { now } from '#shared/clock.ts';
 import { readFunctionConfig } from '#shared/config.ts';
@@ -24,7 +23,6 @@ import {
 import { textResponse } from '#shared/http/responses.ts';
 import { getOrHead, routeByResource } from '#shared/http/router.ts';
 import { logContext } from '#shared/log.ts';
-import type { Mailer } from '#shared/ports/mailer.ts';
 import {
   checkLink,
   confirm,
@@ -43,8 +41,6 @@ export const dependencies: LinkDeps = {
   linkKeys: linkSigningKeys(config),
   clock: now,
   newId: randomUUID,
-  // A consent asked for through a link sent before a withdrawal from everything is confirmed by email.
-  mailer: config.mailTransport === 'ses' ? lazySesMailer(config.app.notifications.from) : outboxMailer,
   linkBaseUrl: readApiBaseUrl(),
 };
 
@@ -130,14 +126,3 @@ export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
       ]),
     ),
   );
-
-/** SES is only loaded when the first email is sent, keeping it out of the module-load path. */
-function lazySesMailer(from: string): Mailer {
-  let mailer: Promise<Mailer> | undefined;
-  return {
-    async send(email) {
-      mailer ??= import('#shared/adapters/mail/ses.ts').then(({ sesMailer: create }) => create(from));
-      await (await mailer).send(email);
-    },
-  };
-}

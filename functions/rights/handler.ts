@@ -7,10 +7,10 @@
 import { randomUUID } from 'node:crypto';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context, ScheduledEvent } from 'aws-lambda';
+import { dynamoMailQueue } from '#shared/adapters/dynamodb/outbox.ts';
 import { createPersonalDataStore } from '#shared/adapters/dynamodb/personal-data.ts';
 import { createStaffReads } from '#shared/adapters/dynamodb/staff-reads.ts';
 import { createRequestRegister } from '#shared/adapters/dynamodb/subject-requests.ts';
-import { outboxMailer } from '#shared/adapters/mail/outbox.ts';
 import { signedPageCursors } from '#shared/adapters/page-cursors.ts';
 import { readApiBaseUrl } from '#shared/api-base-url.ts';
 import { now } from '#shared/clock.ts';
@@ -27,8 +27,7 @@ import {
 import { jsonResponse } from '#shared/http/responses.ts';
 import { getOrHead, routeByResource } from '#shared/http/router.ts';
 import { callerOf, type StaffEvent, staffCaller } from '#shared/http/staff-auth.ts';
-import { logContext } from '#shared/log.ts';
-import type { Mailer } from '#shared/ports/mailer.ts';
+import { countMetric, logContext } from '#shared/log.ts';
 import { lookUpPerson } from '#shared/use-cases/people-lookup.ts';
 import type { ParsedAction } from '#shared/use-cases/subject-request-input.ts';
 import {
@@ -59,7 +58,8 @@ export const dependencies: RightsDeps = {
   reads: createStaffReads(db, config.tableName),
   linkKeys,
   cursors: signedPageCursors(linkKeys),
-  mailer: config.mailTransport === 'ses' ? lazySesMailer(config.app.notifications.from) : outboxMailer,
+  // Its emails go to the outbox; only the mailer sends.
+  mailQueue: dynamoMailQueue(db, config.tableName),
   clock: now,
   newId: randomUUID,
 };
@@ -182,25 +182,10 @@ const publicPages = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
     ]),
   );
 
-/** The daily digest, and the overdue count as a CloudWatch metric (embedded metric format). */
+/** The daily digest, and the overdue count as the metric the overdue alarm watches. */
 async function dailyDigest(): Promise<{ overdue: number; dueSoon: number }> {
   const counts = await sendRequestDigest(dependencies);
-  // One line in CloudWatch's embedded metric format: the metric the overdue alarm watches.
-  console.log(
-    JSON.stringify({
-      _aws: {
-        Timestamp: Date.now(),
-        CloudWatchMetrics: [
-          {
-            Namespace: 'ConsentDesk',
-            Dimensions: [[]],
-            Metrics: [{ Name: 'OverdueSubjectRequests', Unit: 'Count' }],
-          },
-        ],
-      },
-      OverdueSubjectRequests: counts.overdue,
-    }),
-  );
+  countMetric('OverdueSubjectRequests', counts.overdue);
   return counts;
 }
 
@@ -215,14 +200,4 @@ export async function handler(
   if (isScheduled(event)) return dailyDigest();
   if (event.resource === '/verify-request') return publicPages(event, context);
   return staffApi(event, context);
-}
-
-function lazySesMailer(from: string): Mailer {
-  let mailer: Promise<Mailer> | undefined;
-  return {
-    async send(email) {
-      mailer ??= import('#shared/adapters/mail/ses.ts').then(({ sesMailer: create }) => create(from));
-      await (await mailer).send(email);
-    },
-  };
 }

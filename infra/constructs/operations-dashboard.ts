@@ -1,7 +1,8 @@
 /**
  * The operations dashboard and the alarms on the API and the functions as a whole: what the product is
- * doing (enquiries, permissions, emails, from our embedded-format metrics), how far the MailChimp sync
- * lags, and where requests fail or are throttled.
+ * doing (enquiries, permissions granted and withdrawn by basis, unsubscribes, emails, overdue requests, from
+ * our embedded-format metrics), how far the MailChimp sync lags, fails and is repaired, the dead-letter
+ * queues, and where requests fail or are throttled.
  */
 import { Duration } from 'aws-cdk-lib';
 import type { RestApi } from 'aws-cdk-lib/aws-apigateway';
@@ -40,6 +41,23 @@ function product(metricName: string, label: string): IMetric {
     label,
     period: FIVE_MINUTES,
   });
+}
+
+/** The lawful bases a permission is granted on. */
+const BASES = ['consent', 'soft_opt_in'] as const;
+
+/** One of our embedded-format metrics for one basis, summed over its other dimension (the source). */
+function byBasis(metricName: string, basis: string, label: string): IMetric {
+  return new MathExpression({
+    expression: `SUM(SEARCH('{${METRICS_NAMESPACE},basis,source} MetricName="${metricName}" basis="${basis}"', 'Sum', 300))`,
+    label,
+    period: FIVE_MINUTES,
+  });
+}
+
+/** One of our embedded-format metrics emitted without dimensions. */
+function own(metricName: string, statistic: string, period: Duration, label: string): IMetric {
+  return new Metric({ namespace: METRICS_NAMESPACE, metricName, statistic, period, label });
 }
 
 export class OperationsDashboard extends Construct {
@@ -85,13 +103,26 @@ export class OperationsDashboard extends Construct {
         ],
       }),
       new GraphWidget({
-        title: 'Permissions and emails',
-        left: [product('PermissionsChanged', 'permission changes')],
-        right: [
+        title: 'Permissions',
+        left: [
+          ...BASES.map((basis) => byBasis('PermissionsGranted', basis, `granted (${basis})`)),
+          ...[...BASES, 'pending'].map((basis) =>
+            byBasis('PermissionsWithdrawn', basis, `withdrawn (${basis})`),
+          ),
+        ],
+        right: [product('Unsubscribes', 'unsubscribes'), product('PermissionsChanged', 'consent events')],
+      }),
+      new GraphWidget({
+        title: 'Emails',
+        left: [
           product('EmailsSent', 'emails sent'),
           product('EmailsFailed', 'email sends failed'),
           product('ConfirmationEmailsSuppressed', 'confirmations suppressed'),
         ],
+      }),
+      new GraphWidget({
+        title: 'Subject requests overdue',
+        left: [own('OverdueSubjectRequests', 'Maximum', Duration.days(1), 'overdue requests')],
       }),
       new GraphWidget({ title: 'API', left: [serverErrorRate], right: [apiMetric('Count')] }),
       new GraphWidget({ title: 'Throttles', left: throttles }),
@@ -105,11 +136,58 @@ export class OperationsDashboard extends Construct {
         ? [
             new GraphWidget({
               title: 'MailChimp sync lag (ms)',
-              left: [props.sync.metric('IteratorAge', { period: FIVE_MINUTES, statistic: 'Maximum' })],
+              left: [
+                own('SyncLag', 'Maximum', FIVE_MINUTES, 'change to MailChimp accepting it'),
+                props.sync.metric('IteratorAge', {
+                  period: FIVE_MINUTES,
+                  statistic: 'Maximum',
+                  label: 'stream iterator age',
+                }),
+              ],
+            }),
+            new GraphWidget({
+              title: 'MailChimp sync failures and repairs',
+              left: [own('SyncFailures', 'Sum', FIVE_MINUTES, 'contacts failed')],
+              right: [own('SyncRepaired', 'Sum', FIVE_MINUTES, 'repaired by the reconciliation')],
             }),
           ]
         : []),
     );
+
+    if (props.sync) {
+      // Measured end to end (our change to MailChimp accepting it), including what the reconciliation repairs.
+      props.notify(
+        new Alarm(this, 'MailchimpSyncLagAlarm', {
+          alarmDescription: 'Consent Desk: a change took more than a minute to reach MailChimp',
+          metric: new Metric({
+            namespace: METRICS_NAMESPACE,
+            metricName: 'SyncLag',
+            statistic: 'Maximum',
+            period: FIVE_MINUTES,
+          }),
+          threshold: 60_000,
+          comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: TreatMissingData.NOT_BREACHING,
+        }),
+      );
+      // A few contacts failing is MailChimp's rate limit at work; this many in 15 minutes is an outage.
+      props.notify(
+        new Alarm(this, 'MailchimpSyncFailuresAlarm', {
+          alarmDescription: 'Consent Desk: MailChimp keeps refusing or failing the sync',
+          metric: new Metric({
+            namespace: METRICS_NAMESPACE,
+            metricName: 'SyncFailures',
+            statistic: 'Sum',
+            period: Duration.minutes(15),
+          }),
+          threshold: 5,
+          comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: TreatMissingData.NOT_BREACHING,
+        }),
+      );
+    }
 
     // More than 1% of requests failing on our side for 10 minutes is an incident, not noise.
     props.notify(

@@ -52,8 +52,8 @@ const OUTBOX_PARTITION_PREFIX = keys.outboxPrefix;
 
 /**
  * What the rights function may change: a person's partition, their enquiries, suppression entries, the
- * register (requests and exports) and the audit trail, and what an erasure deletes besides (mail still
- * waiting to be sent to or about the person, the marker of their latest enquiry). Nothing else
+ * register (requests and exports), the audit trail, the outbox (its emails, and an erasure's unsent mail to
+ * or about the person) and the marker of the person's latest enquiry. Nothing else
  * (statements, webhook markers, the reconciliation cursor) is writable with its credentials.
  */
 const RIGHTS_WRITE_PREFIXES = [
@@ -77,13 +77,12 @@ export const FUNCTION_ACCESS: Readonly<Record<FunctionName, FunctionAccess>> = {
       fn.bindSecret(turnstileSecret, 'TURNSTILE_SECRET_ARN');
     }
   },
-  links: (fn, { config, table, emailHashKey, tokenSigningKey }) => {
+  links: (fn, { table, emailHashKey, tokenSigningKey }) => {
     fn.bindTable(table, { actions: CONTACT_WRITER });
     // The suppression entry is keyed by the address's keyed hash.
     fn.bindSecret(emailHashKey, 'EMAIL_HASH_KEY_SECRET_ARN');
+    // Verifies the links; the confirmation a link may ask for is queued in the outbox, signed by the mailer.
     fn.bindSecret(tokenSigningKey, 'TOKEN_SIGNING_KEYS_SECRET_ARN');
-    // Consent asked for through a link sent before a withdrawal from everything is confirmed by email.
-    fn.bindEmailSender(config.notifications.from);
   },
   mailchimpWebhook: (fn, { table, emailHashKey, mailchimpWebhookSecret }) => {
     // Withdrawals and suppression entries, plus the marker that makes a retried delivery a no-op.
@@ -103,16 +102,23 @@ export const FUNCTION_ACCESS: Readonly<Record<FunctionName, FunctionAccess>> = {
     fn.function.addEnvironment('MAILCHIMP_LIST_ID', config.mailchimp.listId);
     fn.function.addEnvironment('MAILCHIMP_PREFERENCES_MERGE_TAG', config.mailchimp.preferencesMergeTag);
   },
-  mailchimpReconcile: (fn, { config, table, emailHashKey, mailchimpApiKey }) => {
+  mailchimpReconcile: (fn, { config, table, emailHashKey, tokenSigningKey, mailchimpApiKey }) => {
     if (!config.mailchimp || !mailchimpApiKey) {
       throw new Error('The MailChimp reconciliation needs config.mailchimp');
     }
-    // Withdrawals and suppression entries, the delivery markers, and its own cursor item.
-    fn.bindTable(table, { actions: CONTACT_WRITER });
+    // Withdrawals and suppression entries, the delivery markers and its own cursor items; gsi1 lists
+    // the contacts changed since the outward cursor.
+    fn.bindTable(table, {
+      actions: CONTACT_WRITER,
+      indexes: TABLE_DEFINITION.globalSecondaryIndexes.map((index) => index.indexName),
+    });
     fn.bindSecret(emailHashKey, 'EMAIL_HASH_KEY_SECRET_ARN');
+    // A member it repairs carries the signed preferences link, as the sync sends it.
+    fn.bindSecret(tokenSigningKey, 'TOKEN_SIGNING_KEYS_SECRET_ARN');
     fn.bindSecret(mailchimpApiKey, 'MAILCHIMP_API_KEY_SECRET_ARN');
     fn.function.addEnvironment('MAILCHIMP_SERVER', config.mailchimp.server);
     fn.function.addEnvironment('MAILCHIMP_LIST_ID', config.mailchimp.listId);
+    fn.function.addEnvironment('MAILCHIMP_PREFERENCES_MERGE_TAG', config.mailchimp.preferencesMergeTag);
   },
   staff: (fn, { table, tokenSigningKey }) => {
     fn.bindTable(table, {
@@ -148,10 +154,9 @@ export const FUNCTION_ACCESS: Readonly<Record<FunctionName, FunctionAccess>> = {
     });
     // Finds a person by address (contact id, suppression hash).
     fn.bindSecret(emailHashKey, 'EMAIL_HASH_KEY_SECRET_ARN');
-    // Signs the verification links and the register's cursors.
+    // Checks the verification links and signs the register's cursors. Its emails (verification,
+    // extension, refusal, the digest) are queued in the outbox: it sends nothing itself.
     fn.bindSecret(tokenSigningKey, 'TOKEN_SIGNING_KEYS_SECRET_ARN');
-    // Verification, extension and refusal emails, and the daily digest.
-    fn.bindEmailSender(config.notifications.from);
     fn.function.addEnvironment('MAILCHIMP_IN_USE', config.mailchimp ? 'true' : 'false');
   },
   mailer: (fn, { config, table, tokenSigningKey }) => {

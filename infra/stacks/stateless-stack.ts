@@ -141,9 +141,10 @@ export class StatelessStack extends Stack {
     functions.staff?.function.addEnvironment('STAFF_CONSOLE_ORIGIN', this.staffConsole.origin);
 
     // Links in MailChimp point at the API unless a public base URL is configured. No cycle: the API
-    // depends only on the functions its routes invoke, and no route invokes the sync.
-    if (functions.mailchimpSync && config.publicBaseUrl === undefined) {
-      functions.mailchimpSync.function.addEnvironment('API_BASE_URL', this.api.api.url);
+    // depends only on the functions its routes invoke, and no route invokes the sync or the reconciliation.
+    if (config.publicBaseUrl === undefined) {
+      for (const fn of [functions.mailchimpSync, functions.mailchimpReconcile])
+        fn?.function.addEnvironment('API_BASE_URL', this.api.api.url);
     }
 
     this.dashboard = new OperationsDashboard(this, 'Operations', {
@@ -198,8 +199,11 @@ export class StatelessStack extends Stack {
    * well inside the hour a change may take to reach both sides.
    */
   private addMailchimpReconcileSchedule(reconcile: ConsentDeskFunction): void {
+    // `npm run redrive -- --queue sync` invokes it by this name.
+    new CfnOutput(this, 'MailchimpReconcileFunctionName', { value: reconcile.function.functionName });
     new Rule(this, 'MailchimpReconcileSchedule', {
-      description: 'Consent Desk: applies MailChimp unsubscribes and cleaned addresses webhooks missed',
+      description:
+        'Consent Desk: applies MailChimp unsubscribes webhooks missed, and repairs what the sync did not send',
       schedule: Schedule.rate(Duration.minutes(15)),
       // A missed sweep is made up by the next one, which starts from the stored cursor.
       targets: [new LambdaFunction(reconcile.function, { retryAttempts: 0 })],
@@ -232,12 +236,7 @@ export class StatelessStack extends Stack {
     this.notifyOps(
       new Alarm(this, 'SubjectRequestsOverdueAlarm', {
         alarmDescription: 'Consent Desk: a data-subject request is past its legal due date',
-        metric: new Metric({
-          namespace: 'ConsentDesk',
-          metricName: 'OverdueSubjectRequests',
-          period: Duration.days(1),
-          statistic: 'Maximum',
-        }),
+        metric: productMetric('OverdueSubjectRequests', 'Maximum', Duration.days(1)),
         threshold: 1,
         comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         evaluationPeriods: 1,
@@ -330,18 +329,15 @@ export class StatelessStack extends Stack {
     this.notifyOps(
       new Alarm(this, 'MailerErrorsAlarm', {
         alarmDescription: 'Consent Desk: the mailer keeps failing to send queued emails',
-        metric: new Metric({
-          namespace: METRICS_NAMESPACE,
-          metricName: 'EmailsFailed',
-          period: Duration.minutes(15),
-          statistic: 'Sum',
-        }),
+        metric: productMetric('EmailsFailed', 'Sum', Duration.minutes(15)),
         threshold: 3,
         comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         evaluationPeriods: 1,
         treatMissingData: TreatMissingData.NOT_BREACHING,
       }),
     );
+    // `npm run redrive -- --queue mailer` invokes it by this name.
+    new CfnOutput(this, 'MailerFunctionName', { value: mailer.function.functionName });
     new CfnOutput(this, 'MailerDlqUrl', {
       value: dlq.queueUrl,
       description: 'Dead-letter queue of the mailer (outbox records it gave up on)',
@@ -397,7 +393,6 @@ export class StatelessStack extends Stack {
         treatMissingData: TreatMissingData.NOT_BREACHING,
       }),
     );
-
     new CfnOutput(this, 'MailchimpSyncDlqUrl', {
       value: dlq.queueUrl,
       description: 'Dead-letter queue of the MailChimp sync (stream records it gave up on)',
@@ -405,6 +400,11 @@ export class StatelessStack extends Stack {
     new CfnOutput(this, 'MailchimpSyncDlqArn', { value: dlq.queueArn });
     return dlq;
   }
+}
+
+/** One of our embedded-format metrics without dimensions, as an alarm watches it. */
+function productMetric(metricName: string, statistic: 'Sum' | 'Maximum', period: Duration): Metric {
+  return new Metric({ namespace: METRICS_NAMESPACE, metricName, statistic, period });
 }
 
 /** `enquiry` -> `EnquiryFunction`: stable construct ids, hence stable logical ids. */

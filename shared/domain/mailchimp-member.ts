@@ -56,6 +56,33 @@ export function desiredMember(
   };
 }
 
+/** What MailChimp holds for a member, as far as comparing it with our store goes. */
+export interface HeldMember {
+  readonly status: string;
+  /** The names of the member's tags. */
+  readonly tags: readonly string[];
+}
+
+/** Not mailable there: nothing to correct for someone we may not mail either. */
+const NOT_SUBSCRIBED = new Set(['unsubscribed', 'cleaned', 'archived', 'transactional']);
+
+/**
+ * Whether MailChimp holds what our store calls for: a restricted contact is absent or archived there;
+ * someone with nothing mailable is absent or not subscribed; someone mailable is subscribed (or pending,
+ * waiting on MailChimp's own confirmation) with each topic tag on exactly when its permission is mailable.
+ */
+export function memberMatches(
+  desired: DesiredMember,
+  restricted: boolean,
+  member: HeldMember | undefined,
+): boolean {
+  if (restricted) return member === undefined || member.status === 'archived';
+  if (desired.kind === 'unsubscribed') return member === undefined || NOT_SUBSCRIBED.has(member.status);
+  if (member?.status === 'pending') return true;
+  if (member?.status !== 'subscribed') return false;
+  return desired.tags.every((tag) => member.tags.includes(tag.name) === tag.active);
+}
+
 export interface MemberPermission {
   readonly status: TopicStatus;
   /** When the current status began (ISO). */

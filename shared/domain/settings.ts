@@ -106,6 +106,11 @@ export interface Topic {
 }
 
 /** Everything the running functions are told about the deployment (the runtime part of its config file). */
+/** A topic's label as emails show it; its id when the deployment no longer offers it. */
+export function topicLabel(topics: readonly Topic[], topicId: string): string {
+  return topics.find((topic) => topic.id === topicId)?.label ?? topicId;
+}
+
 export interface DeploymentSettings {
   readonly organisation: { readonly name: string };
   readonly topics: readonly Topic[];

@@ -143,6 +143,20 @@ export interface ContactsRepository {
   setName(change: NameChange): Promise<void>;
   /** Whether a webhook delivery has been applied already. */
   hasDelivery(deliveryId: string, now: Date): Promise<boolean>;
+  /**
+   * Contacts whose latest change lies after `after` (a `position` from an earlier answer, or an ISO time)
+   * and at or before `until` (ISO), oldest change first, at most `limit`. A contact changed again later
+   * moves to its new place, so each is listed once, at its latest change.
+   */
+  changedContacts(after: string, until: string, limit: number): Promise<ChangedContact[]>;
+}
+
+export interface ChangedContact {
+  readonly contactId: string;
+  /** ISO time of the contact's latest change. */
+  readonly changedAt: string;
+  /** Where this contact sits in the list: the next page starts after it. */
+  readonly position: string;
 }
 
 export type StoredEvent = Omit<ConsentEvent, 'statement' | 'type'> & {
@@ -202,6 +216,8 @@ export interface ContactItemChanged {
   readonly kind: 'insert' | 'modify' | 'remove';
   /** Deleted by the table's TTL rather than by any of our writes. */
   readonly expired: boolean;
+  /** When the change was made (epoch ms), as far as the record tells: the sync's lag runs from here. */
+  readonly changedAt?: number | undefined;
   readonly before: ContactItemImage | undefined;
   readonly after: ContactItemImage | undefined;
 }

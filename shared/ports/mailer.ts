@@ -2,6 +2,8 @@
  * Sending email, whatever carries it (`shared/adapters/mail`: SES in AWS, the local outbox in local mode),
  * and the outbox that holds what must be sent until the mailer has sent it.
  */
+import type { RequestType } from '../domain/subject-request.ts';
+
 export interface OutgoingEmail {
   readonly to: readonly string[];
   /** Lets staff answer an enquiry directly; an address that passed validation (no header injection). */
@@ -32,10 +34,31 @@ export interface MarketingMessage {
   readonly statement?: string | undefined;
 }
 
-/** What must be sent; written in the same transaction as the change it reports. */
-export type OutboxMessage =
-  | { readonly kind: 'staff_notification'; readonly email: OutgoingEmail }
-  | MarketingMessage;
+/**
+ * An email rendered when it was queued, having no link to sign: the staff notification, and the register's
+ * extension and refusal emails and daily digest.
+ */
+export interface RenderedMessage {
+  readonly kind: 'staff_notification' | 'request_extension' | 'request_refusal' | 'request_digest';
+  readonly email: OutgoingEmail;
+}
+
+/** The email asking a person to confirm a subject request is theirs, its link signed by the mailer. */
+export interface VerificationMessage {
+  readonly kind: 'request_verification';
+  readonly to: string;
+  readonly requestId: string;
+  readonly requestType: RequestType;
+  /** When the link was issued (ISO); its lifetime runs from here. */
+  readonly issuedAt: string;
+  readonly baseUrl: string;
+}
+
+/**
+ * What must be sent; written in the same transaction as the change it reports. Signed links are made by
+ * the mailer when it sends, so no usable link waits in the table.
+ */
+export type OutboxMessage = RenderedMessage | MarketingMessage | VerificationMessage;
 
 export interface QueuedMessage {
   readonly id: string;
@@ -67,4 +90,10 @@ export interface Outbox {
   markSent(id: string): Promise<void>;
   /** The ids of messages queued before `before` and still unsent, oldest first. */
   waitingSince(before: Date): Promise<string[]>;
+}
+
+/** Queues emails on their own, for a job that sends mail without changing anything else (the digest). */
+export interface MailQueue {
+  /** Queues each message; one already queued under the same id is left as it is. */
+  queue(messages: readonly QueuedMessage[]): Promise<void>;
 }

@@ -4,6 +4,7 @@
  * shared/adapters/dynamodb/subject-requests.ts implements it.
  */
 import type { SubjectRequest } from '../domain/subject-request.ts';
+import type { QueuedMessage } from './mailer.ts';
 import type { ListPosition, Page } from './staff-reads.ts';
 
 /** What a rectification changes. */
@@ -41,14 +42,23 @@ export interface RegisterEntry {
 export type RegisterList = 'open' | 'finished';
 
 export interface RequestRegister {
-  /** Adds a new entry (and, while unfinished, its reference in the person's partition). */
-  add(entry: RegisterEntry, expiresAt: number): Promise<void>;
+  /**
+   * Adds a new entry (and, while unfinished, its reference in the person's partition), with the emails
+   * it calls for queued in the same transaction.
+   */
+  add(entry: RegisterEntry, expiresAt: number, outbox?: readonly QueuedMessage[]): Promise<void>;
   read(requestId: string, now: Date): Promise<RegisterEntry | undefined>;
   /**
    * Replaces an entry read at `seenVersion`; a ConflictError when it changed since. Keeps the person's
    * open-request reference in step (removed once the request finishes or the entry loses its contact).
+   * The emails the change calls for are queued in the same transaction.
    */
-  replace(entry: RegisterEntry, seenVersion: number, expiresAt: number): Promise<void>;
+  replace(
+    entry: RegisterEntry,
+    seenVersion: number,
+    expiresAt: number,
+    outbox?: readonly QueuedMessage[],
+  ): Promise<void>;
   /** Open requests earliest due first; finished ones newest first. */
   list(query: {
     readonly list: RegisterList;

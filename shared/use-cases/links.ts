@@ -13,13 +13,12 @@ import {
 } from '../domain/contact-change.ts';
 import type { EmailHasher } from '../domain/hashing.ts';
 import type { TopicChoice } from '../domain/preferences.ts';
-import type { DeploymentSettings, MarketingStatement } from '../domain/settings.ts';
+import { type DeploymentSettings, type MarketingStatement, topicLabel } from '../domain/settings.ts';
 import { type KeyRing, type TokenClaims, type TokenPurpose, verifyToken } from '../domain/tokens.ts';
-import { contactLinks } from '../email/links.ts';
-import { confirmationEmail } from '../email/marketing-emails.ts';
-import { describeError, log } from '../log.ts';
+import { log } from '../log.ts';
 import type { ContactState, ContactsRepository } from '../ports/contacts-store.ts';
-import type { Mailer } from '../ports/mailer.ts';
+import type { QueuedMessage } from '../ports/mailer.ts';
+import { queuedEmail } from './queued-email.ts';
 import { type ContactDecision, changeContact } from './retry-on-conflict.ts';
 
 export interface LinkDeps {
@@ -29,9 +28,7 @@ export interface LinkDeps {
   readonly linkKeys: () => Promise<KeyRing>;
   readonly clock: () => Date;
   readonly newId: () => string;
-  /** Sends the confirmation a link's request for consent asks for. */
-  readonly mailer: Mailer;
-  /** The API's own URL, for links in that email when the config has no `publicBaseUrl`. */
+  /** The API's own URL, for links in a confirmation email when the config has no `publicBaseUrl`. */
   readonly linkBaseUrl: string;
 }
 
@@ -165,8 +162,7 @@ async function applyChange(
   requestsFor: (state: ContactState, snapshot: ContactSnapshot) => RequestedEvent[],
   statement?: MarketingStatement,
 ): Promise<LinkResult> {
-  let requested: { contactId: string; email: string; change: ContactChange; now: Date } | undefined;
-  const outcome = await changeContact(deps, {
+  return changeContact(deps, {
     locate: async (now) => {
       const { contactId, state } = await readLinkedContact(deps, claims.contactId, now);
       // Gone (expired or erased): nothing is held, so nothing can be sent. Answered as a success.
@@ -205,49 +201,37 @@ async function applyChange(
             source,
             reason,
           },
+          outbox: confirmationFor(deps, { contactId, email: contact.email, change, now }, statement),
         },
-        written: () => {
-          log.info('link_applied', { source, events: change.events.length, reason });
-          requested = { contactId, email: contact.email, change, now };
-        },
+        written: () => log.info('link_applied', { source, events: change.events.length, reason }),
       };
     },
   });
-  if (requested && statement) await sendConfirmation(deps, requested, statement);
-  return outcome;
 }
 
-/** The double opt-in email for the consent a link asked for, through the usual confirm link. */
-async function sendConfirmation(
+/**
+ * The double opt-in email for the consent a link asked for (its links signed by the mailer), queued with
+ * the change: the person is never left pending without it.
+ */
+function confirmationFor(
   deps: LinkDeps,
   requested: { contactId: string; email: string; change: ContactChange; now: Date },
-  statement: MarketingStatement,
-): Promise<void> {
+  statement: MarketingStatement | undefined,
+): QueuedMessage[] {
   const asked = requested.change.events.filter((event) => event.type === 'consent_requested');
-  if (asked.length === 0) return;
-  try {
-    const links = contactLinks({
-      ring: await deps.linkKeys(),
-      baseUrl: deps.config.publicBaseUrl ?? deps.linkBaseUrl,
+  if (!statement || asked.length === 0) return [];
+  return [
+    queuedEmail(deps.newId(), requested.now, {
+      kind: 'confirmation',
+      to: requested.email,
       contactId: requested.contactId,
       epoch: requested.change.contactEpoch,
-      now: requested.now,
-    });
-    await deps.mailer.send(
-      confirmationEmail({
-        to: requested.email,
-        organisation: deps.config.organisation.name,
-        topicLabels: asked.map(
-          (event) => deps.config.topics.find((topic) => topic.id === event.topic)?.label ?? event.topic,
-        ),
-        links,
-        statement: statement.text,
-      }),
-    );
-  } catch (error) {
-    // The request is recorded; a lost confirmation only leaves the person pending, as if unanswered.
-    log.error('link_confirmation_email_failed', describeError(error));
-  }
+      issuedAt: requested.now.toISOString(),
+      baseUrl: deps.config.publicBaseUrl ?? deps.linkBaseUrl,
+      topicLabels: asked.map((event) => topicLabel(deps.config.topics, event.topic)),
+      statement: statement.text,
+    }),
+  ];
 }
 
 /**

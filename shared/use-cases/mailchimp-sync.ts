@@ -14,7 +14,7 @@ import {
 import type { DeploymentSettings } from '../domain/settings.ts';
 import type { KeyRing } from '../domain/tokens.ts';
 import { signedLink } from '../email/links.ts';
-import { describeError, log } from '../log.ts';
+import { countMetric, describeError, log, timeMetric } from '../log.ts';
 import type { ContactItemChanged, ContactsRepository } from '../ports/contacts-store.ts';
 import type { MailchimpAudience, MailchimpMember, MemberUpsert } from '../ports/mailchimp-audience.ts';
 import { isMailchimpError, type MailchimpErrorCode } from '../ports/mailchimp-errors.ts';
@@ -41,7 +41,7 @@ export interface SyncResult {
   readonly batchItemFailures: { readonly itemIdentifier: string }[];
 }
 
-type ContactOutcome =
+export type ContactOutcome =
   | 'moved'
   | 'subscribed'
   | 'confirmation_requested'
@@ -98,7 +98,42 @@ export async function syncStreamBatch(
     }
   });
   log.info('mailchimp_sync_batch', counts);
+  countSyncOutcomes(deps, work, outcomes);
   return { batchItemFailures };
+}
+
+/** Outcomes in which MailChimp took what we sent. */
+const ACCEPTED: ReadonlySet<ContactOutcome> = new Set([
+  'subscribed',
+  'confirmation_requested',
+  'unsubscribed',
+  'archived',
+  'forgotten',
+]);
+
+/**
+ * The sync's metrics: failures (retried, or refused for good), and the lag from the oldest change of each
+ * contact MailChimp accepted to now, its maximum over the batch (the alarm watches the worst case).
+ */
+function countSyncOutcomes(
+  deps: MailchimpSyncDeps,
+  work: readonly ContactWork[],
+  outcomes: readonly (ContactOutcome | undefined)[],
+): void {
+  const failed = outcomes.filter((outcome) => outcome === 'failed' || outcome === undefined).length;
+  const rejected = outcomes.filter((outcome) => outcome === 'rejected').length;
+  // One metric, no dimension, so one alarm watches it; the log line says which kind each was.
+  if (failed + rejected > 0) countMetric('SyncFailures', failed + rejected);
+  const now = deps.clock().getTime();
+  const lags = work.flatMap((contact, index) => {
+    const outcome = outcomes[index];
+    if (!outcome || !ACCEPTED.has(outcome)) return [];
+    const times = contact.changes.flatMap((change) =>
+      change.changedAt === undefined ? [] : [change.changedAt],
+    );
+    return times.length > 0 ? [now - Math.min(...times)] : [];
+  });
+  if (lags.length > 0) timeMetric('SyncLag', Math.max(...lags));
 }
 
 function groupByContact(changes: readonly ContactItemChanged[]): Map<string, ContactWork> {
@@ -160,7 +195,7 @@ async function syncContact(deps: MailchimpSyncDeps, work: ContactWork): Promise<
     if (work.movedAwayEmail !== undefined) {
       outcome = (await followMove(deps, work.contactId, work.movedAwayEmail)) ?? outcome;
     }
-    if (work.converge) outcome = (await converge(deps, work.contactId)) ?? outcome;
+    if (work.converge) outcome = (await convergeMember(deps, work.contactId)) ?? outcome;
     return outcome;
   } catch (error) {
     if (isMailchimpError(error, 'invalidRequest')) {
@@ -213,10 +248,17 @@ async function followMove(
       }
     }
   }
-  return (await converge(deps, contactId)) ?? 'moved';
+  return (await convergeMember(deps, contactId)) ?? 'moved';
 }
 
-async function converge(deps: MailchimpSyncDeps, contactId: string): Promise<ContactOutcome | undefined> {
+/**
+ * Moves MailChimp to what the contact's current state calls for (also the outward reconciliation's
+ * repair); undefined when there is no live contact to converge on.
+ */
+export async function convergeMember(
+  deps: MailchimpSyncDeps,
+  contactId: string,
+): Promise<ContactOutcome | undefined> {
   const now = deps.clock();
   const { contact, snapshot } = await deps.contacts.readContact(contactId, now);
   if (!contact) return undefined;

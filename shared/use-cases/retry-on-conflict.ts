@@ -2,7 +2,7 @@
  * Read, decide, write: a change to a contact reads its current state and suppression entry, decides on
  * them, and writes conditionally on what was read. When another request changed the same contact between
  * the read and the write, the write fails with ContactConflictError and the whole step runs again on
- * fresh state.
+ * fresh state. Once a change lands, the permission metrics count it.
  */
 import type { ContactSnapshot } from '../domain/contact-change.ts';
 import {
@@ -11,6 +11,7 @@ import {
   type ContactsRepository,
   type ContactsWrite,
 } from '../ports/contacts-store.ts';
+import { countPermissionChanges } from './permission-metrics.ts';
 
 /** Tries in all; a contact changed this often at once is left to the caller's own retry. */
 const MAX_ATTEMPTS = 3;
@@ -83,6 +84,7 @@ export async function changeContact<T, Found extends ContactToChange | undefined
     const decision = await step.decide(read as ReadFor<Found>, now);
     if (decision.write) {
       await deps.contacts.write(decision.write);
+      if (decision.write.contact) countPermissionChanges(decision.write.contact);
       decision.written?.();
     }
     return decision.outcome;

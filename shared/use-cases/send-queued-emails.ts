@@ -1,14 +1,22 @@
 /**
  * Sending the emails the outbox holds, each at most once per queued message: render it (signing the
- * links of a confirmation or welcome), send it, then mark it sent. A message already marked is skipped,
- * so a replayed batch sends nothing twice. A failure stops the batch at that message: it and the ones
+ * links of a confirmation, a welcome or a request verification), send it, then mark it sent. A message
+ * already marked is skipped, so a replayed batch sends nothing twice. A failure stops the batch at that message: it and the ones
  * after it are retried (their order kept), while those before it are done.
  */
 import type { KeyRing } from '../domain/tokens.ts';
-import { contactLinks } from '../email/links.ts';
+import { contactLinks, signedLink } from '../email/links.ts';
 import { confirmationEmail, welcomeEmail } from '../email/marketing-emails.ts';
+import { verificationEmail } from '../email/subject-request-emails.ts';
 import { countMetric, describeError, log } from '../log.ts';
-import type { Mailer, MarketingMessage, Outbox, OutboxMessage, OutgoingEmail } from '../ports/mailer.ts';
+import type {
+  Mailer,
+  MarketingMessage,
+  Outbox,
+  OutboxMessage,
+  OutgoingEmail,
+  VerificationMessage,
+} from '../ports/mailer.ts';
 
 export interface SendQueuedEmailsDeps {
   readonly outbox: Outbox;
@@ -54,8 +62,39 @@ export async function sendQueuedEmails(
 }
 
 async function render(deps: SendQueuedEmailsDeps, message: OutboxMessage): Promise<OutgoingEmail> {
-  if (message.kind === 'staff_notification') return message.email;
-  return renderMarketing(deps, message);
+  switch (message.kind) {
+    case 'confirmation':
+    case 'welcome':
+      return renderMarketing(deps, message);
+    case 'request_verification':
+      return renderVerification(deps, message);
+    default:
+      return message.email;
+  }
+}
+
+/** The link is signed as of when the request was logged, exactly as if it had been sent then. */
+async function renderVerification(
+  deps: SendQueuedEmailsDeps,
+  message: VerificationMessage,
+): Promise<OutgoingEmail> {
+  const url = signedLink(
+    {
+      ring: await deps.linkKeys(),
+      baseUrl: message.baseUrl,
+      contactId: message.requestId,
+      epoch: 0,
+      now: new Date(message.issuedAt),
+    },
+    'verify',
+  );
+  return verificationEmail({
+    to: message.to,
+    organisation: deps.organisation,
+    type: message.requestType,
+    reference: message.requestId,
+    url,
+  });
 }
 
 async function renderMarketing(

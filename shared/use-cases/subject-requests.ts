@@ -5,28 +5,22 @@
  */
 import { ConflictError, InvalidInputError, NotFoundError } from '../domain/errors.ts';
 import { daysLeft } from '../domain/request-clock.ts';
-import { expiryFor, toEpochSeconds } from '../domain/retention.ts';
+import { expiryFor } from '../domain/retention.ts';
 import {
   actOnRequest,
   FINISHED,
   isOverdue,
-  type RequestAction,
   receiveRequest,
   registerDate,
   type SubjectRequest,
 } from '../domain/subject-request.ts';
-import { type KeyRing, signToken, verifyToken } from '../domain/tokens.ts';
-import { LINK_PATHS } from '../email/links.ts';
-import {
-  type DigestLine,
-  digestEmail,
-  extensionEmail,
-  refusalEmail,
-  verificationEmail,
-} from '../email/subject-request-emails.ts';
+import { verifyToken } from '../domain/tokens.ts';
+import { type DigestLine, digestEmail } from '../email/subject-request-emails.ts';
 import { describeError, log } from '../log.ts';
 import type { ListPosition } from '../ports/staff-reads.ts';
 import type { RegisterEntry, RegisterList } from '../ports/subject-requests.ts';
+import { queuedEmail } from './queued-email.ts';
+import { actionEmail, verificationFor } from './register-emails.ts';
 import { carryOutRight } from './rights/carry-out.ts';
 import { clockRules, type RightsDeps, requestSettings } from './rights/rights-deps.ts';
 import { recordStaffAudit, type StaffRequest } from './staff-api.ts';
@@ -74,9 +68,11 @@ export async function receiveSubjectRequest(
     result: undefined,
     finishedAt: undefined,
   };
-  await deps.register.add(entry, expiry(deps, request));
+  // The verification email is queued with the entry: the request is never logged without it.
+  const verification =
+    request.status === 'awaiting_verification' ? verificationFor(deps, entry, baseUrl, now) : [];
+  await deps.register.add(entry, expiry(deps, request), verification);
   await auditAction(deps, staff, entry, 'received');
-  if (request.status === 'awaiting_verification') await sendVerification(deps, entry, baseUrl);
   if (request.status === 'in_progress') entry = await carryOut(deps, entry, staff.identity.username);
   return view(entry, deps.clock());
 }
@@ -98,24 +94,6 @@ export async function actOnSubjectRequest(
   }
   const next = await applyAction(deps, entry, action, staff.identity.username);
   await auditAction(deps, staff, next, action.kind);
-  if (action.kind === 'extend') {
-    await tellPerson(deps, next, (to) =>
-      extensionEmail({
-        ...personEmail(deps, next, to),
-        dueAt: next.request.dueAt ?? '',
-        reason: action.reason,
-      }),
-    );
-  }
-  if (action.kind === 'refuse') {
-    await tellPerson(deps, next, (to) =>
-      refusalEmail({
-        ...personEmail(deps, next, to),
-        reason: action.reason,
-        explanation: action.explanation,
-      }),
-    );
-  }
   if (next.request.status === 'in_progress')
     return view(await carryOut(deps, next, staff.identity.username), deps.clock());
   return view(next, deps.clock());
@@ -251,7 +229,10 @@ export async function sendRequestDigest(deps: RightsDeps): Promise<{ overdue: nu
   const overdue = lines.filter((line) => line.daysLeft < 0).length;
   const to = requestSettings(deps.config).privacyEmail;
   if (to && lines.length > 0) {
-    await deps.mailer.send(digestEmail({ to, organisation: deps.config.organisation.name, lines }));
+    const email = digestEmail({ to, organisation: deps.config.organisation.name, lines });
+    // One id a day: a retried run finds the day's digest queued already and queues no second one.
+    const id = `request-digest-${now.toISOString().slice(0, 10)}`;
+    await deps.mailQueue.queue([queuedEmail(id, now, { kind: 'request_digest', email })]);
   }
   log.info('subject_request_digest', {
     overdue,
@@ -272,7 +253,7 @@ async function readEntry(deps: RightsDeps, requestId: string): Promise<RegisterE
 async function applyAction(
   deps: RightsDeps,
   entry: RegisterEntry,
-  action: RequestAction,
+  action: ParsedAction,
   actor: string,
 ): Promise<RegisterEntry> {
   const now = deps.clock();
@@ -283,7 +264,13 @@ async function applyAction(
     request: acted.request,
     finishedAt: FINISHED.has(acted.request.status) ? now.toISOString() : undefined,
   };
-  await deps.register.replace(next, entry.request.version, expiry(deps, next.request));
+  // The person is told of an extension or a refusal by an email queued with the change itself.
+  await deps.register.replace(
+    next,
+    entry.request.version,
+    expiry(deps, next.request),
+    actionEmail(deps, next, action, now),
+  );
   return next;
 }
 
@@ -319,36 +306,6 @@ async function carryOut(deps: RightsDeps, entry: RegisterEntry, actor: string): 
   await deps.register.replace(next, entry.request.version, expiry(deps, next.request));
   log.info('subject_request_carried_out', { type: entry.request.type });
   return next;
-}
-
-async function sendVerification(deps: RightsDeps, entry: RegisterEntry, baseUrl: string): Promise<void> {
-  const ring: KeyRing = await deps.linkKeys();
-  const token = signToken(ring, {
-    contactId: entry.request.id,
-    purpose: 'verify',
-    epoch: 0,
-    issuedAt: toEpochSeconds(deps.clock()),
-  });
-  const url = `${deps.config.publicBaseUrl ?? baseUrl}${LINK_PATHS.verify}?token=${token}`;
-  await tellPerson(deps, entry, (to) => verificationEmail({ ...personEmail(deps, entry, to), url }));
-}
-
-async function tellPerson(
-  deps: RightsDeps,
-  entry: RegisterEntry,
-  build: (to: string) => Parameters<RightsDeps['mailer']['send']>[0],
-): Promise<void> {
-  if (!entry.email) return;
-  await deps.mailer.send(build(entry.email));
-}
-
-function personEmail(deps: RightsDeps, entry: RegisterEntry, to: string) {
-  return {
-    to,
-    organisation: deps.config.organisation.name,
-    type: entry.request.type,
-    reference: entry.request.id,
-  };
 }
 
 function expiry(deps: RightsDeps, request: SubjectRequest): number {

@@ -16,13 +16,14 @@ import {
 import { InvalidInputError } from '../domain/errors.ts';
 import type { EmailHasher } from '../domain/hashing.ts';
 import { expiryFor, toEpochSeconds } from '../domain/retention.ts';
-import type { DeploymentSettings, EnquiryForm } from '../domain/settings.ts';
+import { type DeploymentSettings, type EnquiryForm, topicLabel } from '../domain/settings.ts';
 import { staffNotification } from '../email/staff-notification.ts';
 import { countMetric, log } from '../log.ts';
 import type { ContactsRepository, ContactWrite } from '../ports/contacts-store.ts';
 import type { ConfirmationWindows, MarketingMessage, QueuedMessage } from '../ports/mailer.ts';
 import type { Submissions } from '../ports/submissions.ts';
 import type { TurnstileVerifier } from '../ports/turnstile-verifier.ts';
+import { queuedEmail } from './queued-email.ts';
 import { submissionKey, submissionMarker } from './repeated-submissions.ts';
 import { type ContactDecision, changeContact } from './retry-on-conflict.ts';
 
@@ -79,8 +80,6 @@ export async function submitEnquiry(deps: SubmitEnquiryDeps, input: EnquiryInput
   const { recorded } = stored;
 
   countMetric('EnquiriesReceived', 1, { formId: form.id });
-  for (const event of recorded?.change.events ?? [])
-    countMetric('PermissionsChanged', 1, { event: event.type, source: 'form' });
   log.info('enquiry_received', {
     formId: form.id,
     stored: form.store,
@@ -251,22 +250,13 @@ function sendsConfirmation(form: EnquiryForm): boolean {
   return form.marketing.mode === 'consent' && form.marketing.confirmation === 'double_opt_in';
 }
 
-/** Queued emails wait at most this long for the mailer: as long as a dead-lettered batch is kept. */
-const OUTBOX_DAYS = 14;
-
 function queue(
   deps: SubmitEnquiryDeps,
   now: Date,
   message: QueuedMessage['message'],
   concerns: string | undefined,
 ): QueuedMessage {
-  return {
-    id: deps.newId(),
-    message,
-    concerns,
-    queuedAt: now.toISOString(),
-    expiresAt: toEpochSeconds(now) + OUTBOX_DAYS * 24 * 60 * 60,
-  };
+  return queuedEmail(deps.newId(), now, message, concerns);
 }
 
 function notifyStaff(
@@ -315,9 +305,7 @@ function marketingEmail(
       epoch: recorded.change.contactEpoch,
       issuedAt: recorded.now.toISOString(),
       baseUrl: deps.config.publicBaseUrl ?? baseUrl,
-      topicLabels: granted.map(
-        (event) => deps.config.topics.find((topic) => topic.id === event.topic)?.label ?? event.topic,
-      ),
+      topicLabels: granted.map((event) => topicLabel(deps.config.topics, event.topic)),
       statement: confirming ? form.marketing.statement.text : undefined,
     },
   ];

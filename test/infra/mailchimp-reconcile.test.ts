@@ -36,17 +36,23 @@ describe('the mailchimpReconcile function', () => {
     });
   });
 
-  it('gets the table, the hash key, the MailChimp API key and audience through its environment', () => {
+  it('gets the table, the hash, link and MailChimp API keys, the audience and the API URL through its environment', () => {
     const variables = props().Environment.Variables;
     expect(Object.keys(variables).sort()).toEqual([
+      'API_BASE_URL',
       'EMAIL_HASH_KEY_SECRET_ARN',
       'MAILCHIMP_API_KEY_SECRET_ARN',
       'MAILCHIMP_LIST_ID',
+      'MAILCHIMP_PREFERENCES_MERGE_TAG',
       'MAILCHIMP_SERVER',
       'MAIL_TRANSPORT',
       'NODE_OPTIONS',
       'TABLE_NAME',
+      'TOKEN_SIGNING_KEYS_SECRET_ARN',
     ]);
+    expect(followReference(variables.TOKEN_SIGNING_KEYS_SECRET_ARN, stateful)).toEqual({
+      Ref: secretId('TokenSigningKey'),
+    });
     expect(followReference(variables.TABLE_NAME, stateful)).toEqual({ Ref: tableId() });
     expect(followReference(variables.EMAIL_HASH_KEY_SECRET_ARN, stateful)).toEqual({
       Ref: secretId('EmailHashKey'),
@@ -58,7 +64,7 @@ describe('the mailchimpReconcile function', () => {
     expect(variables.MAILCHIMP_LIST_ID).toBe('example-list-id');
   });
 
-  it('may do exactly what it needs: its logs, item actions on the table and two secrets', () => {
+  it('may do exactly what it needs: its logs, item actions on the table and gsi1, and three secrets', () => {
     const logGroupId = logicalIdOf(
       stateless,
       'AWS::Logs::LogGroup',
@@ -82,11 +88,19 @@ describe('the mailchimpReconcile function', () => {
           'dynamodb:Query',
           'dynamodb:UpdateItem',
         ],
-        resources: [{ 'Fn::GetAtt': [tableId(), 'Arn'] }],
+        resources: [
+          { 'Fn::GetAtt': [tableId(), 'Arn'] },
+          // The table's ARN (through the stateful stack's output) and its gsi1.
+          { 'Fn::Join': ['', [expect.anything(), '/index/gsi1']] },
+        ],
       },
       {
         actions: ['secretsmanager:GetSecretValue'],
-        resources: [{ Ref: secretId('EmailHashKey') }, { Ref: secretId('MailchimpApiKey') }],
+        resources: [
+          { Ref: secretId('EmailHashKey') },
+          { Ref: secretId('MailchimpApiKey') },
+          { Ref: secretId('TokenSigningKey') },
+        ],
       },
     ]);
   });

@@ -32,7 +32,7 @@ describe('the rights function', () => {
     });
   });
 
-  it('reads the table and gsi1, writes only person, enquiry, suppression, register, confirmation-window and audit partitions', () => {
+  it('reads the table and gsi1, writes only person, enquiry, suppression, register, confirmation-window, audit and outbox partitions', () => {
     const table = { 'Fn::GetAtt': [tableId(), 'Arn'] };
     const statements = roleStatements(stateless, props().Role['Fn::GetAtt'][0]).filter((statement) =>
       statement.actions.some((action) => action.startsWith('dynamodb:')),

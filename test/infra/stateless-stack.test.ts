@@ -125,6 +125,22 @@ describe("MailChimp's client", () => {
   });
 });
 
+/** The path of SES's SendEmail, which no minifier renames. */
+const SES_SEND_EMAIL = '/v2/email/outbound-emails';
+
+describe("SES's client", () => {
+  const others = (Object.keys(FUNCTIONS) as FunctionName[]).filter((name) => name !== 'mailer');
+
+  it.each(others)('is not in the %s bundle', (name) => {
+    // Only the mailer sends: every other function queues its emails in the outbox.
+    expect(readFileSync(bundleOf(name).file, 'utf8')).not.toContain(SES_SEND_EMAIL);
+  });
+
+  it('is in the mailer bundle', () => {
+    expect(readFileSync(bundleOf('mailer').file, 'utf8')).toContain(SES_SEND_EMAIL);
+  });
+});
+
 describe('the enquiry function', () => {
   it('gets the table, the mail transport, the API URL and the hash key secret through its environment (no mail keys)', () => {
     const variables = functionProps('enquiry').Environment.Variables;
@@ -186,9 +202,8 @@ describe('the links function', () => {
     });
   });
 
-  it('may do exactly what it needs: its logs, item actions on the table, its two secrets, and email from the notifications address', () => {
-    const statements = statementsOf('links');
-    expect(statements.slice(0, 3)).toEqual([
+  it('may do exactly what it needs: its logs, item actions on the table and its two secrets, and no email', () => {
+    expect(statementsOf('links')).toEqual([
       {
         actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
         resources: [{ 'Fn::GetAtt': [logGroupId('links'), 'Arn'] }],
@@ -199,12 +214,6 @@ describe('the links function', () => {
         resources: [{ Ref: emailHashKeyId() }, { Ref: signingKeyId() }],
       },
     ]);
-    // Only the double opt-in confirmation a link asks for, sent as the mailer sends queued emails.
-    const ses = statements.slice(3);
-    expect(ses).toEqual(
-      statementsOf('mailer').filter((statement) => statement.actions.includes('ses:SendEmail')),
-    );
-    expect(ses.flatMap((statement) => statement.actions)).toEqual(['ses:SendEmail']);
   });
 
   it('serves GET, HEAD and POST on every link route', () => {
@@ -371,9 +380,9 @@ describe('the mailchimpSync function', () => {
       Threshold: 60_000,
       ComparisonOperator: 'GreaterThanThreshold',
     });
-    // These two, the reconciliation's, the mailer's two, the API 5xx rate and throttles, and the overdue
-    // subject requests'.
-    stateless.resourceCountIs('AWS::CloudWatch::Alarm', 8);
+    // These two, the sync lag and failures, the reconciliation's, the mailer's two, the API 5xx rate and
+    // throttles, and the overdue subject requests'.
+    stateless.resourceCountIs('AWS::CloudWatch::Alarm', 10);
   });
 
   it('is invoked by no API route', () => {
@@ -447,13 +456,11 @@ describe('the mailer function', () => {
     ]);
   });
 
-  it('sends every enquiry email; only the links and rights functions send their own few', () => {
+  it('is the only function that may send email: the others queue theirs in the outbox', () => {
     const senders = (Object.keys(FUNCTIONS) as FunctionName[]).filter((name) =>
       statementsOf(name).some((statement) => statement.actions.some((action) => action.startsWith('ses:'))),
     );
-    // Links: the confirmation asked for through a link older than a withdrawal; rights: the register's
-    // verification, extension, refusal and digest emails. Neither is on the enquiry path.
-    expect(senders.sort()).toEqual(['links', 'mailer', 'rights']);
+    expect(senders).toEqual(['mailer']);
   });
 
   it('reads newly queued emails from the table stream, retrying, splitting and parking failed batches', () => {
@@ -497,7 +504,7 @@ describe('the mailer function', () => {
 });
 
 describe('the operations dashboard', () => {
-  it('shows enquiries, permissions, emails, the API, throttles, dead-letter queues and the sync lag', () => {
+  it('shows enquiries, permissions by basis, unsubscribes, emails, overdue requests, the API, throttles, dead-letter queues and the sync', () => {
     const dashboards = Object.values(stateless.findResources('AWS::CloudWatch::Dashboard'));
     expect(dashboards).toHaveLength(1);
     const body = JSON.stringify(dashboards[0]?.Properties.DashboardBody);
@@ -505,15 +512,50 @@ describe('the operations dashboard', () => {
       'EnquiriesReceived',
       'EnquiriesRejected',
       'PermissionsChanged',
+      'Unsubscribes',
       'EmailsSent',
       'EmailsFailed',
       'ConfirmationEmailsSuppressed',
+      'OverdueSubjectRequests',
       '5XXError',
       'Throttles',
       'ApproximateNumberOfMessagesVisible',
       'IteratorAge',
+      'SyncLag',
+      'SyncFailures',
+      'SyncRepaired',
     ])
       expect(body).toContain(metric);
+    for (const metric of ['PermissionsGranted', 'PermissionsWithdrawn'])
+      for (const basis of ['consent', 'soft_opt_in'])
+        expect(body).toMatch(new RegExp(`${metric}\\\\+" basis=\\\\+"${basis}`));
+    // Every dead-letter queue has a line.
+    for (const queue of Object.keys(stateless.findResources('AWS::SQS::Queue')))
+      expect(body).toContain(`{"Fn::GetAtt":["${queue}","QueueName"]}`);
+  });
+
+  it('alarms on the sync lag and on repeated sync failures, from our own metrics', () => {
+    stateless.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'ConsentDesk',
+      MetricName: 'SyncLag',
+      Statistic: 'Maximum',
+      Period: 300,
+      Threshold: 60_000,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+    stateless.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'ConsentDesk',
+      MetricName: 'SyncFailures',
+      Statistic: 'Sum',
+      Period: 900,
+      Threshold: 5,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+    // Every dead-letter queue has its alarm.
+    const dlqAlarms = Object.values(stateless.findResources('AWS::CloudWatch::Alarm')).filter(
+      (alarm) => alarm.Properties.MetricName === 'ApproximateNumberOfMessagesVisible',
+    );
+    expect(dlqAlarms).toHaveLength(Object.keys(stateless.findResources('AWS::SQS::Queue')).length);
   });
 
   it('alarms on the API 5xx rate and on any throttled invocation', () => {
@@ -547,7 +589,7 @@ describe('the alarm topic', () => {
 
   it('is notified by every alarm when it fires and when it recovers', () => {
     const alarms = Object.values(stateless.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(8);
+    expect(alarms).toHaveLength(10);
     for (const alarm of alarms) {
       expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId() }]);
       expect(alarm.Properties.OKActions).toEqual([{ Ref: topicId() }]);

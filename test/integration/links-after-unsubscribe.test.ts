@@ -28,7 +28,6 @@ function setUp() {
   const deps: LinkDeps = {
     ...harness.deps,
     linkKeys: async () => parseKeyRing(TEST_KEY_RING),
-    mailer: { send: async (email) => void harness.sent.push(email) },
     linkBaseUrl: LINK_BASE,
   };
   return { harness, deps };

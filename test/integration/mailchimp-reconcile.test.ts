@@ -21,7 +21,7 @@ import {
   reconcile,
 } from '../../shared/use-cases/mailchimp-reconcile.ts';
 import { submitEnquiry } from '../../shared/use-cases/submit-enquiry.ts';
-import { exampleConfig, runtimeConfig, TEST_HASH_KEY } from '../support/config.ts';
+import { exampleConfig, runtimeConfig, TEST_HASH_KEY, TEST_KEY_RING } from '../support/config.ts';
 import { contactItems, documentClient, fields, intakeHarness, uniqueEmail } from '../support/intake.ts';
 import { listenOnEphemeralPort } from '../support/servers.ts';
 
@@ -339,6 +339,9 @@ describe('the reconcile handler', () => {
     vi.stubEnv('MAILCHIMP_SERVER', 'us1');
     vi.stubEnv('MAILCHIMP_LIST_ID', DEFAULT_EMULATOR_LIST_ID);
     vi.stubEnv('MAILCHIMP_BASE_PATH', service.apiBaseUrl);
+    vi.stubEnv('TOKEN_SIGNING_KEYS', TEST_KEY_RING);
+    vi.stubEnv('API_BASE_URL', 'https://api.example.co.uk/v1');
+    vi.stubEnv('MAILCHIMP_PREFERENCES_MERGE_TAG', 'PREFSURL');
     try {
       const { handler } = await import('../../functions/mailchimp-reconcile/handler.ts');
       const before = await storedCursor();
@@ -346,7 +349,8 @@ describe('the reconcile handler', () => {
 
       const result = await handler({} as ScheduledEvent, context);
 
-      expect(result).toMatchObject({ complete: false, pages: 0, cursorMoved: false });
+      expect(result.inbound).toMatchObject({ complete: false, pages: 0, cursorMoved: false });
+      expect(result.outward).toMatchObject({ complete: false, contacts: 0 });
       expect(await storedCursor()).toEqual(before);
     } finally {
       vi.unstubAllEnvs();

@@ -539,7 +539,6 @@ describe('an address change (upemail)', () => {
         linkKeys: async () => parseKeyRing(TEST_KEY_RING),
         clock: () => new Date(),
         newId: randomUUID,
-        mailer: { send: async () => {} },
         linkBaseUrl: 'http://localhost:3000',
       },
       { contactId: old.contactId, purpose: 'unsubscribe', epoch: 1, issuedAt: Math.floor(Date.now() / 1000) },

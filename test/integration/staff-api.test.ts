@@ -4,7 +4,6 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { createContactsRepository } from '../../shared/adapters/dynamodb/contacts-store.ts';
 import { parseKeyRing, signToken } from '../../shared/domain/tokens.ts';
-import type { OutgoingEmail } from '../../shared/ports/mailer.ts';
 import { confirm, type LinkDeps, unsubscribe } from '../../shared/use-cases/links.ts';
 import { submitEnquiry } from '../../shared/use-cases/submit-enquiry.ts';
 import { lambdaContext, restEvent } from '../handler/events.ts';
@@ -108,7 +107,6 @@ async function enquire(form: 'contact' | 'quote', label: string, at: Date = NOW,
 
 function linkDeps(harness: ReturnType<typeof intakeHarness>): LinkDeps {
   const { config, contacts, emailHasher, clock, newId } = harness.deps;
-  const mailer = { send: async (email: OutgoingEmail) => void harness.sent.push(email) };
   return {
     config,
     contacts,
@@ -116,7 +114,6 @@ function linkDeps(harness: ReturnType<typeof intakeHarness>): LinkDeps {
     linkKeys: harness.linkKeys,
     clock,
     newId,
-    mailer,
     linkBaseUrl: BASE_URL,
   };
 }

@@ -10,11 +10,9 @@ import { seedPeople } from '../../local/seed-people.ts';
 import { createContactsRepository } from '../../shared/adapters/dynamodb/contacts-store.ts';
 import { createPersonalDataStore } from '../../shared/adapters/dynamodb/personal-data.ts';
 import { createStaffReads } from '../../shared/adapters/dynamodb/staff-reads.ts';
-import { createRequestRegister } from '../../shared/adapters/dynamodb/subject-requests.ts';
 import { signedPageCursors } from '../../shared/adapters/page-cursors.ts';
 import { createEmailHasher } from '../../shared/domain/hashing.ts';
 import { parseKeyRing } from '../../shared/domain/tokens.ts';
-import type { OutgoingEmail } from '../../shared/ports/mailer.ts';
 import { lookUpPerson } from '../../shared/use-cases/people-lookup.ts';
 import type { StaffRequest } from '../../shared/use-cases/staff-api.ts';
 import {
@@ -35,6 +33,7 @@ import {
   fields,
   intakeHarness,
   scanAll,
+  sendingAtOnce,
   uniqueEmail,
 } from '../support/intake.ts';
 
@@ -45,19 +44,20 @@ const tableName = `${inject('tableName')}Rights`;
 const db = documentClient(endpoint);
 const hasher = createEmailHasher(TEST_HASH_KEY);
 const ring = parseKeyRing(TEST_KEY_RING);
-const sent: OutgoingEmail[] = [];
+const queued = sendingAtOnce(db, tableName, runtimeConfig(), () => new Date());
+const { sent } = queued;
 
 const deps: RightsDeps = {
   config: runtimeConfig(),
   mailchimpInUse: true,
-  register: createRequestRegister(db, tableName),
+  register: queued.register,
   personalData: createPersonalDataStore(db, tableName),
   contacts: createContactsRepository(db, tableName),
   reads: createStaffReads(db, tableName),
   emailHasher: async () => hasher,
   linkKeys: async () => ring,
   cursors: signedPageCursors(async () => ring),
-  mailer: { send: async (email) => void sent.push(email) },
+  mailQueue: queued.mailQueue,
   clock: () => new Date(),
   newId: randomUUID,
 };

@@ -34,6 +34,26 @@ describe('decodeContactChange', () => {
     });
   });
 
+  it("dates the change by the profile's updatedAt, else by when the stream took the record", () => {
+    const record = (image: DynamoDBRecord['dynamodb']): DynamoDBRecord => ({
+      eventName: 'MODIFY',
+      dynamodb: image,
+    });
+    const profile = record({
+      Keys: profileKeys,
+      ApproximateCreationDateTime: 1_795_000_000,
+      NewImage: { ...profileKeys, updatedAt: { S: '2026-11-22T10:00:00.123Z' } },
+    });
+    expect(decodeContactChange(profile)?.changedAt).toBe(Date.parse('2026-11-22T10:00:00.123Z'));
+    const topic = record({
+      Keys: { pk: { S: 'CONTACT#abc' }, sk: { S: 'TOPIC#news' } },
+      ApproximateCreationDateTime: 1_795_000_000,
+      NewImage: { pk: { S: 'CONTACT#abc' }, sk: { S: 'TOPIC#news' } },
+    });
+    expect(decodeContactChange(topic)?.changedAt).toBe(1_795_000_000_000);
+    expect(decodeContactChange(record({ Keys: profileKeys }))?.changedAt).toBeUndefined();
+  });
+
   it('marks a removal by the TTL as expired, and only that', () => {
     const removal = (principalId?: string): DynamoDBRecord => ({
       eventName: 'REMOVE',

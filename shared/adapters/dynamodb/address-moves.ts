@@ -157,6 +157,7 @@ function moveSwitchItems(
           ...name,
           createdAt: profile.createdAt,
           updatedAt: at,
+          ...keys.contactChanged(at, to.contactId),
           lastInteractionAt: profile.lastInteractionAt,
           version,
           epoch: profile.epoch ?? 0,

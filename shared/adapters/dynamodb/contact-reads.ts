@@ -1,6 +1,7 @@
 /**
  * Reading a contact: its current state (profile and permissions, with expired items treated as gone), its
- * suppression entry, its consent history, and whether a webhook delivery was applied already.
+ * suppression entry, its consent history, whether a webhook delivery was applied already, and which
+ * contacts changed in a span of time (the outward reconciliation's list).
  */
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { HistoryEventType } from '../../domain/consent.ts';
@@ -14,12 +15,14 @@ import {
   toTopicPermission,
 } from './contact-items.ts';
 import { queryAll } from './paging.ts';
-import { keys } from './table.ts';
+import { keys, TABLE_DEFINITION } from './table.ts';
 
 export type ContactReads = Pick<
   ContactsRepository,
-  'readContact' | 'readSuppression' | 'readHistory' | 'hasDelivery'
+  'readContact' | 'readSuppression' | 'readHistory' | 'hasDelivery' | 'changedContacts'
 >;
+
+const CHANGED = keys.contactChanged('', '').gsi1pk;
 
 export function contactReads(db: DynamoDBDocumentClient, tableName: string): ContactReads {
   return {
@@ -70,6 +73,31 @@ export function contactReads(db: DynamoDBDocumentClient, tableName: string): Con
       if (!Item) return undefined;
       const item = Item as SuppressionItem;
       return { all: item.all ?? false, topics: new Set(item.topics ?? []), version: item.version ?? 0 };
+    },
+
+    async changedContacts(after, until, limit) {
+      const result = await db.send(
+        new QueryCommand({
+          TableName: tableName,
+          IndexName: TABLE_DEFINITION.globalSecondaryIndexes[0].indexName,
+          // Inclusive at both ends: the item at `after` itself was compared already and is left out below.
+          KeyConditionExpression: 'gsi1pk = :changed AND gsi1sk BETWEEN :after AND :until',
+          ExpressionAttributeValues: { ':changed': CHANGED, ':after': after, ':until': until },
+          ProjectionExpression: 'contactId, gsi1sk',
+          Limit: limit + 1,
+        }),
+      );
+      return (result.Items ?? [])
+        .filter((item) => item.gsi1sk !== after)
+        .slice(0, limit)
+        .map((item) => {
+          const position = String(item.gsi1sk);
+          return {
+            contactId: String(item.contactId),
+            changedAt: position.slice(0, position.lastIndexOf('#')),
+            position,
+          };
+        });
     },
 
     async readHistory(contactId) {

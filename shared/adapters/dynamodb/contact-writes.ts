@@ -73,6 +73,8 @@ export function contactWrites(db: DynamoDBDocumentClient, tableName: string): Co
       );
       const profile = Items.find((item) => item.sk === contactKey.sk) as ProfileItem | undefined;
       if (!profile || isExpired(profile.expiresAt, now)) return false;
+      // MailChimp archives or restores the member: the outward reconciliation checks it did.
+      const changedKeys = keys.contactChanged(now.toISOString(), contactId);
       const topicUpdates = (Items as TopicItem[])
         .filter((item) => item.sk.startsWith(keys.topicPrefix))
         .map((item): TransactItem => {
@@ -102,14 +104,16 @@ export function contactWrites(db: DynamoDBDocumentClient, tableName: string): Co
               TableName: tableName,
               Key: contactKey,
               UpdateExpression: restricted
-                ? 'SET restricted = :restricted, version = :next, updatedAt = :at'
-                : 'SET version = :next, updatedAt = :at REMOVE restricted',
+                ? 'SET restricted = :restricted, version = :next, updatedAt = :at, gsi1pk = :changed, gsi1sk = :changedAt'
+                : 'SET version = :next, updatedAt = :at, gsi1pk = :changed, gsi1sk = :changedAt REMOVE restricted',
               // Optimistic locking: the topic items were read at this version.
               ConditionExpression: 'version = :expected',
               ExpressionAttributeValues: {
                 ...(restricted ? { ':restricted': true } : {}),
                 ':next': profile.version + 1,
                 ':at': now.toISOString(),
+                ':changed': changedKeys.gsi1pk,
+                ':changedAt': changedKeys.gsi1sk,
                 ':expected': profile.version,
               },
             },
@@ -228,6 +232,7 @@ export function changeItems(tableName: string, write: ContactWrite): TransactIte
           name: write.name,
           createdAt: at,
           updatedAt: at,
+          ...keys.contactChanged(at, contactId),
           lastInteractionAt: at,
           version: 1,
           epoch: change.contactEpoch,
@@ -244,6 +249,7 @@ export function changeItems(tableName: string, write: ContactWrite): TransactIte
   } else if (change.writesContact && snapshot.contact) {
     const sets: Record<string, unknown> = {
       updatedAt: at,
+      ...keys.contactChanged(at, contactId),
       lastInteractionAt: at,
       expiresAt: change.contactExpiresAt,
       epoch: change.contactEpoch,

@@ -10,11 +10,23 @@
  * or confirmation is worse than a rare second copy.
  */
 
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  paginateQuery,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { isExpired } from '../../domain/retention.ts';
-import type { ConfirmationWindows, Outbox, OutboxMessage, QueuedMessage } from '../../ports/mailer.ts';
+import type {
+  ConfirmationWindows,
+  MailQueue,
+  Outbox,
+  OutboxMessage,
+  QueuedMessage,
+} from '../../ports/mailer.ts';
 import type { TransactItem } from './contact-items.ts';
 import { keys, TABLE_DEFINITION } from './table.ts';
 
@@ -61,6 +73,24 @@ export function putOutboxMessage(tableName: string, queued: QueuedMessage): Tran
       },
     },
   ];
+}
+
+/** Queues messages on their own (the digest); a message already queued under its id stays as it is. */
+export function dynamoMailQueue(db: DynamoDBDocumentClient, tableName: string): MailQueue {
+  return {
+    async queue(messages) {
+      for (const queued of messages) {
+        try {
+          await db.send(new TransactWriteCommand({ TransactItems: putOutboxMessage(tableName, queued) }));
+        } catch (error) {
+          // Queued already: a retried job queues the same id, and the message must go out once.
+          if (!(error instanceof TransactionCanceledException)) throw error;
+          if (!error.CancellationReasons?.some((reason) => reason.Code === 'ConditionalCheckFailed'))
+            throw error;
+        }
+      }
+    },
+  };
 }
 
 export function confirmationWindows(db: DynamoDBDocumentClient, tableName: string): ConfirmationWindows {

@@ -1,5 +1,5 @@
 /**
- * Where the MailChimp reconciliation resumes. One item, moved only by a write conditional on the version
+ * Where a MailChimp reconciliation resumes. One item per direction, moved only by a write conditional on the version
  * that was read, so two overlapping runs cannot both move it (the later one would move it backwards).
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
@@ -7,11 +7,16 @@ import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/li
 import { CursorConflictError, type ReconcileCursorStore } from '../../ports/reconcile-cursor.ts';
 import { keys } from './table.ts';
 
+/**
+ * `inbound`: the MailChimp changes applied here (MailChimp's `last_changed`); `outward`: our changes
+ * compared with MailChimp (our own ISO times).
+ */
 export function createReconcileCursorStore(
   db: DynamoDBDocumentClient,
   tableName: string,
+  direction: 'inbound' | 'outward' = 'inbound',
 ): ReconcileCursorStore {
-  const key = keys.reconcileCursor();
+  const key = direction === 'inbound' ? keys.reconcileCursor() : keys.outwardReconcileCursor();
   return {
     async read() {
       const { Item } = await db.send(

@@ -39,9 +39,20 @@ export function decodeContactChange(record: DynamoDBRecord): ContactItemChanged 
     item: sk === PROFILE_SK ? 'profile' : sk.startsWith(keys.topicPrefix) ? 'topic' : 'other',
     kind,
     expired: kind === 'remove' && record.userIdentity?.principalId === TTL_PRINCIPAL,
+    changedAt: changedAt(after, stream?.ApproximateCreationDateTime),
     before: before && toImage(before),
     after: after && toImage(after),
   };
+}
+
+/**
+ * When the change was made (epoch ms): the profile's own `updatedAt` (milliseconds, written with every
+ * change), else when the stream took the record (whole seconds).
+ */
+function changedAt(after: Record<string, unknown> | undefined, streamSeconds: number | undefined) {
+  const updatedAt = Date.parse(text(after?.updatedAt) ?? '');
+  if (Number.isFinite(updatedAt)) return updatedAt;
+  return streamSeconds === undefined ? undefined : streamSeconds * 1000;
 }
 
 function toItem(image: StreamImage): Record<string, unknown> {

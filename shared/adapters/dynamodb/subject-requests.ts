@@ -1,6 +1,7 @@
 /**
  * The register of subject requests in the table: each request item with its `gsi1` place in the open or
- * finished list, the open-request reference in the person's partition, and the access exports.
+ * finished list, the open-request reference in the person's partition (each written with the emails it
+ * calls for), and the access exports.
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
@@ -12,6 +13,7 @@ import type { ListPosition } from '../../ports/staff-reads.ts';
 import type { RegisterEntry, RequestRegister } from '../../ports/subject-requests.ts';
 import type { TransactItem } from './contact-items.ts';
 import { transactOrConflict } from './contact-writes.ts';
+import { putOutboxMessage } from './outbox.ts';
 import { queryAll } from './paging.ts';
 import { keys, TABLE_DEFINITION } from './table.ts';
 
@@ -88,7 +90,7 @@ export function createRequestRegister(db: DynamoDBDocumentClient, tableName: str
   }
 
   return {
-    async add(entry, expiresAt) {
+    async add(entry, expiresAt, outbox = []) {
       await conflictAsCore(() =>
         transactOrConflict(
           db,
@@ -101,6 +103,7 @@ export function createRequestRegister(db: DynamoDBDocumentClient, tableName: str
               },
             },
             ...referenceItems(entry, undefined, expiresAt),
+            ...outbox.flatMap((queued) => putOutboxMessage(tableName, queued)),
           ],
           'A request with this id exists',
         ),
@@ -113,7 +116,7 @@ export function createRequestRegister(db: DynamoDBDocumentClient, tableName: str
       return toEntry(item);
     },
 
-    async replace(entry, seenVersion, expiresAt) {
+    async replace(entry, seenVersion, expiresAt, outbox = []) {
       const stored = await readItem(entry.request.id);
       const before = stored ? toEntry(stored) : undefined;
       await conflictAsCore(() =>
@@ -130,6 +133,7 @@ export function createRequestRegister(db: DynamoDBDocumentClient, tableName: str
               },
             },
             ...referenceItems(entry, before, expiresAt),
+            ...outbox.flatMap((queued) => putOutboxMessage(tableName, queued)),
           ],
           'The request changed meanwhile',
         ),

@@ -35,6 +35,15 @@ export const keys = {
     gsi1sk: `${receivedAt}#${enquiryId}`,
   }),
   contact: (contactId: string) => ({ pk: `CONTACT#${contactId}`, sk: 'PROFILE' }),
+  /**
+   * gsi1, on every profile, moved by each change we make to the contact: contacts by when they last
+   * changed, for the outward reconciliation. One index partition: a small business changes contacts far
+   * more slowly than one partition takes writes.
+   */
+  contactChanged: (updatedAt: string, contactId: string) => ({
+    gsi1pk: 'CONTACTS#CHANGED',
+    gsi1sk: `${updatedAt}#${contactId}`,
+  }),
   topic: (contactId: string, topicId: string) => ({ pk: `CONTACT#${contactId}`, sk: `TOPIC#${topicId}` }),
   /** gsi1, present only while the topic is mailable: who may be emailed about a topic, by basis. */
   mailableByTopic: (topicId: string, basis: MarketingBasis, contactId: string) => ({
@@ -85,6 +94,8 @@ export const keys = {
   submission: (submissionKey: string) => ({ pk: `SUBMISSION#${submissionKey}`, sk: 'SUBMISSION' }),
   /** Where the MailChimp reconciliation resumes: the latest `last_changed` it has applied. */
   reconcileCursor: () => ({ pk: 'MAILCHIMP#RECONCILE', sk: 'CURSOR' }),
+  /** Where the outward reconciliation resumes: the latest change it has compared with MailChimp. */
+  outwardReconcileCursor: () => ({ pk: 'MAILCHIMP#RECONCILE', sk: 'OUTWARD' }),
   /** A staff read of personal data: who, when, which route and filter, how many rows (never the data). */
   audit: (auditId: string) => ({ pk: `AUDIT#${auditId}`, sk: 'AUDIT' }),
   /** gsi1: the audit trail, newest first (`ScanIndexForward: false`). */

@@ -1,10 +1,10 @@
-/** What the register and the rights it carries out need: the stores, the keys, the mailer and the clock. */
+/** What the register and the rights it carries out need: the stores, the keys, the mail queue and the clock. */
 import type { EmailHasher } from '../../domain/hashing.ts';
 import type { DeploymentSettings, SubjectRequestSettings } from '../../domain/settings.ts';
 import { DEFAULT_SUBJECT_REQUESTS } from '../../domain/settings.ts';
 import type { KeyRing } from '../../domain/tokens.ts';
 import type { ContactsRepository } from '../../ports/contacts-store.ts';
-import type { Mailer } from '../../ports/mailer.ts';
+import type { MailQueue } from '../../ports/mailer.ts';
 import type { PageCursors } from '../../ports/page-cursors.ts';
 import type { PersonalDataStore } from '../../ports/personal-data.ts';
 import type { StaffReads } from '../../ports/staff-reads.ts';
@@ -23,7 +23,8 @@ export interface RightsDeps {
   /** Signs the verification links and the register's cursors. */
   readonly linkKeys: () => Promise<KeyRing>;
   readonly cursors: PageCursors;
-  readonly mailer: Mailer;
+  /** Queues the digest; the register's other emails are queued with the change they report. */
+  readonly mailQueue: MailQueue;
   readonly clock: () => Date;
   readonly newId: () => string;
 }
