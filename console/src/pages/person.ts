@@ -20,7 +20,12 @@ export function renderPersonPage(context: PageContext): HTMLElement {
   const email = textField('person-email', 'Email address', { type: 'email' });
   const form = h(
     'form',
-    { class: 'filter-form', role: 'search', 'aria-label': 'Find a person', novalidate: true },
+    {
+      class: 'filter-form filter-form--one',
+      role: 'search',
+      'aria-label': 'Find a person',
+      novalidate: true,
+    },
     email.group,
     h('button', { type: 'submit', class: 'govuk-button' }, 'Find'),
   );
@@ -36,7 +41,7 @@ export function renderPersonPage(context: PageContext): HTMLElement {
       const detail = summary.contactId ? await context.api.readContact(summary.contactId) : undefined;
       held.replaceChildren(
         ...heldView(summary),
-        ...(detail ? personView(detail) : []),
+        ...(detail ? [h('h2', {}, 'Their contact'), ...personView(detail)] : []),
         ...(mayAct ? [personActions(context, actionTarget(summary), acted)] : []),
       );
     } catch (error) {

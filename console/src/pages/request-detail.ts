@@ -5,7 +5,7 @@
 import { daysLeft } from '../../../shared/domain/request-clock.ts';
 import { actOnRequest, type RequestAction, registerDate } from '../../../shared/domain/subject-request.ts';
 import type { StaffAction } from '../api.ts';
-import { dateTime, h, linkButton, notificationBanner, summaryList, table } from '../dom.ts';
+import { calendarDate, dateTime, h, linkButton, notificationBanner, summaryList, table } from '../dom.ts';
 import { failureSummary } from '../forms.ts';
 import type { PageContext } from '../pages.ts';
 import { CHANNEL_LABELS, STATUS_LABELS, TYPE_LABELS } from '../request-fields.ts';
@@ -54,16 +54,15 @@ function requestView(
       [
         request.type === 'complaint' ? 'Acknowledge by' : 'Due',
         due
-          ? `${due}${request.extended ? ' (extended)' : ''}${request.finishedAt ? '' : ` · ${daysText(daysLeft(due, new Date()))}`}`
+          ? `${calendarDate(due)}${request.extended ? ' (extended)' : ''}${request.finishedAt ? '' : ` · ${daysText(daysLeft(due, new Date()))}`}`
           : 'None yet',
       ],
       ['Email address', request.email ?? 'Not kept (erased, or never given)'],
       ...askedFor(request),
       ...(request.finishedAt ? [['Finished', dateTime(request.finishedAt)] as [string, string]] : []),
     ]),
-    h('h3', {}, 'Log'),
     table(
-      'What happened, oldest first',
+      'Log: what happened, oldest first',
       [
         { header: 'When', cell: (row) => dateTime(row.at) },
         { header: 'What', cell: (row) => row.kind.replace(/_/g, ' ') },

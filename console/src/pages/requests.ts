@@ -6,7 +6,7 @@
 import { daysLeft } from '../../../shared/domain/request-clock.ts';
 import { registerDate } from '../../../shared/domain/subject-request.ts';
 import type { RequestStatusFilter } from '../api.ts';
-import { dateTime, h, linkButton, table } from '../dom.ts';
+import { calendarDate, dateTime, h, linkButton, table } from '../dom.ts';
 import { failureSummary, selectField } from '../forms.ts';
 import type { PageContext } from '../pages.ts';
 import { CHANNEL_LABELS, STATUS_LABELS, TYPE_LABELS } from '../request-fields.ts';
@@ -44,7 +44,7 @@ export function renderRequestsPage(context: PageContext): HTMLElement {
     logNew,
     h(
       'form',
-      { class: 'filter-form', 'aria-label': 'Filter the register' },
+      { class: 'filter-form filter-form--one', 'aria-label': 'Filter the register' },
       status.group,
       h('button', { type: 'submit', class: 'govuk-button govuk-button--secondary' }, 'Show requests'),
     ),
@@ -138,12 +138,17 @@ function registerTable(items: readonly RequestSummary[], open: (requestId: strin
         { header: 'Channel', cell: (row) => CHANNEL_LABELS[row.channel] },
         { header: 'Received', cell: (row) => dateTime(row.receivedAt) },
         { header: 'Status', cell: (row) => STATUS_LABELS[row.status] },
-        { header: 'Due', cell: (row) => registerDate({ ...row, log: [] }) ?? '' },
+        { header: 'Due', cell: (row) => dueCell(row) },
         { header: 'Days left', cell: (row) => daysLeftCell(row, now) },
       ],
       items,
     ),
   );
+}
+
+function dueCell(row: RequestSummary): string {
+  const due = registerDate({ ...row, log: [] });
+  return due ? calendarDate(due) : '';
 }
 
 /** Whole days to the due date (or a complaint's acknowledgement date); overdue in bold. */
