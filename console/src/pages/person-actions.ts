@@ -71,7 +71,7 @@ export function personActions(
   const fields: FieldMap = {
     channel: { id: 'action-channel', label: 'How the request came in' },
     'identity.method': { id: 'action-method', label: 'How you checked it is them' },
-    topics: { id: 'action-topics', label: 'Topics to stop' },
+    topics: { id: `action-topics-${context.config.topics[0]?.id}`, label: 'Topics to stop' },
     ...changes.fields,
   };
 

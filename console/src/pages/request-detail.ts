@@ -3,8 +3,8 @@
  * and only the actions its state allows: the register's own state machine says which.
  */
 import { daysLeft } from '../../../shared/domain/request-clock.ts';
-import { actOnRequest, type RequestAction, registerDate } from '../../../shared/domain/subject-request.ts';
-import type { StaffAction } from '../api.ts';
+import { registerDate } from '../../../shared/domain/subject-request.ts';
+import { actionsFor } from '../allowed-actions.ts';
 import { calendarDate, dateTime, h, linkButton, notificationBanner, summaryList, table } from '../dom.ts';
 import { failureSummary } from '../forms.ts';
 import type { PageContext } from '../pages.ts';
@@ -99,25 +99,4 @@ function askedFor(request: RequestDetail): [string, string][] {
 function daysText(left: number): string {
   if (left < 0) return `overdue by ${-left} ${-left === 1 ? 'day' : 'days'}`;
   return left === 0 ? 'due today' : `${left} ${left === 1 ? 'day' : 'days'} left`;
-}
-
-/** A probe of each staff action through the register's state machine: only those it would take are offered. */
-const PROBES: readonly RequestAction[] = [
-  { kind: 'verify', method: 'probe' },
-  { kind: 'extend', reason: 'probe' },
-  { kind: 'refuse', reason: 'other' },
-  { kind: 'close', outcome: 'probe' },
-  { kind: 'cancel' },
-];
-
-export function actionsFor(request: RequestDetail): StaffAction[] {
-  const now = new Date();
-  // Bank holidays only move a new due date; whether an action is allowed does not depend on them.
-  const rules = { bankHolidays: new Set<string>() };
-  return PROBES.filter(
-    (probe) =>
-      actOnRequest(request, probe, 'staff', now, rules).ok ||
-      // Identity confirmed but not carried out (a failed attempt): verify tries again.
-      (probe.kind === 'verify' && request.status === 'in_progress'),
-  ).map((probe) => probe.kind as StaffAction);
 }

@@ -83,7 +83,7 @@ export function newRequestForm(
     receivedAt: { id: 'request-received', label: 'Date received' },
     identity: { id: 'request-identity-yes', label: 'Whether you confirmed it is them' },
     'identity.method': { id: 'request-method', label: 'How you checked it is them' },
-    topics: { id: 'request-topics', label: 'Topics to stop' },
+    topics: { id: `request-topics-${context.config.topics[0]?.id}`, label: 'Topics to stop' },
     details: { id: 'request-details', label: 'Details of the complaint' },
     ...changes.fields,
   };
