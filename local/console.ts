@@ -45,10 +45,12 @@ export function consoleService(options: ConsoleServiceOptions = {}): LocalServic
   const distDir = options.distDir ?? CONSOLE_DIST;
   const keyFile = options.keyFile ?? DEFAULT_STAFF_TOKEN_KEY_FILE;
   let topics: readonly { id: string; label: string }[] = [];
+  let backupDays = 0;
 
   const serveFile = async (request: LocalRequest): Promise<LocalResponse> => {
     const wanted = request.pathParameters?.file ?? '';
-    if (wanted === 'config.json') return staticResponse('.json', JSON.stringify({ mode: 'local', topics }));
+    if (wanted === 'config.json')
+      return staticResponse('.json', JSON.stringify({ mode: 'local', topics, backupDays }));
     const path = resolve(distDir, wanted);
     // Only files inside the built console; anything else gets the app (client routes) or nothing.
     const inside = path.startsWith(`${distDir}${sep}`) && !wanted.includes('\0');
@@ -65,6 +67,7 @@ export function consoleService(options: ConsoleServiceOptions = {}): LocalServic
     name: 'staff console',
     async start(context) {
       topics = context.config.topics.map((topic) => ({ id: topic.id, label: topic.label }));
+      backupDays = context.config.retention.backupDays;
       if (options.build !== false) buildConsole(distDir);
     },
     routes: [

@@ -3,6 +3,8 @@
  * come a page at a time; the next page is named by the cursor in the body (`next`) or, for CSV, in the
  * `X-Next-Cursor` header.
  */
+import type { RequestAction } from '../../shared/domain/subject-request.ts';
+import type { PersonSummary, RequestBody, RequestDetail, RequestSummary } from './rights-types.ts';
 
 export type Basis = 'any' | 'consent' | 'soft_opt_in';
 
@@ -94,30 +96,56 @@ export interface StaffApi {
   readContact(contactId: string): Promise<ContactDetail>;
   listEnquiries(cursor?: string): Promise<ListPage<EnquirySummary>>;
   listAudit(cursor?: string): Promise<ListPage<AuditEntry>>;
+  /** What is held at an address: the address goes to the API only, never into the console's URL. */
+  lookUpPerson(email: string): Promise<PersonSummary>;
+  logRequest(body: RequestBody): Promise<RequestDetail>;
+  listRequests(status: RequestStatusFilter, cursor?: string): Promise<ListPage<RequestSummary>>;
+  readRequest(requestId: string): Promise<RequestDetail>;
+  /** An access request's bundle, as a file to save (fetched with the token in a header, not a URL). */
+  requestExport(requestId: string): Promise<Blob>;
+  actOnRequest(requestId: string, kind: StaffAction, body?: Record<string, string>): Promise<RequestDetail>;
 }
+
+export type RequestStatusFilter = 'open' | 'overdue' | 'completed' | 'all';
+/** The actions staff take on a request (the rest of the register's actions are the system's own). */
+export type StaffAction = Exclude<RequestAction['kind'], 'carried_out'>;
 
 /** CSV pages at the API's largest size: fewer round trips for a long list. */
 export const CSV_PAGE_SIZE = 5000;
 
 export function createStaffApi(baseUrl: string, idToken: () => Promise<string>): StaffApi {
-  async function call(path: string, query: Record<string, string | undefined>, accept = 'application/json') {
+  async function call(
+    path: string,
+    query: Record<string, string | undefined>,
+    accept = 'application/json',
+    body?: unknown,
+  ) {
     const url = new URL(path.replace(/^\//, ''), baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`);
     for (const [name, value] of Object.entries(query))
       if (value !== undefined) url.searchParams.set(name, value);
     const response = await fetch(url, {
-      headers: { Accept: accept, Authorization: `Bearer ${await idToken()}` },
+      method: body === undefined ? 'GET' : 'POST',
+      headers: {
+        Accept: accept,
+        Authorization: `Bearer ${await idToken()}`,
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       // The token is the only credential: no cookies, and no referrer to the API.
       credentials: 'omit',
       referrerPolicy: 'no-referrer',
     });
     if (!response.ok) {
-      const body = (await response.json().catch(() => ({}))) as { errors?: Record<string, string> };
-      throw new ApiError(response.status, body.errors ?? {});
+      const answer = (await response.json().catch(() => ({}))) as { fields?: Record<string, string> };
+      throw new ApiError(response.status, answer.fields ?? {});
     }
     return response;
   }
   const json = async <T>(path: string, query: Record<string, string | undefined> = {}): Promise<T> =>
     (await call(path, query)).json() as Promise<T>;
+  const post = async <T>(path: string, body: unknown): Promise<T> =>
+    (await call(path, {}, 'application/json', body)).json() as Promise<T>;
+  const requestPath = (requestId: string) => `/subject-requests/${encodeURIComponent(requestId)}`;
 
   return {
     listContacts: ({ topic, basis, cursor }) => json('/contacts', { topic, basis, cursor }),
@@ -132,6 +160,12 @@ export function createStaffApi(baseUrl: string, idToken: () => Promise<string>):
     readContact: (contactId) => json(`/contacts/${encodeURIComponent(contactId)}`),
     listEnquiries: (cursor) => json('/enquiries', { cursor }),
     listAudit: (cursor) => json('/audit', { cursor }),
+    lookUpPerson: (email) => json('/people', { email }),
+    logRequest: (body) => post('/subject-requests', body),
+    listRequests: (status, cursor) => json('/subject-requests', { status, cursor }),
+    readRequest: (requestId) => json(requestPath(requestId)),
+    requestExport: async (requestId) => (await call(`${requestPath(requestId)}/export`, {})).blob(),
+    actOnRequest: (requestId, kind, body = {}) => post(`${requestPath(requestId)}/${kind}`, body),
   };
 }
 
@@ -142,6 +176,7 @@ export function failureMessage(error: unknown): string {
   if (error.status === 401) return 'Your sign-in has expired. Sign out and sign in again.';
   if (error.status === 403) return 'Your staff groups do not allow this.';
   if (error.status === 404) return 'Not found: the person may have been erased.';
+  if (error.status === 409) return 'This cannot be done now: the request has changed or is finished.';
   if (error.status === 429) return 'Too many requests at once. Wait a moment and try again.';
   return 'Something went wrong. Try again.';
 }

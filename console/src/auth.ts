@@ -3,6 +3,7 @@
  * AWS, the local sign-in in local mode). The groups only decide which pages are shown: the API enforces.
  */
 import { isStaffGroup, type StaffGroup } from '../../shared/domain/staff-access.ts';
+import { admittedGroups } from '../../shared/domain/staff-routes.ts';
 
 export interface Session {
   readonly username: string;
@@ -17,6 +18,11 @@ export interface SignIn {
   resume(): Promise<Session | undefined>;
   /** Draws the sign-in screen into `main`; calls `signedIn` when done (local) or leaves the page (Cognito). */
   renderSignIn(main: HTMLElement, signedIn: (session: Session) => void): void;
+}
+
+/** Whether the person's groups admit them to a staff route (`/subject-requests/{id}`): to offer only what works. */
+export function mayCall(session: Session, method: 'GET' | 'POST', resource: string): boolean {
+  return admittedGroups(method, resource).some((group) => session.groups.includes(group));
 }
 
 /** The groups in a token's `cognito:groups` claim (an array in the token itself). */

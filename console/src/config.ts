@@ -12,6 +12,8 @@ export interface Topic {
 export interface LocalConsoleConfig {
   readonly mode: 'local';
   readonly topics: readonly Topic[];
+  /** How long point-in-time recovery keeps a copy (`retention.backupDays`): said before an erasure. */
+  readonly backupDays?: number;
 }
 
 export interface CognitoConsoleConfig {
@@ -24,6 +26,7 @@ export interface CognitoConsoleConfig {
   readonly domain: string;
   readonly clientId: string;
   readonly topics: readonly Topic[];
+  readonly backupDays?: number;
 }
 
 export type ConsoleConfig = LocalConsoleConfig | CognitoConsoleConfig;
@@ -38,7 +41,11 @@ export function checkConsoleConfig(value: unknown): ConsoleConfig {
   if (typeof value !== 'object' || value === null) throw new Error('config.json is not an object');
   const config = value as Record<string, unknown>;
   const topics = Array.isArray(config.topics) ? (config.topics as Topic[]) : [];
-  if (config.mode === 'local') return { mode: 'local', topics };
+  // Point-in-time recovery keeps 1 to 35 days; anything else is not trusted to date the backups.
+  const days = config.backupDays;
+  const backup =
+    typeof days === 'number' && Number.isInteger(days) && days >= 1 && days <= 35 ? { backupDays: days } : {};
+  if (config.mode === 'local') return { mode: 'local', topics, ...backup };
   for (const name of ['apiBaseUrl', 'authority', 'domain', 'clientId'] as const) {
     if (typeof config[name] !== 'string' || config[name] === '')
       throw new Error(`config.json has no ${name}`);
@@ -50,5 +57,6 @@ export function checkConsoleConfig(value: unknown): ConsoleConfig {
     domain: config.domain as string,
     clientId: config.clientId as string,
     topics,
+    ...backup,
   };
 }

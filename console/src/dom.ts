@@ -116,6 +116,14 @@ export function dateTime(iso: string | undefined): string {
     : `${date.toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' })} UTC`;
 }
 
+/** A calendar date (`YYYY-MM-DD`, a deadline's day) in words: `3 Jan 2027`. */
+export function calendarDate(day: string): string {
+  const date = new Date(`${day}T12:00:00Z`);
+  return Number.isNaN(date.getTime())
+    ? day
+    : date.toLocaleDateString('en-GB', { dateStyle: 'medium', timeZone: 'UTC' });
+}
+
 /** Hands the file to the browser's download, then lets the memory go. */
 export function saveFile(blob: Blob, filename: string): void {
   const url = URL.createObjectURL(blob);

@@ -8,7 +8,7 @@ import { cognitoSignIn } from './auth-cognito.ts';
 import { localSignIn } from './auth-local.ts';
 import { type ConsoleConfig, loadConsoleConfig } from './config.ts';
 import { h } from './dom.ts';
-import { type PageContext, pagesFor } from './pages.ts';
+import { type PageContext, type PersonChoice, pagesFor } from './pages.ts';
 import { currentPage, goTo, onPageChange } from './router.ts';
 
 async function boot(): Promise<void> {
@@ -34,18 +34,21 @@ async function boot(): Promise<void> {
 function showConsole(config: ConsoleConfig, session: Session, main: HTMLElement): void {
   const pages = pagesFor(session.groups);
   const apiBaseUrl = config.mode === 'local' ? location.origin : config.apiBaseUrl;
-  let selectedPerson: string | undefined;
+  let selectedPerson: PersonChoice | undefined;
   const context: PageContext = {
     api: createStaffApi(apiBaseUrl, () => session.idToken()),
     session,
     config,
     openPerson: pages.some((page) => page.name === 'person')
       ? (contactId) => {
-          selectedPerson = contactId;
+          selectedPerson = { contactId };
           goTo('person');
         }
       : undefined,
     selectedPerson: () => selectedPerson,
+    choosePerson: (person) => {
+      selectedPerson = person;
+    },
   };
 
   const signOut = h('button', { type: 'button', class: 'link-button header__sign-out' }, 'Sign out');

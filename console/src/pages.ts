@@ -11,6 +11,10 @@ import { renderAuditPage } from './pages/audit.ts';
 import { renderEnquiriesPage } from './pages/enquiries.ts';
 import { renderListsPage } from './pages/lists.ts';
 import { renderPersonPage } from './pages/person.ts';
+import { renderRequestsPage } from './pages/requests.ts';
+
+/** Whom the Person page shows: a contact opened from a list or an enquiry, or an address searched for. */
+export type PersonChoice = { readonly contactId: string } | { readonly email: string };
 
 /** What every page is given; state shared between pages lives here, in memory only. */
 export interface PageContext {
@@ -19,15 +23,16 @@ export interface PageContext {
   readonly config: ConsoleConfig;
   /** Opens the Person page for this contact (only offered to groups that may read a contact). */
   readonly openPerson: ((contactId: string) => void) | undefined;
-  /** The contact the Person page shows. */
-  readonly selectedPerson: () => string | undefined;
+  /** Whom the Person page shows; kept in memory only, never in the address. */
+  readonly selectedPerson: () => PersonChoice | undefined;
+  readonly choosePerson: (person: PersonChoice) => void;
 }
 
 export interface PageSpec {
   readonly name: string;
   readonly title: string;
   readonly groups: readonly StaffGroup[];
-  /** Pages reached from another page (a person) are not in the navigation. */
+  /** Whether the navigation links to it (every page today; one reached only from another would not be). */
   readonly inNavigation: boolean;
   render(context: PageContext): HTMLElement;
 }
@@ -43,16 +48,24 @@ export const PAGES: readonly PageSpec[] = [
     inNavigation: true,
     render: renderEnquiriesPage,
   },
-  // GET /audit: privacy.
-  { name: 'audit', title: 'Audit', groups: ['privacy'], inNavigation: true, render: renderAuditPage },
-  // GET /contacts/{id}: marketing, privacy.
+  // GET /people and GET /contacts/{id}: marketing, privacy (its actions, POST /subject-requests: privacy).
   {
     name: 'person',
     title: 'Person',
     groups: ['marketing', 'privacy'],
-    inNavigation: false,
+    inNavigation: true,
     render: renderPersonPage,
   },
+  // The request register, GET|POST /subject-requests[/{id}[/…]]: privacy.
+  {
+    name: 'requests',
+    title: 'Requests',
+    groups: ['privacy'],
+    inNavigation: true,
+    render: renderRequestsPage,
+  },
+  // GET /audit: privacy.
+  { name: 'audit', title: 'Audit', groups: ['privacy'], inNavigation: true, render: renderAuditPage },
 ];
 
 export function pagesFor(groups: readonly StaffGroup[]): PageSpec[] {

@@ -35,6 +35,8 @@ export interface StaffConsoleProps {
   readonly signInUrl: string;
   /** The topics the Lists page offers. */
   readonly topics: readonly { readonly id: string; readonly label: string }[];
+  /** `retention.backupDays`: the Person page says how long backups hold an erased person. */
+  readonly backupDays: number;
   /** Of the deployment handler's log group. */
   readonly logRetention: RetentionDays;
 }
@@ -171,6 +173,7 @@ export class StaffConsole extends Construct {
           domain: signIn,
           clientId: this.client.userPoolClientId,
           topics: props.topics.map((topic) => ({ id: topic.id, label: topic.label })),
+          backupDays: props.backupDays,
         }),
       ],
       destinationBucket: this.bucket,

@@ -135,6 +135,7 @@ export class StatelessStack extends Stack {
       userPool: props.staffUserPool,
       signInUrl: props.staffSignInUrl,
       topics: config.topics,
+      backupDays: config.retention.backupDays,
       logRetention: retention,
     });
     // The console's domain exists only after deploy, so it cannot be inlined with the rest of the config.

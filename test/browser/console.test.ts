@@ -2,26 +2,19 @@
  * The staff console in headless Chromium against the local server: local sign-in per staff group, the
  * pages each group sees, a list's CSV download matching GET /contacts, an enquiry opened, and a person's
  * consent history with the statement text. axe-core runs on every page (no serious or critical
- * violations), the strict CSP must raise no console errors, and screenshots at 375 and 1280 px go to
- * docs/images/ for the README.
+ * violations), the strict CSP must raise no console errors, nothing overflows at 375 and 1280 px, and
+ * with `SCREENSHOTS=1` the README's screenshots are written to docs/images/.
  */
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import axe from 'axe-core';
 import { beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import type { SeedStatus } from '../../local/seed.ts';
 import { useChromium } from '../support/browser.ts';
-import { uniqueEmail } from '../support/intake.ts';
+import { consoleDriver, eventually, STATEMENT } from '../support/console-browser.ts';
 
 const baseUrl = inject('baseUrl');
-const consoleUrl = `${baseUrl}/console/`;
-const IMAGES = resolve(import.meta.dirname, '../../docs/images');
-const STATEMENT = "Tick to receive Example Ltd's monthly newsletter by email.";
-
 const browser = useChromium();
-
-/** Polls for up to 15 s: pages wait on the local API and DynamoDB Local, slow on a busy machine. */
-const eventually = <T>(read: () => T | Promise<T>) => expect.poll(read, { timeout: 15_000, interval: 100 });
+const { consoleUrl, signIn, expectAccessible, screenshots, tabTo, navigation, sendConsentEnquiry } =
+  consoleDriver(browser, baseUrl);
 
 /** A local staff token, as the console's local sign-in gets one. */
 async function tokenFor(groups: string[]): Promise<string> {
@@ -51,72 +44,6 @@ async function listedIds(topic: string, bearer: string): Promise<string[]> {
   return ids;
 }
 
-async function signIn(username: string, groups: string[]): Promise<void> {
-  const { page } = browser;
-  await page.goto(consoleUrl);
-  await eventually(() => page.locator('h1').textContent()).toBe('Sign in (local)');
-  await page.getByLabel('User name').fill(username);
-  for (const group of groups) await page.getByRole('checkbox', { name: new RegExp(`^${group}`) }).check();
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await eventually(() => page.locator('.header__user').textContent()).toContain(username);
-}
-
-/** axe-core in the page (evaluated, as the CSP allows no injected script tags): serious and critical fail. */
-async function expectAccessible(): Promise<void> {
-  const { page } = browser;
-  await page.evaluate(axe.source);
-  const result = (await page.evaluate('axe.run(document)')) as axe.AxeResults;
-  const violations = result.violations
-    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-    .map(
-      (violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`,
-    );
-  expect(violations).toEqual([]);
-}
-
-/** The page at a desktop and at a phone width, into docs/images/. Nothing may overflow sideways. */
-async function screenshots(name: string): Promise<void> {
-  const { page } = browser;
-  for (const width of [1280, 375]) {
-    await page.setViewportSize({ width, height: 900 });
-    const overflow = (await page.evaluate(
-      'document.documentElement.scrollWidth - window.innerWidth',
-    )) as number;
-    expect(overflow, `${name} at ${width} px`).toBeLessThanOrEqual(0);
-    await page.screenshot({ path: resolve(IMAGES, `console-${name}-${width}.png`) });
-  }
-  await page.setViewportSize({ width: 390, height: 844 });
-}
-
-/** Presses Tab until the element with this id has the focus (at most 20 times). */
-async function tabTo(id: string): Promise<void> {
-  for (let presses = 0; presses < 20; presses += 1) {
-    if ((await browser.page.evaluate('document.activeElement.id')) === id) return;
-    await browser.page.keyboard.press('Tab');
-  }
-  throw new Error(`Tab never reached #${id}`);
-}
-
-const navigation = () =>
-  browser.page.getByRole('navigation', { name: 'Pages' }).getByRole('link').allTextContents();
-
-/** An enquiry with express consent to the newsletter, sent through the demo page's own form. */
-async function sendConsentEnquiry(name: string): Promise<void> {
-  const body = new URLSearchParams({
-    form: 'contact',
-    name,
-    email: uniqueEmail('console'),
-    message: 'Please send me the newsletter.',
-    marketing_consent: 'yes',
-  });
-  const response = await fetch(`${baseUrl}/enquiries`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
-    body,
-  });
-  expect(response.status).toBeLessThan(400);
-}
-
 beforeAll(async () => {
   const started = await fetch(`${baseUrl}/__local/seed`, {
     method: 'POST',
@@ -144,7 +71,7 @@ describe('the staff console in a browser', () => {
     await screenshots('sign-in');
 
     await signIn('mia.marketing', ['marketing']);
-    expect(await navigation()).toEqual(['Lists']);
+    expect(await navigation()).toEqual(['Lists', 'Person']);
     await page.getByLabel('Topic').selectOption('offers');
     await page.getByRole('button', { name: 'Show list' }).click();
     await eventually(() => page.locator('.count').textContent()).toMatch(/on the first page/);
@@ -190,13 +117,15 @@ describe('the staff console in a browser', () => {
     expect(browser.consoleErrors).toEqual([]);
   });
 
-  it('shows a marketing user no Audit page, even when asked for by its address', async () => {
+  it('shows a marketing user no Requests or Audit page, even when asked for by its address', async () => {
     const { page } = browser;
     await signIn('max.marketing', ['marketing']);
-    expect(await navigation()).not.toContain('Audit');
-    await page.goto(`${consoleUrl}#/audit`);
-    await eventually(() => page.locator('h1').textContent()).toBe('Lists');
-    expect(page.url()).toMatch(/#\/lists$/);
+    expect(await navigation()).toEqual(['Lists', 'Person']);
+    for (const refused of ['audit', 'requests']) {
+      await page.goto(`${consoleUrl}#/${refused}`);
+      await eventually(() => page.locator('h1').textContent()).toBe('Lists');
+      expect(page.url()).toMatch(/#\/lists$/);
+    }
     expect(browser.consoleErrors).toEqual([]);
   });
 
@@ -227,7 +156,7 @@ describe('the staff console in a browser', () => {
     const name = `Pat Person ${Date.now()}`;
     await sendConsentEnquiry(name);
     await signIn('priya.privacy', ['privacy']);
-    expect(await navigation()).toEqual(['Enquiries', 'Audit']);
+    expect(await navigation()).toEqual(['Enquiries', 'Person', 'Requests', 'Audit']);
     const row = page.getByRole('row').filter({ has: page.getByRole('cell', { name }) });
     await eventually(() => row.count()).toBe(1);
     await row.getByRole('button').click();

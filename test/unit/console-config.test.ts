@@ -19,6 +19,17 @@ describe("the console's config.json", () => {
 
   it('reads the deployed settings', () => {
     expect(checkConsoleConfig(cognito)).toEqual(cognito);
+    expect(checkConsoleConfig({ ...cognito, backupDays: 35 })).toEqual({ ...cognito, backupDays: 35 });
+  });
+
+  it('reads the backup window only when it is one point-in-time recovery allows (1 to 35 days)', () => {
+    expect(checkConsoleConfig({ mode: 'local', topics, backupDays: 7 })).toEqual({
+      mode: 'local',
+      topics,
+      backupDays: 7,
+    });
+    for (const backupDays of [0, 36, 2.5, '35', null])
+      expect(checkConsoleConfig({ mode: 'local', topics, backupDays })).toEqual({ mode: 'local', topics });
   });
 
   it.each(['apiBaseUrl', 'authority', 'domain', 'clientId'])(

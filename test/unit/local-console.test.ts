@@ -46,7 +46,7 @@ function request(method: string, path: string, init: Partial<LocalRequest> = {})
 describe('the staff console in local mode', async () => {
   await service.start?.({ config: exampleConfig } as unknown as LocalServiceContext);
 
-  it('serves the build with a strict CSP, and config.json in local mode with the topics', async () => {
+  it('serves the build with a strict CSP, and config.json in local mode with the topics and the backup window', async () => {
     const index = await request('GET', '/console/');
     expect(index.statusCode).toBe(200);
     expect(index.headers?.['Content-Security-Policy']).toContain("script-src 'self';");
@@ -57,6 +57,7 @@ describe('the staff console in local mode', async () => {
     expect(JSON.parse(String(config.body))).toEqual({
       mode: 'local',
       topics: exampleConfig.topics.map(({ id, label }) => ({ id, label })),
+      backupDays: exampleConfig.retention.backupDays,
     });
   });
 

@@ -1,95 +1,149 @@
 /**
- * Person (marketing, privacy): one contact's details, each topic with its basis, state, since and expiry,
- * the consent history as a timeline with the statement text shown, and their unsubscribe and preferences
- * links.
+ * Person (marketing, privacy): find someone by email address, or open them from a list or an enquiry. Shows
+ * what is held at the address (contact or not, topics, suppression, restriction, enquiries, open requests)
+ * and the contact's details and consent history; the privacy team also gets the actions that carry out
+ * their requests. The address is held in memory only: never in the console's address, hash or history.
  */
-import { type ContactDetail, failureMessage } from '../api.ts';
+import { failureMessage } from '../api.ts';
+import { mayCall } from '../auth.ts';
 import { dateTime, errorSummary, h, summaryList, table } from '../dom.ts';
+import { failureSummary, textField } from '../forms.ts';
 import type { PageContext } from '../pages.ts';
-
-const STATUS_LABELS: Readonly<Record<string, string>> = {
-  consent: 'Express consent',
-  soft_opt_in: 'Soft opt-in',
-  pending: 'Waiting for confirmation',
-  withdrawn: 'Withdrawn',
-  none: 'None',
-};
+import type { PersonSummary } from '../rights-types.ts';
+import { personActions } from './person-actions.ts';
+import { personView, TOPIC_STATUS_LABELS } from './person-detail.ts';
 
 export function renderPersonPage(context: PageContext): HTMLElement {
-  const body = h('div', { 'aria-live': 'polite' });
-  const contactId = context.selectedPerson();
-  if (!contactId) {
-    body.append(h('p', {}, 'Open a person from a list or an enquiry.'));
-  } else {
-    body.append(h('p', {}, 'Loading…'));
-    context.api.readContact(contactId).then(
-      (detail) => body.replaceChildren(...personView(detail)),
-      (error: unknown) => body.replaceChildren(errorSummary([{ text: failureMessage(error) }])),
-    );
+  const messages = h('div');
+  const outcome = h('div');
+  const held = h('div', { 'aria-live': 'polite' });
+  const email = textField('person-email', 'Email address', { type: 'email' });
+  const form = h(
+    'form',
+    {
+      class: 'filter-form filter-form--one',
+      role: 'search',
+      'aria-label': 'Find a person',
+      novalidate: true,
+    },
+    email.group,
+    h('button', { type: 'submit', class: 'govuk-button' }, 'Find'),
+  );
+  const mayAct = mayCall(context.session, 'POST', '/subject-requests');
+
+  /** Draws what is held; after an action, `done` (its result) stays above it. */
+  async function show(address: string): Promise<void> {
+    context.choosePerson({ email: address });
+    messages.replaceChildren();
+    held.replaceChildren(h('p', {}, 'Loading…'));
+    try {
+      const summary = await context.api.lookUpPerson(address);
+      const detail = summary.contactId ? await context.api.readContact(summary.contactId) : undefined;
+      held.replaceChildren(
+        ...heldView(summary),
+        ...(detail ? [h('h2', {}, 'Their contact'), ...personView(detail)] : []),
+        ...(mayAct ? [personActions(context, actionTarget(summary), acted)] : []),
+      );
+    } catch (error) {
+      held.replaceChildren();
+      messages.replaceChildren(
+        failureSummary(error, { email: { id: 'person-email', label: 'Email address' } }),
+      );
+    }
   }
-  return h('div', {}, h('h1', { tabindex: '-1' }, 'Person'), body);
+
+  async function showContact(contactId: string): Promise<void> {
+    held.replaceChildren(h('p', {}, 'Loading…'));
+    try {
+      const detail = await context.api.readContact(contactId);
+      held.replaceChildren(
+        ...personView(detail),
+        ...(mayAct
+          ? [personActions(context, { email: detail.email, restricted: detail.restricted }, acted)]
+          : []),
+      );
+    } catch (error) {
+      held.replaceChildren();
+      messages.replaceChildren(errorSummary([{ text: failureMessage(error) }]));
+    }
+  }
+
+  /** After an action: its result first, then what is held now (at the new address after a correction). */
+  function acted(result: HTMLElement, address: string): void {
+    outcome.replaceChildren(result);
+    email.input.value = address;
+    void show(address).then(() => result.focus());
+  }
+
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    outcome.replaceChildren();
+    const address = email.input.value.trim();
+    if (!/^[^\s@]+@[^\s@]+$/.test(address)) {
+      messages.replaceChildren(
+        errorSummary([{ text: 'Enter an email address, like name@example.com', field: 'person-email' }]),
+      );
+      return;
+    }
+    void show(address);
+  });
+
+  const chosen = context.selectedPerson();
+  if (chosen && 'email' in chosen) {
+    email.input.value = chosen.email;
+    void show(chosen.email);
+  } else if (chosen) void showContact(chosen.contactId);
+
+  return h(
+    'div',
+    {},
+    h('h1', { tabindex: '-1' }, 'Person'),
+    h('p', {}, 'Find what is held at an email address. Every look-up is recorded in the audit trail.'),
+    messages,
+    form,
+    outcome,
+    held,
+  );
 }
 
-function personView(detail: ContactDetail): HTMLElement[] {
+function actionTarget(summary: PersonSummary) {
+  return { email: summary.email, restricted: summary.restricted };
+}
+
+function heldView(summary: PersonSummary): HTMLElement[] {
+  const suppression = summary.suppressed;
   return [
+    h('h2', {}, 'Held at this address'),
     summaryList([
-      ['Email', detail.email],
-      ['Name', detail.name ?? ''],
-      ['Contact id', h('code', {}, detail.id)],
-      ['Processing', detail.restricted ? 'Restricted: not emailed while restricted' : 'Not restricted'],
+      ['Email', summary.email],
+      ['Contact', summary.contactId ? h('code', {}, summary.contactId) : 'No contact at this address'],
       [
-        'Unsubscribe link',
-        h('a', { href: detail.unsubscribeUrl, rel: 'noreferrer', class: 'break' }, 'Unsubscribe page'),
+        'Suppressed',
+        suppression
+          ? `${suppression.all ? 'Every topic' : suppression.topics.join(', ')}${suppression.reason ? ` (reason: ${suppression.reason})` : ''}`
+          : 'No',
       ],
+      ['Processing', summary.restricted ? 'Restricted: not emailed while restricted' : 'Not restricted'],
+      ['Enquiries', String(summary.enquiries)],
       [
-        'Preferences link',
-        h('a', { href: detail.preferencesUrl, rel: 'noreferrer', class: 'break' }, 'Preference centre'),
+        'Open requests',
+        summary.openRequests.length === 0
+          ? 'None'
+          : h('span', {}, ...summary.openRequests.map((id) => h('code', { class: 'reference' }, id))),
       ],
     ]),
-    h('h2', {}, 'Topics'),
-    detail.topics.length === 0
-      ? h('p', {}, 'No topics.')
-      : table(
-          'Topics and the basis for each',
-          [
-            { header: 'Topic', cell: (row) => row.topic },
-            { header: 'State', cell: (row) => STATUS_LABELS[row.status] ?? row.status },
-            { header: 'Since', cell: (row) => dateTime(row.since) },
-            { header: 'Expires', cell: (row) => dateTime(row.expiresAt) },
-            { header: 'Statement', cell: (row) => row.statementVersion ?? '' },
-          ],
-          detail.topics,
-        ),
-    h('h2', {}, 'Consent history'),
-    h(
-      'ol',
-      { class: 'timeline', 'aria-label': 'Consent history, oldest first' },
-      ...detail.history.map((event) =>
-        h(
-          'li',
-          { class: 'timeline__event' },
-          h('h3', {}, `${eventLabel(event.type)} — ${event.topic === '*' ? 'all topics' : event.topic}`),
-          h(
-            'p',
-            { class: 'timeline__meta' },
-            `${dateTime(event.at)} · ${event.source}${event.formId ? ` · form ${event.formId}` : ''}`,
+    ...(summary.topics.length === 0
+      ? []
+      : [
+          table(
+            'Topics held at this address',
+            [
+              { header: 'Topic', cell: (row) => row.topic },
+              { header: 'State', cell: (row) => TOPIC_STATUS_LABELS[row.status] ?? row.status },
+              { header: 'Since', cell: (row) => dateTime(row.since) },
+            ],
+            summary.topics,
           ),
-          event.statementText
-            ? h(
-                'blockquote',
-                { class: 'statement' },
-                h('p', {}, event.statementText),
-                event.statementVersion ? h('footer', {}, `Statement ${event.statementVersion}`) : null,
-              )
-            : null,
-          event.reason ? h('p', {}, `Reason: ${event.reason}`) : null,
-        ),
-      ),
-    ),
+        ]),
   ];
-}
-
-function eventLabel(type: string): string {
-  const text = type.replace(/_/g, ' ');
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }
