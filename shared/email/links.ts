@@ -9,6 +9,8 @@ export const LINK_PATHS: Readonly<Record<TokenPurpose, string>> = {
   confirm: '/confirm',
   /** A person confirming that a subject request made in their name is theirs. */
   verify: '/verify-request',
+  /** What we hold on the person, with the actions they can take on it. */
+  privacy: '/privacy-centre',
 };
 
 export interface ContactLinks {

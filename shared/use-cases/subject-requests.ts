@@ -4,31 +4,24 @@
  * close or cancel. Every staff read and action is recorded in the audit trail before the answer leaves.
  */
 import { ConflictError, InvalidInputError, NotFoundError } from '../domain/errors.ts';
-import { daysLeft } from '../domain/request-clock.ts';
 import { expiryFor, toEpochSeconds } from '../domain/retention.ts';
 import {
   actOnRequest,
   FINISHED,
   isOverdue,
   type RequestAction,
+  type RequestType,
   receiveRequest,
-  registerDate,
   type SubjectRequest,
 } from '../domain/subject-request.ts';
 import { type KeyRing, signToken, verifyToken } from '../domain/tokens.ts';
 import { LINK_PATHS } from '../email/links.ts';
-import {
-  type DigestLine,
-  digestEmail,
-  extensionEmail,
-  refusalEmail,
-  verificationEmail,
-} from '../email/subject-request-emails.ts';
+import { extensionEmail, refusalEmail, verificationEmail } from '../email/subject-request-emails.ts';
 import { describeError, log } from '../log.ts';
 import type { ListPosition } from '../ports/staff-reads.ts';
-import type { RegisterEntry, RegisterList } from '../ports/subject-requests.ts';
+import type { RegisterEntry, RegisterList, RequestInput } from '../ports/subject-requests.ts';
 import { carryOutRight } from './rights/carry-out.ts';
-import { clockRules, type RightsDeps, requestSettings } from './rights/rights-deps.ts';
+import { clockRules, type RightsDeps } from './rights/rights-deps.ts';
 import { recordStaffAudit, type StaffRequest } from './staff-api.ts';
 import { type ParsedAction, parseAction, parseNewRequest } from './subject-request-input.ts';
 
@@ -79,6 +72,45 @@ export async function receiveSubjectRequest(
   if (request.status === 'awaiting_verification') await sendVerification(deps, entry, baseUrl);
   if (request.status === 'in_progress') entry = await carryOut(deps, entry, staff.identity.username);
   return view(entry, deps.clock());
+}
+
+/**
+ * A request the person made themselves on our pages (channel `web`): logged with the person as actor and,
+ * when `verifiedBy` names how their identity was shown, carried out at once. Answers the entry as it ends.
+ */
+export async function receivePersonRequest(
+  deps: RightsDeps,
+  made: {
+    readonly type: RequestType;
+    readonly email: string;
+    readonly input: RequestInput;
+    readonly verifiedBy: string | undefined;
+  },
+): Promise<RegisterEntry> {
+  const now = deps.clock();
+  const hasher = await deps.emailHasher();
+  const request = receiveRequest(
+    {
+      id: deps.newId(),
+      type: made.type,
+      channel: 'web',
+      receivedAt: now,
+      verifiedBy: made.verifiedBy,
+      actor: 'person',
+    },
+    now,
+    clockRules(deps.config),
+  );
+  const entry: RegisterEntry = {
+    request,
+    email: made.email,
+    contactId: hasher.contactId(made.email),
+    input: made.input,
+    result: undefined,
+    finishedAt: undefined,
+  };
+  await deps.register.add(entry, expiry(deps, request));
+  return request.status === 'in_progress' ? carryOut(deps, entry, 'person') : entry;
 }
 
 /** Staff act on a request: verify, extend, refuse, close or cancel. */
@@ -223,44 +255,6 @@ export async function verifyByLink(
   return 'verified';
 }
 
-/**
- * The daily digest: requests due within 7 days or overdue, emailed to the privacy address. Answers how
- * many are overdue, for the metric and its alarm.
- */
-export async function sendRequestDigest(deps: RightsDeps): Promise<{ overdue: number; dueSoon: number }> {
-  const now = deps.clock();
-  const lines: DigestLine[] = [];
-  let after: ListPosition | undefined;
-  do {
-    const page = await deps.register.list({ list: 'open', limit: PAGE_SIZE, after });
-    for (const { request } of page.items) {
-      const due = registerDate(request);
-      if (due === null) continue;
-      const left = daysLeft(due, now);
-      if (left <= 7)
-        lines.push({
-          reference: request.id,
-          type: request.type,
-          status: request.status,
-          due,
-          daysLeft: left,
-        });
-    }
-    after = page.next;
-  } while (after);
-  const overdue = lines.filter((line) => line.daysLeft < 0).length;
-  const to = requestSettings(deps.config).privacyEmail;
-  if (to && lines.length > 0) {
-    await deps.mailer.send(digestEmail({ to, organisation: deps.config.organisation.name, lines }));
-  }
-  log.info('subject_request_digest', {
-    overdue,
-    dueSoon: lines.length - overdue,
-    sent: Boolean(to && lines.length),
-  });
-  return { overdue, dueSoon: lines.length - overdue };
-}
-
 async function readEntry(deps: RightsDeps, requestId: string): Promise<RegisterEntry> {
   // Ids are UUIDs: anything else is not a request, and is not looked up.
   if (!/^[0-9a-f-]{36}$/.test(requestId)) throw new NotFoundError();
@@ -322,15 +316,20 @@ async function carryOut(deps: RightsDeps, entry: RegisterEntry, actor: string): 
 }
 
 async function sendVerification(deps: RightsDeps, entry: RegisterEntry, baseUrl: string): Promise<void> {
+  const url = await verificationUrl(deps, entry.request.id, baseUrl);
+  await tellPerson(deps, entry, (to) => verificationEmail({ ...personEmail(deps, entry, to), url }));
+}
+
+/** The signed link by which a request waiting for verification is confirmed. */
+export async function verificationUrl(deps: RightsDeps, requestId: string, baseUrl: string): Promise<string> {
   const ring: KeyRing = await deps.linkKeys();
   const token = signToken(ring, {
-    contactId: entry.request.id,
+    contactId: requestId,
     purpose: 'verify',
     epoch: 0,
     issuedAt: toEpochSeconds(deps.clock()),
   });
-  const url = `${deps.config.publicBaseUrl ?? baseUrl}${LINK_PATHS.verify}?token=${token}`;
-  await tellPerson(deps, entry, (to) => verificationEmail({ ...personEmail(deps, entry, to), url }));
+  return `${deps.config.publicBaseUrl ?? baseUrl}${LINK_PATHS.verify}?token=${token}`;
 }
 
 async function tellPerson(
