@@ -124,7 +124,10 @@ export function heldDataPage(input: {
         .map(
           (enquiry) =>
             `<h3>Sent on ${date(enquiry.receivedAt)}</h3><dl>${Object.entries(enquiry.fields)
-              .map(([field, value]) => `<dt>${escapeHtml(FIELD_LABELS[field] ?? field)}</dt><dd>${escapeHtml(value)}</dd>`)
+              .map(
+                ([field, value]) =>
+                  `<dt>${escapeHtml(FIELD_LABELS[field] ?? field)}</dt><dd>${escapeHtml(value)}</dd>`,
+              )
               .join('')}<dt>Deleted on</dt><dd>${date(enquiry.deletedAt)}</dd></dl>`,
         )
         .join('')
