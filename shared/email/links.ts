@@ -17,6 +17,8 @@ export interface ContactLinks {
   readonly unsubscribeUrl: string;
   readonly preferencesUrl: string;
   readonly confirmUrl: string;
+  /** The privacy centre's front page, where the person asks for their own link (no token: it lives 24 hours). */
+  readonly privacyCentreUrl: string;
 }
 
 export interface LinkInput {
@@ -33,6 +35,7 @@ export function contactLinks(input: LinkInput): ContactLinks {
     unsubscribeUrl: signedLink(input, 'unsubscribe'),
     preferencesUrl: signedLink(input, 'preferences'),
     confirmUrl: signedLink(input, 'confirm'),
+    privacyCentreUrl: `${input.baseUrl}${LINK_PATHS.privacy}`,
   };
 }
 
