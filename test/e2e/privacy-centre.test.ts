@@ -5,12 +5,15 @@
  */
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
-import { describe, expect, inject, it } from 'vitest';
-import { uniqueEmail } from '../support/intake.ts';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { documentClient, scanAll, uniqueEmail } from '../support/intake.ts';
 import { emailsTo, linkIn } from '../support/local-server.ts';
 
 const baseUrl = inject('baseUrl');
 const ROOT = resolve(import.meta.dirname, '../..');
+const db = documentClient(inject('dynamoDbEndpoint'));
+const tableName = inject('tableName');
+afterAll(() => db.destroy());
 const FORM = { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'text/html' };
 
 async function sale(email: string, name: string): Promise<void> {
@@ -192,6 +195,26 @@ describe('the privacy centre in local mode', () => {
     expect(deleted.body).toContain('Your data is deleted');
     expect(await page(link)).toContain('holds no personal data');
     expect(await doneEmails(email)).toBe(1);
+  });
+
+  it('never writes on GET or HEAD, as mail scanners send them', async () => {
+    const email = uniqueEmail('pc-scanner');
+    await sale(email, 'Scan Ner');
+    const link = await linkFor(email);
+    const pages = [
+      link,
+      link.replace('/privacy-centre?', '/privacy-centre/export?'),
+      `${baseUrl}/privacy-centre`,
+      `${baseUrl}/complaints`,
+    ];
+    const before = await scanAll(db, tableName);
+    for (const url of pages) {
+      for (const method of ['HEAD', 'GET']) {
+        const response = await fetch(url, { method, redirect: 'manual' });
+        expect(response.status, `${method} ${url}`).toBe(200);
+      }
+    }
+    expect(await scanAll(db, tableName)).toEqual(before);
   });
 
   it('answers an altered link with the same 400 page as an altered unsubscribe link', async () => {
