@@ -67,8 +67,7 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
   },
   rights: {
     entry: 'functions/rights/handler.ts',
-    description:
-      'Data-subject requests: the register, access, erasure, rectification, restriction, objection',
+    description: 'Data-subject requests: the register, the rights, the privacy centre and the complaint form',
     memorySize: 1024,
     // An erasure or access bundle for a person with a long history reads and deletes a few hundred items.
     timeoutSeconds: 29,
@@ -142,15 +141,20 @@ export const ROUTES: readonly RouteSpec[] = [
       throttle: { rateLimit: 20, burstLimit: 40 },
     }),
   ),
-  // The emailed link by which a person confirms a subject request is theirs: GET and HEAD show a page.
-  ...(['GET', 'HEAD', 'POST'] as const).map(
-    (method): RouteSpec => ({
-      method,
-      path: '/verify-request',
-      function: 'rights',
-      access: 'public',
-      throttle: method === 'POST' ? { rateLimit: 5, burstLimit: 10 } : { rateLimit: 10, burstLimit: 20 },
-    }),
+  // The people-facing pages (rights function): the emailed link by which a person confirms a subject
+  // request is theirs, the privacy centre with its download, and the complaint form. GET and HEAD show a
+  // page; POST acts, throttled harder since each one may send an email.
+  ...(['/verify-request', '/privacy-centre', '/privacy-centre/export', '/complaints'] as const).flatMap(
+    (path) =>
+      (['GET', 'HEAD', 'POST'] as const).map(
+        (method): RouteSpec => ({
+          method,
+          path,
+          function: 'rights',
+          access: 'public',
+          throttle: method === 'POST' ? { rateLimit: 5, burstLimit: 10 } : { rateLimit: 10, burstLimit: 20 },
+        }),
+      ),
   ),
   // Staff routes: signed-in staff only (the Cognito authorizer), and of those only the groups named.
   ...STAFF_ROUTES.map(

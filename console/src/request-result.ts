@@ -16,6 +16,7 @@ const DELETED_LABELS: Readonly<Record<keyof ErasureReceipt['deleted'], string>> 
   enquiries: 'Enquiries',
   movedLinks: 'Forwarding of old links',
   deliveryMarkers: 'MailChimp delivery markers',
+  unsentEmails: 'Emails not yet sent',
 };
 
 const MAILCHIMP_LABELS: Readonly<Record<ErasureReceipt['mailchimp'], string>> = {

@@ -1,7 +1,8 @@
 /**
  * The data-subject rights function: GET /people, the subject-request register and its actions (staff,
- * behind the Cognito authorizer; the groups shared/domain/staff-routes.ts names), the public page by which
- * a person confirms a request is theirs, and the daily digest (an EventBridge schedule). Middy wiring and
+ * behind the Cognito authorizer; the groups shared/domain/staff-routes.ts names), the public pages (the
+ * privacy centre, the complaint form, and the page by which a person confirms a request is theirs; see
+ * people-pages.ts), and the daily digest (an EventBridge schedule). Middy wiring and
  * the mapping between events and the rights use cases only.
  */
 import { randomUUID } from 'node:crypto';
@@ -12,6 +13,8 @@ import { createPersonalDataStore } from '#shared/adapters/dynamodb/personal-data
 import { createStaffReads } from '#shared/adapters/dynamodb/staff-reads.ts';
 import { createRequestRegister } from '#shared/adapters/dynamodb/subject-requests.ts';
 import { signedPageCursors } from '#shared/adapters/page-cursors.ts';
+import { secretReader } from '#shared/adapters/secrets.ts';
+import { turnstileVerifier } from '#shared/adapters/turnstile.ts';
 import { readApiBaseUrl } from '#shared/api-base-url.ts';
 import { now } from '#shared/clock.ts';
 import { readFunctionConfig } from '#shared/config.ts';
@@ -19,30 +22,28 @@ import { contactDependencies, documentClient, linkSigningKeys } from '#shared/de
 import { httpEdge } from '#shared/http/edge.ts';
 import { InvalidRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '#shared/http/errors.ts';
 import { header, mediaType } from '#shared/http/request.ts';
-import {
-  invalidRequestLinkPage,
-  requestVerifiedPage,
-  verifyRequestPage,
-} from '#shared/http/request-pages.ts';
 import { jsonResponse } from '#shared/http/responses.ts';
-import { getOrHead, routeByResource } from '#shared/http/router.ts';
+import { routeByResource } from '#shared/http/router.ts';
 import { callerOf, type StaffEvent, staffCaller } from '#shared/http/staff-auth.ts';
 import { countMetric, logContext } from '#shared/log.ts';
 import { lookUpPerson } from '#shared/use-cases/people-lookup.ts';
+import type { PeoplePagesDeps } from '#shared/use-cases/people-pages-deps.ts';
+import { sendRequestDigest } from '#shared/use-cases/request-digest.ts';
 import type { ParsedAction } from '#shared/use-cases/subject-request-input.ts';
 import {
   actOnSubjectRequest,
-  checkVerificationLink,
   listSubjectRequests,
   type RightsDeps,
   readRequestExport,
   readSubjectRequest,
   receiveSubjectRequest,
-  sendRequestDigest,
-  verifyByLink,
 } from '#shared/use-cases/subject-requests.ts';
+import { PEOPLE_PAGE_RESOURCES, peoplePageRoutes } from './people-pages.ts';
 
-const config = readFunctionConfig({ required: ['emailHashKey', 'tokenSigningKeys'] });
+const config = readFunctionConfig({
+  required: ['emailHashKey', 'tokenSigningKeys'],
+  requiredFor: (app) => (app.peoplePages.turnstile ? (['turnstileSecret'] as const) : []),
+});
 // Links in verification emails start from the deployment's URL, never from the request's Host.
 const apiBaseUrl = readApiBaseUrl();
 const db = documentClient(config);
@@ -64,7 +65,15 @@ export const dependencies: RightsDeps = {
   newId: randomUUID,
 };
 
-const organisation = config.app.organisation.name;
+const { turnstileSecret } = config.secrets;
+/** The privacy centre and complaint forms: the same, with Turnstile when the deployment turns it on. */
+const peopleDependencies: PeoplePagesDeps = {
+  ...dependencies,
+  turnstile:
+    config.app.peoplePages.turnstile && turnstileSecret
+      ? turnstileVerifier({ verifyUrl: config.turnstileVerifyUrl, secret: secretReader(turnstileSecret) })
+      : undefined,
+};
 /** Staff JSON bodies are small: a request and its changes, or one action's reason. */
 const MAX_JSON_BYTES = 16 * 1024;
 
@@ -159,28 +168,10 @@ const staffApi = middy<StaffEvent, APIGatewayProxyResult>()
     ]),
   );
 
-/** GET and HEAD show the button and never write (mail scanners fetch links); POST confirms. */
-async function verifyRequestLink(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
-  const token = event.queryStringParameters?.token;
-  if (event.httpMethod !== 'POST') {
-    const valid = await checkVerificationLink(dependencies, token);
-    return valid ? verifyRequestPage(organisation, token ?? '') : invalidRequestLinkPage();
-  }
-  const outcome = await verifyByLink(dependencies, token);
-  // Whatever is wrong with a link, the answer is the same and names no one.
-  if (outcome === 'invalid') return invalidRequestLinkPage();
-  return requestVerifiedPage(organisation, outcome === 'already');
-}
-
 const publicPages = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
   .use(logContext())
   .use(httpEdge({ allowedOrigins: config.app.allowedOrigins }))
-  .handler(
-    routeByResource([
-      ...getOrHead('/verify-request', verifyRequestLink),
-      { method: 'POST' as const, resource: '/verify-request', handler: verifyRequestLink },
-    ]),
-  );
+  .handler(routeByResource(peoplePageRoutes(peopleDependencies, apiBaseUrl)));
 
 /** The daily digest, and the overdue count as the metric the overdue alarm watches. */
 async function dailyDigest(): Promise<{ overdue: number; dueSoon: number }> {
@@ -198,6 +189,6 @@ export async function handler(
   context: Context,
 ): Promise<APIGatewayProxyResult | { overdue: number; dueSoon: number }> {
   if (isScheduled(event)) return dailyDigest();
-  if (event.resource === '/verify-request') return publicPages(event, context);
+  if (PEOPLE_PAGE_RESOURCES.has(event.resource)) return publicPages(event, context);
   return staffApi(event, context);
 }

@@ -1,5 +1,5 @@
 /**
- * GET /contacts, /contacts/{id}, /enquiries and /audit: middy wiring and the mapping between API Gateway
+ * GET /contacts, /contacts/{id}, /enquiries, /audit and /review: middy wiring and the mapping between API Gateway
  * events and the staff use cases. API Gateway's Cognito authorizer has checked the token; each route then
  * admits only the groups shared/domain/staff-routes.ts names for it (deny by default).
  */
@@ -21,6 +21,7 @@ import { routeByResource } from '#shared/http/router.ts';
 import { callerOf, type StaffEvent, staffCaller } from '#shared/http/staff-auth.ts';
 import { logContext } from '#shared/log.ts';
 import type { MailableContact } from '#shared/ports/staff-reads.ts';
+import { reviewExpiring } from '#shared/use-cases/retention-review.ts';
 import {
   type ListResult,
   listAuditTrail,
@@ -96,6 +97,14 @@ async function recentEnquiries(event: StaffEvent): Promise<APIGatewayProxyResult
   return listResponse(event, await listRecentEnquiries(dependencies, callerOf(event), paging(event)));
 }
 
+async function retentionReview(event: StaffEvent): Promise<APIGatewayProxyResult> {
+  const page = await reviewExpiring(dependencies, callerOf(event), {
+    withinDays: event.queryStringParameters?.withinDays,
+    ...paging(event),
+  });
+  return listResponse(event, page);
+}
+
 async function auditTrail(event: StaffEvent): Promise<APIGatewayProxyResult> {
   return listResponse(event, await listAuditTrail(dependencies, callerOf(event), paging(event)));
 }
@@ -131,5 +140,6 @@ export const handler = middy<StaffEvent, APIGatewayProxyResult>()
       { method: 'GET', resource: '/contacts/{id}', handler: contactDetail },
       { method: 'GET', resource: '/enquiries', handler: recentEnquiries },
       { method: 'GET', resource: '/audit', handler: auditTrail },
+      { method: 'GET', resource: '/review', handler: retentionReview },
     ]),
   );

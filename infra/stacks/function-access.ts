@@ -134,7 +134,7 @@ export const FUNCTION_ACCESS: Readonly<Record<FunctionName, FunctionAccess>> = {
     // Signs list cursors, and the unsubscribe and preferences URLs shown with a contact.
     fn.bindSecret(tokenSigningKey, 'TOKEN_SIGNING_KEYS_SECRET_ARN');
   },
-  rights: (fn, { config, table, emailHashKey, tokenSigningKey }) => {
+  rights: (fn, { config, table, emailHashKey, tokenSigningKey, turnstileSecret }) => {
     // Reads a person's partition, their enquiries and statements, and the register on gsi1.
     fn.bindTable(table, {
       actions: STAFF_READER,
@@ -158,6 +158,12 @@ export const FUNCTION_ACCESS: Readonly<Record<FunctionName, FunctionAccess>> = {
     // extension, refusal, the digest) are queued in the outbox: it sends nothing itself.
     fn.bindSecret(tokenSigningKey, 'TOKEN_SIGNING_KEYS_SECRET_ARN');
     fn.function.addEnvironment('MAILCHIMP_IN_USE', config.mailchimp ? 'true' : 'false');
+    // The privacy centre's link request and the complaint form check Turnstile when configured.
+    if (config.peoplePages.turnstile) {
+      if (!turnstileSecret)
+        throw new Error('The people pages use Turnstile but no Turnstile secret was passed');
+      fn.bindSecret(turnstileSecret, 'TURNSTILE_SECRET_ARN');
+    }
   },
   mailer: (fn, { config, table, tokenSigningKey }) => {
     // Reads a queued message, deletes it once sent, and lists the unsent ones (gsi1) for a redrive;

@@ -14,7 +14,7 @@ import {
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { TABLE_DEFINITION } from '../../shared/adapters/dynamodb/table.ts';
-import type { AppConfig } from '../../shared/config/schema.ts';
+import { type AppConfig, usesTurnstile } from '../../shared/config/schema.ts';
 import { acknowledge } from '../constructs/acknowledge.ts';
 import { StaffUserPool } from '../constructs/staff-user-pool.ts';
 
@@ -145,7 +145,7 @@ export class StatefulStack extends Stack {
       description: 'Managed login, where staff sign in to the console',
     });
 
-    if (config.forms.some((form) => form.turnstile)) {
+    if (usesTurnstile(config)) {
       // Deployed with a random value, so Turnstile checks fail closed until ops stores the real secret
       // key from the Cloudflare dashboard once, after the first deploy:
       //   aws secretsmanager put-secret-value --secret-id <TurnstileSecretArn> --secret-string <key>

@@ -93,6 +93,12 @@ const subjectRequestsSchema = z.object({
   ),
 });
 
+/** The privacy centre's link request and the complaint form: bot checks as the enquiry forms have. */
+const peoplePagesSchema = z.object({
+  honeypot: z._default(z.string().check(z.regex(/^[a-z][a-z0-9_-]{0,39}$/)), 'website'),
+  turnstile: z._default(z.boolean(), false),
+});
+
 const topicSchema = z.object({ id: slug, label: z.string().check(z.minLength(1), z.maxLength(120)) });
 
 /** What the functions need at run time. */
@@ -123,6 +129,8 @@ export const runtimeConfigSchema = z
     mailchimpSignupTopics: z.optional(z.array(slug)),
     /** The register of data-subject requests. */
     subjectRequests: z._default(subjectRequestsSchema, () => z.parse(subjectRequestsSchema, {})),
+    /** The privacy centre and complaint forms. */
+    peoplePages: z._default(peoplePagesSchema, () => z.parse(peoplePagesSchema, {})),
     /** At most one double opt-in confirmation email per address in this many hours (0: no limit). */
     marketing: z._default(
       z.object({ confirmationWindowHours: z._default(z.number().check(z.int(), z.gte(0)), 24) }),
@@ -267,6 +275,11 @@ function checkCrossReferences(config: z.infer<typeof runtimeConfigSchema>, ctx: 
       ctx.addIssue({ code: 'custom', path: ['mailchimpSignupTopics'], message: `unknown topic ${topic}` });
     }
   }
+}
+
+/** Whether any form, the enquiry forms or the people-facing ones, asks for a Turnstile token. */
+export function usesTurnstile(config: RuntimeConfig): boolean {
+  return config.forms.some((form) => form.turnstile) || config.peoplePages.turnstile;
 }
 
 /** Parses a config object, throwing one readable error listing every problem. */

@@ -99,6 +99,14 @@ export const DEFAULT_SUBJECT_REQUESTS: SubjectRequestSettings = {
   bankHolidays: [],
 };
 
+/** The forms on the people-facing pages (privacy centre link request, complaints): their bot checks. */
+export interface PeoplePageSettings {
+  readonly honeypot: string;
+  readonly turnstile: boolean;
+}
+
+export const DEFAULT_PEOPLE_PAGES: PeoplePageSettings = { honeypot: 'website', turnstile: false };
+
 /** A topic people can be emailed about. */
 export interface Topic {
   readonly id: string;
@@ -126,6 +134,8 @@ export interface DeploymentSettings {
   readonly mailchimpSignupTopics?: readonly string[] | undefined;
   /** The register of subject requests (default: DEFAULT_SUBJECT_REQUESTS). */
   readonly subjectRequests?: SubjectRequestSettings | undefined;
+  /** The privacy centre and complaint forms (default: DEFAULT_PEOPLE_PAGES). */
+  readonly peoplePages?: PeoplePageSettings | undefined;
   /** At most one double opt-in confirmation email per address in this many hours (default 24; 0: no limit). */
   readonly marketing?: { readonly confirmationWindowHours: number } | undefined;
 }

@@ -22,6 +22,8 @@ export const STAFF_ROUTES: readonly StaffRoute[] = [
   { method: 'GET', path: '/contacts/{id}', servedBy: 'staff', groups: ['marketing', 'privacy'] },
   { method: 'GET', path: '/enquiries', servedBy: 'staff', groups: ['sales', 'privacy'] },
   { method: 'GET', path: '/audit', servedBy: 'staff', groups: ['privacy'] },
+  // The retention review: who lapses soon and on which basis, for the privacy lead's periodic review.
+  { method: 'GET', path: '/review', servedBy: 'staff', groups: ['privacy'] },
   // Data-subject rights: marketing may see what is held on an address (to honour an objection quickly),
   // but only the privacy team handles requests, which reveal and delete personal data.
   { method: 'GET', path: '/people', servedBy: 'rights', groups: ['privacy', 'marketing'] },

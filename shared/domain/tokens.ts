@@ -13,8 +13,11 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-/** `verify`: a person confirming a subject request is theirs; its id stands where a contact id would. */
-export type TokenPurpose = 'unsubscribe' | 'preferences' | 'confirm' | 'verify';
+/**
+ * `verify`: a person confirming a subject request is theirs; its id stands where a contact id would.
+ * `privacy`: the privacy centre, opened for the address the link was emailed to.
+ */
+export type TokenPurpose = 'unsubscribe' | 'preferences' | 'confirm' | 'verify' | 'privacy';
 
 export interface TokenClaims {
   readonly contactId: string;
@@ -46,6 +49,7 @@ const DAY = 24 * 60 * 60;
  * - preferences: 2 years, the longest retention itself.
  * - confirm: the 30-day window in which a double opt-in stays pending.
  * - verify: 14 days for a person to confirm a subject request is theirs (a request is one-off).
+ * - privacy: 24 hours: the link shows and changes everything held on a person, so it lives briefly.
  * As the ring keeps only the current and the previous key, a link survives one rotation but not two, so
  * the signing key should not be rotated more often than yearly.
  */
@@ -54,6 +58,7 @@ export const TOKEN_LIFETIME_SECONDS: Readonly<Record<TokenPurpose, number>> = Ob
   preferences: 730 * DAY,
   confirm: 30 * DAY,
   verify: 14 * DAY,
+  privacy: DAY,
 });
 
 /** Allowance for clocks that disagree between the issuing and the verifying function. */
@@ -70,13 +75,14 @@ const CONTACT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 // 32 bytes of HMAC-SHA256 are exactly 43 base64url characters.
 const TOKEN = /^v1\.([a-z0-9]{1,8})\.([A-Za-z0-9_-]{1,200})\.([A-Za-z0-9_-]{43})$/;
 // No field can contain '.', so the payload splits one way only.
-const PAYLOAD = /^([A-Za-z0-9_-]{1,64})\.([upcv])\.(0|[1-9][0-9]{0,15})\.(0|[1-9][0-9]{0,15})$/;
+const PAYLOAD = /^([A-Za-z0-9_-]{1,64})\.([upcvr])\.(0|[1-9][0-9]{0,15})\.(0|[1-9][0-9]{0,15})$/;
 
 const PURPOSE_CODE: Readonly<Record<TokenPurpose, string>> = {
   unsubscribe: 'u',
   preferences: 'p',
   confirm: 'c',
   verify: 'v',
+  privacy: 'r',
 };
 const PURPOSE_BY_CODE: ReadonlyMap<string, TokenPurpose> = new Map(
   Object.entries(PURPOSE_CODE).map(([purpose, code]) => [code, purpose as TokenPurpose]),

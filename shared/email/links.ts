@@ -9,12 +9,16 @@ export const LINK_PATHS: Readonly<Record<TokenPurpose, string>> = {
   confirm: '/confirm',
   /** A person confirming that a subject request made in their name is theirs. */
   verify: '/verify-request',
+  /** What we hold on the person, with the actions they can take on it. */
+  privacy: '/privacy-centre',
 };
 
 export interface ContactLinks {
   readonly unsubscribeUrl: string;
   readonly preferencesUrl: string;
   readonly confirmUrl: string;
+  /** The privacy centre's front page, where the person asks for their own link (no token: it lives 24 hours). */
+  readonly privacyCentreUrl: string;
 }
 
 export interface LinkInput {
@@ -31,6 +35,7 @@ export function contactLinks(input: LinkInput): ContactLinks {
     unsubscribeUrl: signedLink(input, 'unsubscribe'),
     preferencesUrl: signedLink(input, 'preferences'),
     confirmUrl: signedLink(input, 'confirm'),
+    privacyCentreUrl: `${input.baseUrl}${LINK_PATHS.privacy}`,
   };
 }
 

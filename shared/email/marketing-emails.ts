@@ -1,6 +1,6 @@
 /**
  * Emails that follow a new marketing permission: the double opt-in confirmation and the welcome. Each
- * carries the unsubscribe and preferences links, and RFC 8058 one-click unsubscribe headers.
+ * carries the unsubscribe and preferences links, a link to the privacy centre, and RFC 8058 one-click unsubscribe headers.
  */
 
 import { escapeHtml } from '../http/responses.ts';
@@ -54,11 +54,16 @@ ${footerHtml(input.links)}`;
 }
 
 function footerText(links: ContactLinks): string[] {
-  return ['', `Unsubscribe: ${links.unsubscribeUrl}`, `Choose your emails: ${links.preferencesUrl}`];
+  return [
+    '',
+    `Unsubscribe: ${links.unsubscribeUrl}`,
+    `Choose your emails: ${links.preferencesUrl}`,
+    `Your personal data: ${links.privacyCentreUrl}`,
+  ];
 }
 
 function footerHtml(links: ContactLinks): string {
-  return `<p><a href="${escapeHtml(links.unsubscribeUrl)}">Unsubscribe</a> · <a href="${escapeHtml(links.preferencesUrl)}">Choose your emails</a></p>`;
+  return `<p><a href="${escapeHtml(links.unsubscribeUrl)}">Unsubscribe</a> · <a href="${escapeHtml(links.preferencesUrl)}">Choose your emails</a> · <a href="${escapeHtml(links.privacyCentreUrl)}">Your personal data</a></p>`;
 }
 
 function withUnsubscribeHeaders(email: OutgoingEmail, links: ContactLinks): OutgoingEmail {

@@ -8,7 +8,7 @@ import type { RefusalReason, RequestType } from '../domain/subject-request.ts';
 import { escapeHtml } from '../http/responses.ts';
 import type { OutgoingEmail } from '../ports/mailer.ts';
 
-const TYPE_TEXT: Record<RequestType, string> = {
+export const TYPE_TEXT: Record<RequestType, string> = {
   access: 'a copy of the personal data we hold about you',
   erasure: 'the erasure of your personal data',
   rectification: 'the correction of your personal data',
@@ -25,14 +25,19 @@ const REFUSAL_TEXT: Record<RefusalReason, string> = {
   other: 'of the reason given below',
 };
 
-interface PersonEmail {
+export interface PersonEmail {
   readonly to: string;
   readonly organisation: string;
   readonly type: RequestType;
   readonly reference: string;
 }
 
-function email(input: PersonEmail, subject: string, paragraphs: readonly string[]): OutgoingEmail {
+/** An email to the person about their request: the paragraphs, then who we are and the reference. */
+export function requestEmail(
+  input: PersonEmail,
+  subject: string,
+  paragraphs: readonly string[],
+): OutgoingEmail {
   return {
     to: [input.to],
     subject,
@@ -42,7 +47,7 @@ function email(input: PersonEmail, subject: string, paragraphs: readonly string[
 }
 
 export function verificationEmail(input: PersonEmail & { readonly url: string }): OutgoingEmail {
-  return email(input, `Please confirm your request to ${input.organisation}`, [
+  return requestEmail(input, `Please confirm your request to ${input.organisation}`, [
     `We received a request for ${TYPE_TEXT[input.type]}.`,
     'Before we act on it, please confirm that it is yours by opening this link and pressing the button on the page:',
     input.url,
@@ -53,7 +58,7 @@ export function verificationEmail(input: PersonEmail & { readonly url: string })
 export function extensionEmail(
   input: PersonEmail & { readonly dueAt: CalendarDate; readonly reason: string },
 ): OutgoingEmail {
-  return email(input, `Your request to ${input.organisation}: more time needed`, [
+  return requestEmail(input, `Your request to ${input.organisation}: more time needed`, [
     `We are working on your request for ${TYPE_TEXT[input.type]}.`,
     `Because the request is complex or one of several, we need more time, as the law allows. We will answer by ${input.dueAt}.`,
     `Why: ${input.reason}`,
@@ -63,7 +68,7 @@ export function extensionEmail(
 export function refusalEmail(
   input: PersonEmail & { readonly reason: RefusalReason; readonly explanation: string },
 ): OutgoingEmail {
-  return email(input, `Your request to ${input.organisation}`, [
+  return requestEmail(input, `Your request to ${input.organisation}`, [
     `We will not act on your request for ${TYPE_TEXT[input.type]}, because ${REFUSAL_TEXT[input.reason]}.`,
     ...(input.explanation ? [input.explanation] : []),
     'If you disagree, you can complain to us by replying to this email, and you have the right to complain to the Information Commissioner’s Office (ico.org.uk/make-a-complaint, 0303 123 1113) and to seek to enforce your rights through the courts.',

@@ -15,6 +15,10 @@ export const FIELD_LABELS: Readonly<Record<string, string>> = {
   marketing_opt_out: 'Marketing choice',
   'cf-turnstile-response': 'Verification',
   body: 'Form',
+  about: 'What it is about',
+  details: 'Your complaint',
+  action: 'What you chose',
+  changes: 'Your details',
 };
 
 export const REASON_TEXT: Readonly<Record<FieldReason, string>> = {

@@ -62,6 +62,10 @@ export function confirmedPage(organisation: string, changed: boolean): APIGatewa
       );
 }
 
+/** Relative, so it stays on this API wherever it is mounted. */
+const PRIVACY_CENTRE_LINK =
+  '<p><a href="privacy-centre">See, download, correct or delete the personal data we hold about you</a></p>';
+
 const STATUS_TEXT: Partial<Record<TopicChoice['status'], string>> = {
   pending: ' (awaiting your confirmation)',
 };
@@ -77,7 +81,7 @@ export function preferencesPage(input: {
     return htmlPage(
       200,
       'Your email choices',
-      `<p>You are not on any of ${escapeHtml(input.organisation)}'s email lists.</p>`,
+      `<p>You are not on any of ${escapeHtml(input.organisation)}'s email lists.</p>\n${PRIVACY_CENTRE_LINK}`,
     );
   }
   const rows = input.topics
@@ -105,6 +109,7 @@ ${rows}
 <form method="post" action="${escapeHtml(action(input.token))}">
 <input type="hidden" name="everything" value="yes">
 <p><button type="submit">Unsubscribe from everything</button></p>
-</form>`,
+</form>
+${PRIVACY_CENTRE_LINK}`,
   );
 }

@@ -39,8 +39,28 @@ export interface MarketingMessage {
  * extension and refusal emails and daily digest.
  */
 export interface RenderedMessage {
-  readonly kind: 'staff_notification' | 'request_extension' | 'request_refusal' | 'request_digest';
+  readonly kind:
+    | 'staff_notification'
+    | 'request_extension'
+    | 'request_refusal'
+    | 'request_digest'
+    | 'request_done'
+    | 'complaint_acknowledgement'
+    | 'complaint_notice';
   readonly email: OutgoingEmail;
+}
+
+/**
+ * A link a person asked for on our pages, signed by the mailer: to the privacy centre (`subjectId` is the
+ * contact id of the address it is sent to) or confirming a new address (`subjectId` is the request id).
+ */
+export interface PersonLinkMessage {
+  readonly kind: 'privacy_centre_link' | 'address_change';
+  readonly to: string;
+  readonly subjectId: string;
+  /** When the link was issued (ISO); its lifetime runs from here. */
+  readonly issuedAt: string;
+  readonly baseUrl: string;
 }
 
 /** The email asking a person to confirm a subject request is theirs, its link signed by the mailer. */
@@ -58,7 +78,7 @@ export interface VerificationMessage {
  * What must be sent; written in the same transaction as the change it reports. Signed links are made by
  * the mailer when it sends, so no usable link waits in the table.
  */
-export type OutboxMessage = RenderedMessage | MarketingMessage | VerificationMessage;
+export type OutboxMessage = RenderedMessage | MarketingMessage | VerificationMessage | PersonLinkMessage;
 
 export interface QueuedMessage {
   readonly id: string;

@@ -30,7 +30,8 @@ export interface HeldRecords {
 }
 
 export interface PersonalDataStore {
-  findHeld(contactId: string, suppressionHash: string): Promise<HeldRecords>;
+  /** Without a suppression hash (the address is not known yet) the suppression entry is not read. */
+  findHeld(contactId: string, suppressionHash: string | undefined): Promise<HeldRecords>;
   /**
    * Deletes the person's partition and the enquiries it references. The profile is first marked with
    * `erasedAt` (the MailChimp sync's signal to delete the member permanently) and deleted last.

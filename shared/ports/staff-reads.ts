@@ -30,6 +30,12 @@ export interface MailableContact {
   readonly formId: string | undefined;
 }
 
+/** A mailable permission whose retention ends soon: who, on which basis, and when it lapses. */
+export interface ExpiringPermission extends MailableContact {
+  /** Epoch seconds: when the permission lapses unless the person interacts again. */
+  readonly expiresAt: number;
+}
+
 export interface EnquirySummary {
   readonly enquiryId: string;
   readonly formId: string;
@@ -70,6 +76,14 @@ export interface StaffReads {
     readonly after: ListPosition | undefined;
     readonly now: Date;
   }): Promise<Page<MailableContact>>;
+  /** Mailable permissions on `topic` still live at `now` and lapsing by `until`, in the list's order. */
+  listExpiring(query: {
+    readonly topic: string;
+    readonly until: Date;
+    readonly limit: number;
+    readonly after: ListPosition | undefined;
+    readonly now: Date;
+  }): Promise<Page<ExpiringPermission>>;
   listEnquiries(query: {
     readonly limit: number;
     readonly after: ListPosition | undefined;

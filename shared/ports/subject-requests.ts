@@ -24,6 +24,8 @@ export interface RequestInput {
   readonly lift?: boolean | undefined;
   /** Complaint text, kept only here. */
   readonly details?: string | undefined;
+  /** What a complaint made on the complaint form is about (one of the form's choices). */
+  readonly about?: string | undefined;
 }
 
 export interface RegisterEntry {

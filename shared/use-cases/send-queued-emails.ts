@@ -7,6 +7,7 @@
 import type { KeyRing } from '../domain/tokens.ts';
 import { contactLinks, signedLink } from '../email/links.ts';
 import { confirmationEmail, welcomeEmail } from '../email/marketing-emails.ts';
+import { addressChangeEmail, privacyCentreLinkEmail } from '../email/privacy-centre-emails.ts';
 import { verificationEmail } from '../email/subject-request-emails.ts';
 import { countMetric, describeError, log } from '../log.ts';
 import type {
@@ -15,6 +16,7 @@ import type {
   Outbox,
   OutboxMessage,
   OutgoingEmail,
+  PersonLinkMessage,
   VerificationMessage,
 } from '../ports/mailer.ts';
 
@@ -68,9 +70,38 @@ async function render(deps: SendQueuedEmailsDeps, message: OutboxMessage): Promi
       return renderMarketing(deps, message);
     case 'request_verification':
       return renderVerification(deps, message);
+    case 'privacy_centre_link':
+    case 'address_change':
+      return renderPersonLink(deps, message);
     default:
       return message.email;
   }
+}
+
+/** The privacy centre link, or the new address's confirmation link, signed as of when it was asked for. */
+async function renderPersonLink(
+  deps: SendQueuedEmailsDeps,
+  message: PersonLinkMessage,
+): Promise<OutgoingEmail> {
+  const link = {
+    ring: await deps.linkKeys(),
+    baseUrl: message.baseUrl,
+    contactId: message.subjectId,
+    epoch: 0,
+    now: new Date(message.issuedAt),
+  };
+  if (message.kind === 'privacy_centre_link')
+    return privacyCentreLinkEmail({
+      to: message.to,
+      organisation: deps.organisation,
+      url: signedLink(link, 'privacy'),
+    });
+  return addressChangeEmail({
+    to: message.to,
+    organisation: deps.organisation,
+    reference: message.subjectId,
+    url: signedLink(link, 'verify'),
+  });
 }
 
 /** The link is signed as of when the request was logged, exactly as if it had been sent then. */

@@ -99,7 +99,8 @@ export function parseNewRequest(body: unknown, now: Date, topics: readonly Topic
   return { type, channel, email, receivedAt, verifiedBy, input: requestInput };
 }
 
-function parseChanges(value: unknown, errors: FieldErrors): RequestInput['changes'] {
+/** A rectification's changes (`name`, `phone`, `company`, `email`), each checked; errors named `changes.<field>`. */
+export function parseChanges(value: unknown, errors: FieldErrors): RequestInput['changes'] {
   if (!isObject(value)) {
     errors.changes = value === undefined ? 'required' : 'invalid';
     return undefined;

@@ -4,25 +4,22 @@
  * close or cancel. Every staff read and action is recorded in the audit trail before the answer leaves.
  */
 import { ConflictError, InvalidInputError, NotFoundError } from '../domain/errors.ts';
-import { daysLeft } from '../domain/request-clock.ts';
 import { expiryFor } from '../domain/retention.ts';
 import {
   actOnRequest,
   FINISHED,
   isOverdue,
+  type RequestType,
   receiveRequest,
-  registerDate,
   type SubjectRequest,
 } from '../domain/subject-request.ts';
 import { verifyToken } from '../domain/tokens.ts';
-import { type DigestLine, digestEmail } from '../email/subject-request-emails.ts';
 import { describeError, log } from '../log.ts';
 import type { ListPosition } from '../ports/staff-reads.ts';
-import type { RegisterEntry, RegisterList } from '../ports/subject-requests.ts';
-import { queuedEmail } from './queued-email.ts';
+import type { RegisterEntry, RegisterList, RequestInput } from '../ports/subject-requests.ts';
 import { actionEmail, verificationFor } from './register-emails.ts';
 import { carryOutRight } from './rights/carry-out.ts';
-import { clockRules, type RightsDeps, requestSettings } from './rights/rights-deps.ts';
+import { clockRules, type RightsDeps } from './rights/rights-deps.ts';
 import { recordStaffAudit, type StaffRequest } from './staff-api.ts';
 import { type ParsedAction, parseAction, parseNewRequest } from './subject-request-input.ts';
 
@@ -75,6 +72,45 @@ export async function receiveSubjectRequest(
   await auditAction(deps, staff, entry, 'received');
   if (request.status === 'in_progress') entry = await carryOut(deps, entry, staff.identity.username);
   return view(entry, deps.clock());
+}
+
+/**
+ * A request the person made themselves on our pages (channel `web`): logged with the person as actor and,
+ * when `verifiedBy` names how their identity was shown, carried out at once. Answers the entry as it ends.
+ */
+export async function receivePersonRequest(
+  deps: RightsDeps,
+  made: {
+    readonly type: RequestType;
+    readonly email: string;
+    readonly input: RequestInput;
+    readonly verifiedBy: string | undefined;
+  },
+): Promise<RegisterEntry> {
+  const now = deps.clock();
+  const hasher = await deps.emailHasher();
+  const request = receiveRequest(
+    {
+      id: deps.newId(),
+      type: made.type,
+      channel: 'web',
+      receivedAt: now,
+      verifiedBy: made.verifiedBy,
+      actor: 'person',
+    },
+    now,
+    clockRules(deps.config),
+  );
+  const entry: RegisterEntry = {
+    request,
+    email: made.email,
+    contactId: hasher.contactId(made.email),
+    input: made.input,
+    result: undefined,
+    finishedAt: undefined,
+  };
+  await deps.register.add(entry, expiry(deps, request));
+  return request.status === 'in_progress' ? carryOut(deps, entry, 'person') : entry;
 }
 
 /** Staff act on a request: verify, extend, refuse, close or cancel. */
@@ -199,47 +235,6 @@ export async function verifyByLink(
   const next = await applyAction(deps, entry, { kind: 'verify', method: 'emailed_link' }, 'person');
   await carryOut(deps, next, 'person');
   return 'verified';
-}
-
-/**
- * The daily digest: requests due within 7 days or overdue, emailed to the privacy address. Answers how
- * many are overdue, for the metric and its alarm.
- */
-export async function sendRequestDigest(deps: RightsDeps): Promise<{ overdue: number; dueSoon: number }> {
-  const now = deps.clock();
-  const lines: DigestLine[] = [];
-  let after: ListPosition | undefined;
-  do {
-    const page = await deps.register.list({ list: 'open', limit: PAGE_SIZE, after });
-    for (const { request } of page.items) {
-      const due = registerDate(request);
-      if (due === null) continue;
-      const left = daysLeft(due, now);
-      if (left <= 7)
-        lines.push({
-          reference: request.id,
-          type: request.type,
-          status: request.status,
-          due,
-          daysLeft: left,
-        });
-    }
-    after = page.next;
-  } while (after);
-  const overdue = lines.filter((line) => line.daysLeft < 0).length;
-  const to = requestSettings(deps.config).privacyEmail;
-  if (to && lines.length > 0) {
-    const email = digestEmail({ to, organisation: deps.config.organisation.name, lines });
-    // One id a day: a retried run finds the day's digest queued already and queues no second one.
-    const id = `request-digest-${now.toISOString().slice(0, 10)}`;
-    await deps.mailQueue.queue([queuedEmail(id, now, { kind: 'request_digest', email })]);
-  }
-  log.info('subject_request_digest', {
-    overdue,
-    dueSoon: lines.length - overdue,
-    sent: Boolean(to && lines.length),
-  });
-  return { overdue, dueSoon: lines.length - overdue };
 }
 
 async function readEntry(deps: RightsDeps, requestId: string): Promise<RegisterEntry> {

@@ -2,7 +2,14 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTIONS, ROUTES } from '../../infra/routes.ts';
-import { exampleConfig, followReference, logicalIdOf, roleStatements, synthesize } from './synth.ts';
+import {
+  configWith,
+  exampleConfig,
+  followReference,
+  logicalIdOf,
+  roleStatements,
+  synthesize,
+} from './synth.ts';
 
 describe('the rights function', () => {
   let stateless: Template;
@@ -19,11 +26,17 @@ describe('the rights function', () => {
   const props = () => stateless.toJSON().Resources[functionId()].Properties;
   const tableId = () => logicalIdOf(stateful, 'AWS::DynamoDB::Table', 'Table/Resource');
 
-  it('serves the register and the verification page, behind the authorizer except the page', () => {
+  it('serves the register behind the authorizer, and the people-facing pages without it', () => {
     const routes = ROUTES.filter((route) => route.function === 'rights');
     expect(
       routes.filter((route) => route.access === 'public').map((route) => `${route.method} ${route.path}`),
-    ).toEqual(['GET /verify-request', 'HEAD /verify-request', 'POST /verify-request']);
+    ).toEqual(
+      ['/verify-request', '/privacy-centre', '/privacy-centre/export', '/complaints'].flatMap((path) => [
+        `GET ${path}`,
+        `HEAD ${path}`,
+        `POST ${path}`,
+      ]),
+    );
     expect(routes.filter((route) => route.access === 'staff')).toHaveLength(10);
     expect(props()).toMatchObject({
       Timeout: 29,
@@ -96,5 +109,31 @@ describe('the rights function', () => {
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
     });
     expect(props().Environment.Variables.MAILCHIMP_IN_USE).toBe('true');
+  });
+});
+
+describe('the rights function with Turnstile on the people-facing forms', () => {
+  it('gets a Turnstile secret to read, while the enquiry function (no form uses it) does not', () => {
+    const synth = synthesize(
+      configWith((raw) => {
+        raw.peoplePages = { turnstile: true };
+      }),
+      { bundle: false },
+    );
+    const { statelessTemplate: stateless, statefulTemplate: stateful } = synth;
+    const secretId = logicalIdOf(stateful, 'AWS::SecretsManager::Secret', 'TurnstileSecret/Resource');
+    const fnProps = (path: string) =>
+      stateless.toJSON().Resources[logicalIdOf(stateless, 'AWS::Lambda::Function', path)].Properties;
+    const rights = fnProps('RightsFunction/Function/Resource');
+    expect(followReference(rights.Environment.Variables.TURNSTILE_SECRET_ARN, stateful)).toEqual({
+      Ref: secretId,
+    });
+    const readsSecret = roleStatements(stateless, rights.Role['Fn::GetAtt'][0])
+      .filter((statement) => statement.actions.includes('secretsmanager:GetSecretValue'))
+      .flatMap((statement) => statement.resources.map((resource) => followReference(resource, stateful)));
+    expect(readsSecret).toContainEqual({ Ref: secretId });
+    expect(
+      fnProps('EnquiryFunction/Function/Resource').Environment.Variables.TURNSTILE_SECRET_ARN,
+    ).toBeUndefined();
   });
 });

@@ -189,7 +189,7 @@ describe('the staff authorizer', () => {
           : { authorization: 'NONE', authorizer: undefined },
       );
     }
-    expect(ROUTES.filter((route) => route.access === 'staff' && route.function === 'staff')).toHaveLength(4);
+    expect(ROUTES.filter((route) => route.access === 'staff' && route.function === 'staff')).toHaveLength(5);
   });
 
   it('sends the staff routes to the staff function, throttled at 10 per second, burst 20', () => {

@@ -116,6 +116,7 @@ describe('the staff routes', () => {
       'GET /contacts',
       'GET /contacts/{id}',
       'GET /enquiries',
+      'GET /review',
     ]);
     for (const route of staff) {
       expect(route.function).toBe('staff');

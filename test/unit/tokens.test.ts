@@ -11,7 +11,7 @@ import {
   verifyToken,
 } from '../../shared/domain/tokens.ts';
 
-const PURPOSES: readonly TokenPurpose[] = ['unsubscribe', 'preferences', 'confirm', 'verify'];
+const PURPOSES: readonly TokenPurpose[] = ['unsubscribe', 'preferences', 'confirm', 'verify', 'privacy'];
 const BASE64URL_AND_DOT = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.';
 
 const KEY_1 = 'first-key-0123456789abcdefghijklmnopqrstuvwxyz';
@@ -111,6 +111,14 @@ describe('link tokens', () => {
   });
 
   describe('purposes are not interchangeable', () => {
+    /** The one-letter codes the payload carries. */
+    const PURPOSE_CODES: Record<TokenPurpose, string> = {
+      unsubscribe: 'u',
+      preferences: 'p',
+      confirm: 'c',
+      verify: 'v',
+      privacy: 'r',
+    };
     const pairs = PURPOSES.flatMap((issued) =>
       PURPOSES.filter((other) => other !== issued).map((other) => [issued, other] as const),
     );
@@ -126,7 +134,7 @@ describe('link tokens', () => {
       const fields = Buffer.from(payload ?? '', 'base64url')
         .toString()
         .split('.');
-      fields[1] = other[0] ?? '';
+      fields[1] = PURPOSE_CODES[other];
       const rewritten = Buffer.from(fields.join('.')).toString('base64url');
       const forged = [version, keyId, rewritten, signature].join('.');
       expect(verifyToken(RING, forged, other, NOW)).toEqual({ ok: false, reason: 'bad_signature' });
@@ -177,6 +185,7 @@ describe('link tokens', () => {
         preferences: 730 * 86_400,
         confirm: 30 * 86_400,
         verify: 14 * 86_400,
+        privacy: 86_400,
       });
     });
 

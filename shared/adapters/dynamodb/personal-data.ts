@@ -81,13 +81,15 @@ export function createPersonalDataStore(db: DynamoDBDocumentClient, tableName: s
     async findHeld(contactId, suppressionHash) {
       const [items, suppressionResult] = await Promise.all([
         partitionOf(contactId),
-        db.send(
-          new GetCommand({
-            TableName: tableName,
-            Key: keys.suppression(suppressionHash),
-            ConsistentRead: true,
-          }),
-        ),
+        suppressionHash === undefined
+          ? { Item: undefined }
+          : db.send(
+              new GetCommand({
+                TableName: tableName,
+                Key: keys.suppression(suppressionHash),
+                ConsistentRead: true,
+              }),
+            ),
       ]);
       const profile = items.find((item) => item.sk === keys.contact(contactId).sk);
       const moved = items.find((item) => item.sk === keys.contactMoved(contactId).sk);

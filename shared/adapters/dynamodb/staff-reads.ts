@@ -15,6 +15,7 @@ import { toEpochSeconds } from '../../domain/retention.ts';
 import type {
   AuditEntry,
   EnquirySummary,
+  ExpiringPermission,
   ListPosition,
   MailableContact,
   Page,
@@ -141,6 +142,36 @@ export function createStaffReads(db: DynamoDBDocumentClient, tableName: string):
           since: String(item.since),
           source: optionalString(item.source),
           formId: optionalString(item.formId),
+        }),
+      );
+    },
+
+    listExpiring({ topic, until, limit, after, now }) {
+      return pageOf(
+        {
+          partition: keys.mailableByTopic(topic, 'consent', '').gsi1pk,
+          sortPrefix: undefined,
+          newestFirst: false,
+          // The list index, read with the same restated rules, narrowed to what lapses by `until`.
+          filter:
+            'expiresAt > :now AND expiresAt <= :until AND #status IN (:consent, :soft) AND ' +
+            'attribute_not_exists(restricted) AND attribute_exists(email)',
+          names: { '#status': 'status' },
+          values: { ':consent': 'consent', ':soft': 'soft_opt_in', ':until': toEpochSeconds(until) },
+          limit,
+          after,
+          now,
+        },
+        (item): ExpiringPermission => ({
+          contactId: String(item.contactId),
+          email: String(item.email),
+          name: optionalString(item.name),
+          topic: String(item.topic),
+          basis: item.status as MarketingBasis,
+          since: String(item.since),
+          source: optionalString(item.source),
+          formId: optionalString(item.formId),
+          expiresAt: Number(item.expiresAt),
         }),
       );
     },

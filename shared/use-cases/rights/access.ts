@@ -2,7 +2,12 @@
  * The right of access and portability: everything held on an address gathered into one bundle (expired
  * but not yet deleted items included and marked), stored for staff to download for a limited time.
  */
-import { buildAccessBundle, type HeldData, type Recipient } from '../../domain/access-bundle.ts';
+import {
+  type AccessBundle,
+  buildAccessBundle,
+  type HeldData,
+  type Recipient,
+} from '../../domain/access-bundle.ts';
 import type { TopicStatus } from '../../domain/consent.ts';
 import { desiredMember } from '../../domain/mailchimp-member.ts';
 import { addDays, isExpired, toEpochSeconds } from '../../domain/retention.ts';
@@ -34,7 +39,26 @@ export async function provideAccess(
   requestId: string,
 ): Promise<AccessResult> {
   const now = deps.clock();
-  const held = await deps.personalData.findHeld(person.contactId, person.suppressionHash);
+  const bundle = await gatherAccessBundle(deps, person);
+  const until = addDays(now, requestSettings(deps.config).exportDays);
+  await deps.register.saveExport(requestId, JSON.stringify(bundle, null, 2), toEpochSeconds(until));
+  return {
+    export: `/subject-requests/${requestId}/export`,
+    exportAvailableUntil: until.toISOString(),
+    topics: bundle.topics.length,
+    consentEvents: bundle.consentHistory.length,
+    enquiries: bundle.enquiries.length,
+  };
+}
+
+/** Everything held on the person, as the bundle (the records already read may be passed in). */
+export async function gatherAccessBundle(
+  deps: Pick<RightsDeps, 'clock' | 'personalData' | 'reads' | 'mailchimpInUse' | 'config'>,
+  person: Person,
+  records?: HeldRecords,
+): Promise<AccessBundle> {
+  const now = deps.clock();
+  const held = records ?? (await deps.personalData.findHeld(person.contactId, person.suppressionHash));
   const statements = await deps.reads.readStatements(
     held.history.flatMap((event) => (event.statementHash ? [event.statementHash] : [])),
   );
@@ -79,26 +103,21 @@ export async function provideAccess(
       expiresAt: enquiry.expiresAt,
     })),
     suppression: held.suppression,
-    mailchimp: deps.mailchimpInUse ? lastSynced(deps, held, now) : undefined,
+    mailchimp: deps.mailchimpInUse ? lastSynced(deps.config.topics, held, now) : undefined,
   };
-  const bundle = buildAccessBundle(data, {
+  return buildAccessBundle(data, {
     now,
     controller: deps.config.organisation.name,
     recipients: deps.mailchimpInUse ? [...PROCESSORS, MAILCHIMP] : PROCESSORS,
   });
-  const until = addDays(now, requestSettings(deps.config).exportDays);
-  await deps.register.saveExport(requestId, JSON.stringify(bundle, null, 2), toEpochSeconds(until));
-  return {
-    export: `/subject-requests/${requestId}/export`,
-    exportAvailableUntil: until.toISOString(),
-    topics: data.topics.length,
-    consentEvents: data.history.length,
-    enquiries: data.enquiries.length,
-  };
 }
 
 /** What the sync holds MailChimp to for this state: what the member had when it was last synced. */
-function lastSynced(deps: RightsDeps, held: HeldRecords, now: Date): HeldData['mailchimp'] {
+function lastSynced(
+  topics: RightsDeps['config']['topics'],
+  held: HeldRecords,
+  now: Date,
+): HeldData['mailchimp'] {
   if (!held.profile || isExpired(held.profile.expiresAt, now)) return undefined;
   if (held.profile.restricted) return { status: 'archived', tags: [] };
   const live = new Map(
@@ -106,7 +125,7 @@ function lastSynced(deps: RightsDeps, held: HeldRecords, now: Date): HeldData['m
       .filter((topic) => !isExpired(topic.expiresAt, now))
       .map((topic) => [topic.topic, { status: topic.status as TopicStatus }]),
   );
-  const member = desiredMember(live, { topics: deps.config.topics });
+  const member = desiredMember(live, { topics });
   return member.kind === 'subscribed'
     ? { status: 'subscribed', tags: member.tags.filter((tag) => tag.active).map((tag) => tag.name) }
     : { status: member.kind, tags: [] };
