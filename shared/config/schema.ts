@@ -80,6 +80,13 @@ export const retentionSchema = z.object({
   backupDays: z._default(z.number().check(z.int(), z.gte(1), z.lte(35)), DEFAULT_RETENTION.backupDays),
   /** Subject requests (the register) and erasure receipts: 6 years by default. */
   requestMonths: z._default(positiveInt, DEFAULT_RETENTION.requestMonths),
+  /**
+   * Marketing permissions kept until withdrawn instead of lapsing after `consentMonths` /
+   * `softOptInMonths`; allowed only with `marketing.repermission` or `reviewMonths` (checked below).
+   */
+  keepUntilWithdrawn: z._default(z.array(z.enum(['consent', 'soft_opt_in'])), []),
+  /** How often the contacts are reviewed and defunct ones deleted, in months. */
+  reviewMonths: z.optional(positiveInt),
 });
 export type RetentionConfig = z.infer<typeof retentionSchema>;
 
@@ -125,7 +132,11 @@ export const runtimeConfigSchema = z
     subjectRequests: z._default(subjectRequestsSchema, () => z.parse(subjectRequestsSchema, {})),
     /** At most one double opt-in confirmation email per address in this many hours (0: no limit). */
     marketing: z._default(
-      z.object({ confirmationWindowHours: z._default(z.number().check(z.int(), z.gte(0)), 24) }),
+      z.object({
+        confirmationWindowHours: z._default(z.number().check(z.int(), z.gte(0)), 24),
+        /** Asking people with express consent to renew it, these many days before it would lapse. */
+        repermission: z.optional(z.object({ daysBefore: z.array(positiveInt).check(z.minLength(1)) })),
+      }),
       { confirmationWindowHours: 24 },
     ),
   })
@@ -262,11 +273,32 @@ function checkCrossReferences(config: z.infer<typeof runtimeConfigSchema>, ctx: 
       });
     }
   });
+  checkKeptUntilWithdrawn(config, ctx);
   for (const topic of config.mailchimpSignupTopics ?? []) {
     if (!topicIds.has(topic)) {
       ctx.addIssue({ code: 'custom', path: ['mailchimpSignupTopics'], message: `unknown topic ${topic}` });
     }
   }
+}
+
+/**
+ * Permissions kept until withdrawn must still be refreshed: the ICO expects consent to be kept under
+ * review and refreshed at appropriate intervals, so an open-ended permission needs re-permission emails
+ * or a periodic review of the contacts.
+ */
+function checkKeptUntilWithdrawn(
+  config: z.infer<typeof runtimeConfigSchema>,
+  ctx: z.core.$RefinementCtx,
+): void {
+  const { keepUntilWithdrawn, reviewMonths } = config.retention;
+  if (keepUntilWithdrawn.length === 0 || reviewMonths !== undefined || config.marketing.repermission) return;
+  ctx.addIssue({
+    code: 'custom',
+    path: ['retention', 'keepUntilWithdrawn'],
+    message:
+      'keeping marketing permission until withdrawn needs marketing.repermission or retention.reviewMonths: ' +
+      'the ICO expects consent to be kept under review and refreshed at appropriate intervals',
+  });
 }
 
 /** Parses a config object, throwing one readable error listing every problem. */

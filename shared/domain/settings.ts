@@ -68,6 +68,13 @@ export interface RetentionPolicy {
   readonly backupDays: number;
   /** Subject requests (the register) and erasure receipts, kept for accountability: 6 years by default. */
   readonly requestMonths: number;
+  /**
+   * Marketing permissions kept until the person withdraws instead of lapsing after `consentMonths` /
+   * `softOptInMonths` (none by default). Only allowed with re-permission or `reviewMonths`.
+   */
+  readonly keepUntilWithdrawn?: readonly ('consent' | 'soft_opt_in')[] | undefined;
+  /** How often the contacts are reviewed (and defunct ones deleted), in months; none by default. */
+  readonly reviewMonths?: number | undefined;
 }
 
 /** The periods used when the config names none. */
@@ -122,5 +129,11 @@ export interface DeploymentSettings {
   /** The register of subject requests (default: DEFAULT_SUBJECT_REQUESTS). */
   readonly subjectRequests?: SubjectRequestSettings | undefined;
   /** At most one double opt-in confirmation email per address in this many hours (default 24; 0: no limit). */
-  readonly marketing?: { readonly confirmationWindowHours: number } | undefined;
+  readonly marketing?:
+    | {
+        readonly confirmationWindowHours: number;
+        /** Asking people with express consent to renew it, this many days before it would lapse. */
+        readonly repermission?: { readonly daysBefore: readonly number[] } | undefined;
+      }
+    | undefined;
 }

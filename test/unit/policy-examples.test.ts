@@ -26,13 +26,18 @@ describe('the example policy configs', () => {
     const config = load('a-newsletter.json');
     const marketing = config.forms.map((form) => form.marketing).filter((m) => m.mode !== 'none');
     expect(marketing).toEqual([expect.objectContaining({ mode: 'consent', confirmation: 'double_opt_in' })]);
-    expect(config.retention.consentMonths).toBe(18);
+    expect(config.retention).toMatchObject({ consentMonths: 18, reviewMonths: 18, keepUntilWithdrawn: [] });
   });
 
   it('B keeps nothing typed into its contact form, and syncs MailChimp', () => {
     const config = load('b-clients.json');
     expect(config.forms.find((form) => form.id === 'contact')).toMatchObject({ store: false });
     expect(config.mailchimp).toBeDefined();
+    // "Marketing data kept until consent is withdrawn", with the review the ICO expects.
+    expect(config.retention).toMatchObject({
+      keepUntilWithdrawn: ['consent', 'soft_opt_in'],
+      reviewMonths: 12,
+    });
   });
 
   it('C asks for marketing only by express consent', () => {
