@@ -62,6 +62,8 @@ export const formSchema = z.object({
   successUrl: z.optional(httpsUrl),
   honeypot: z._default(z.string().check(z.regex(/^[a-z][a-z0-9_-]{0,39}$/)), 'website'),
   turnstile: z._default(z.boolean(), false),
+  /** `true`: the sender gets a service message saying the enquiry arrived (needs `email` kept). */
+  acknowledge: z._default(z.boolean(), false),
 });
 export type FormConfig = z.infer<typeof formSchema>;
 
@@ -241,6 +243,13 @@ function checkCrossReferences(config: z.infer<typeof runtimeConfigSchema>, ctx: 
           message: `${field} is required but not kept`,
         });
       }
+    }
+    if (form.acknowledge && !form.keep.includes('email')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [...path, 'acknowledge'],
+        message: 'acknowledging needs email kept',
+      });
     }
     if (form.marketing.mode !== 'none') {
       if (!form.keep.includes('email')) {

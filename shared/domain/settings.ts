@@ -47,6 +47,8 @@ export interface EnquiryForm {
   readonly successUrl?: string | undefined;
   readonly honeypot: string;
   readonly turnstile: boolean;
+  /** The sender gets a service message saying the enquiry arrived (default false). */
+  readonly acknowledge?: boolean | undefined;
 }
 
 /** How long each kind of record is kept before DynamoDB's TTL removes it. */

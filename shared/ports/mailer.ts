@@ -35,6 +35,8 @@ export interface MarketingMessage {
 /** What must be sent; written in the same transaction as the change it reports. */
 export type OutboxMessage =
   | { readonly kind: 'staff_notification'; readonly email: OutgoingEmail }
+  /** A service message to the enquirer, rendered when queued (it carries no link to sign). */
+  | { readonly kind: 'enquiry_acknowledgement'; readonly email: OutgoingEmail }
   | MarketingMessage;
 
 export interface QueuedMessage {

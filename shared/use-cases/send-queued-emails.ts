@@ -54,7 +54,8 @@ export async function sendQueuedEmails(
 }
 
 async function render(deps: SendQueuedEmailsDeps, message: OutboxMessage): Promise<OutgoingEmail> {
-  if (message.kind === 'staff_notification') return message.email;
+  if (message.kind === 'staff_notification' || message.kind === 'enquiry_acknowledgement')
+    return message.email;
   return renderMarketing(deps, message);
 }
 

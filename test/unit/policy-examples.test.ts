@@ -53,7 +53,7 @@ describe('the example policy configs', () => {
 
   it('E keeps the message, the address and the contact details of an enquiry', () => {
     const contact = load('e-service-only.json').forms.find((form) => form.id === 'contact');
-    expect(contact).toMatchObject({ store: true });
+    expect(contact).toMatchObject({ store: true, acknowledge: true });
     expect(contact?.keep).toEqual(expect.arrayContaining(['message', 'email', 'name', 'phone', 'company']));
   });
 });
