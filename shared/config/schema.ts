@@ -4,8 +4,12 @@
  * Written with `zod/mini` because functions load it: full zod costs ~50 ms of cold start.
  */
 import * as z from 'zod/mini';
-
-import { DEFAULT_RETENTION, DEFAULT_SUBJECT_REQUESTS, ENQUIRY_FIELDS } from '../domain/settings.ts';
+import {
+  DEFAULT_RETENTION,
+  DEFAULT_SUBJECT_REQUESTS,
+  ENQUIRY_FIELDS,
+  RELATIONSHIP_FIELDS,
+} from '../domain/settings.ts';
 
 export { ENQUIRY_FIELDS, type EnquiryField } from '../domain/settings.ts';
 
@@ -104,6 +108,16 @@ const subjectRequestsSchema = z.object({
 
 const topicSchema = z.object({ id: slug, label: z.string().check(z.minLength(1), z.maxLength(120)) });
 
+/** Business contacts held under legitimate interest or contract (never for marketing). */
+const relationshipsSchema = z.object({
+  /** The reference of the legitimate interests assessment the list rests on. */
+  legitimateInterestReference: z.string().check(z.minLength(1), z.maxLength(100)),
+  /** The details the list holds besides address and name; a postal address only if listed here. */
+  fields: z._default(z.array(z.enum(RELATIONSHIP_FIELDS)), ['company', 'phone']),
+  /** Kept this long after it was last recorded or updated. */
+  months: z._default(positiveInt, 24),
+});
+
 /** What the functions need at run time. */
 export const runtimeConfigSchema = z
   .object({
@@ -130,6 +144,8 @@ export const runtimeConfigSchema = z
      * topics of every consent-mode form; `[]`: such a subscribe records nothing.
      */
     mailchimpSignupTopics: z.optional(z.array(slug)),
+    /** Business contacts held for the relationship (`POST /relationships`); absent: none are taken. */
+    relationships: z.optional(relationshipsSchema),
     /** The register of data-subject requests. */
     subjectRequests: z._default(subjectRequestsSchema, () => z.parse(subjectRequestsSchema, {})),
     /** At most one double opt-in confirmation email per address in this many hours (0: no limit). */

@@ -44,6 +44,7 @@ const SOURCES: Readonly<Record<EventSource, true>> = {
   preference_centre: true,
   staff: true,
   mailchimp: true,
+  import: true,
 };
 
 const code = (text: string) => `\`${text}\``;

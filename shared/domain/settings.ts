@@ -114,6 +114,19 @@ export interface Topic {
   readonly label: string;
 }
 
+/** The details a business contacts list may hold besides the address and name, each only if configured. */
+export const RELATIONSHIP_FIELDS = ['company', 'phone', 'job_title', 'postal_address'] as const;
+export type RelationshipField = (typeof RELATIONSHIP_FIELDS)[number];
+
+export interface RelationshipSettings {
+  /** The legitimate interests assessment the list rests on, e.g. `LIA-2026-01`. */
+  readonly legitimateInterestReference: string;
+  /** The details this deployment's list holds. */
+  readonly fields: readonly RelationshipField[];
+  /** Kept this long after it was last recorded or updated. */
+  readonly months: number;
+}
+
 /** Everything the running functions are told about the deployment (the runtime part of its config file). */
 export interface DeploymentSettings {
   readonly organisation: { readonly name: string };
@@ -128,6 +141,8 @@ export interface DeploymentSettings {
   readonly publicBaseUrl?: string | undefined;
   /** The topics a subscribe in MailChimp's own signup form records express consent to (default: see signupTopics). */
   readonly mailchimpSignupTopics?: readonly string[] | undefined;
+  /** Business contacts held for the relationship; absent: none are taken. */
+  readonly relationships?: RelationshipSettings | undefined;
   /** The register of subject requests (default: DEFAULT_SUBJECT_REQUESTS). */
   readonly subjectRequests?: SubjectRequestSettings | undefined;
   /** At most one double opt-in confirmation email per address in this many hours (default 24; 0: no limit). */

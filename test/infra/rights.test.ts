@@ -24,7 +24,12 @@ describe('the rights function', () => {
     expect(
       routes.filter((route) => route.access === 'public').map((route) => `${route.method} ${route.path}`),
     ).toEqual(['GET /verify-request', 'HEAD /verify-request', 'POST /verify-request']);
-    expect(routes.filter((route) => route.access === 'staff')).toHaveLength(10);
+    expect(routes.filter((route) => route.access === 'staff')).toHaveLength(12);
+    expect(
+      routes
+        .filter((route) => ['/imports', '/relationships'].includes(route.path))
+        .map((route) => route.method),
+    ).toEqual(['POST', 'POST']);
     expect(props()).toMatchObject({
       Timeout: 29,
       MemorySize: 1024,
@@ -32,7 +37,7 @@ describe('the rights function', () => {
     });
   });
 
-  it('reads the table and gsi1, writes only person, enquiry, suppression, register, confirmation-window and audit partitions', () => {
+  it('reads the table and gsi1, writes only person, statement, enquiry, suppression, register, confirmation-window and audit partitions', () => {
     const table = { 'Fn::GetAtt': [tableId(), 'Arn'] };
     const statements = roleStatements(stateless, props().Role['Fn::GetAtt'][0]).filter((statement) =>
       statement.actions.some((action) => action.startsWith('dynamodb:')),
@@ -64,6 +69,7 @@ describe('the rights function', () => {
           'ForAllValues:StringLike': {
             'dynamodb:LeadingKeys': [
               'CONTACT#*',
+              'STATEMENT#*',
               'ENQUIRY#*',
               'SUPPRESSION#*',
               'REQUEST#*',

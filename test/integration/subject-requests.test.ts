@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { createTable, LOCAL_AWS } from '../../local/dynamodb.ts';
 import { createContactsRepository } from '../../shared/adapters/dynamodb/contacts-store.ts';
 import { createPersonalDataStore } from '../../shared/adapters/dynamodb/personal-data.ts';
+import { createRelationshipStore } from '../../shared/adapters/dynamodb/relationships.ts';
 import { createStaffReads } from '../../shared/adapters/dynamodb/staff-reads.ts';
 import { createRequestRegister } from '../../shared/adapters/dynamodb/subject-requests.ts';
 import { signedPageCursors } from '../../shared/adapters/page-cursors.ts';
@@ -51,6 +52,7 @@ const deps: RightsDeps = {
   mailchimpInUse: true,
   register: createRequestRegister(db, tableName),
   personalData: createPersonalDataStore(db, tableName),
+  relationships: createRelationshipStore(db, tableName),
   contacts: createContactsRepository(db, tableName),
   reads: createStaffReads(db, tableName),
   emailHasher: async () => hasher,

@@ -46,6 +46,7 @@ export async function provideAccess(
           name: held.profile.name,
           restricted: held.profile.restricted,
           expiresAt: held.profile.expiresAt,
+          relationship: held.profile.relationship,
         }
       : undefined,
     topics: held.topics.map((topic) => ({

@@ -58,6 +58,8 @@ export async function rectifyData(
       source: 'staff',
     });
   }
+  // A business contact's details are corrected with the rest (a changed address moves only the contact).
+  await deps.relationships.correct(contactId, { phone: changes.phone, company: changes.company }, now);
   const enquiriesChanged = await deps.personalData.rectifyEnquiries(contactId, {
     name: changes.name,
     phone: changes.phone,
