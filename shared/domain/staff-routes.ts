@@ -8,7 +8,8 @@ export interface StaffRoute {
   readonly method: 'GET' | 'POST';
   /**
    * The function that serves it: `staff` only reads (its grants are read-only but for the audit trail);
-   * `rights` carries out data-subject requests and may change and delete anything held on a person.
+   * `rights` carries out data-subject requests and may change and delete anything held on a person; it
+   * also imports existing clients and records business contacts.
    */
   readonly servedBy: 'staff' | 'rights';
   /** API Gateway's resource path, e.g. `/contacts/{id}`. */
