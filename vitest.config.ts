@@ -4,7 +4,8 @@ import { defineConfig } from 'vitest/config';
  * Test tiers, each a project: `npx vitest run --project unit` runs one.
  * unit: pure code · handler: middy handlers with typed events and mocked AWS clients ·
  * integration: real DynamoDB Local · infra: assertions on the synthesized templates ·
- * e2e: HTTP against the local server that `npm start` runs · browser: the pages in headless Chromium.
+ * e2e: HTTP against the local server that `npm start` runs · scenarios: each example policy's promises,
+ * end to end, against the local server started with that policy's config · browser: the pages in Chromium.
  */
 export default defineConfig({
   test: {
@@ -46,6 +47,17 @@ export default defineConfig({
           // One server and table for every file, and some files compare whole-table state (suppressions).
           fileParallelism: false,
           testTimeout: 30_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // One file per example policy: each starts the local system with that policy's config.
+          name: 'scenarios',
+          include: ['test/scenarios/**/*.test.ts'],
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
         },
       },
       {

@@ -11,6 +11,7 @@ import { createTable, LOCAL_AWS, LOCAL_TABLE_NAME, startDynamoDbLocal } from '..
 import { createContactsRepository } from '../shared/adapters/dynamodb/contacts-store.ts';
 import { confirmationWindows, dynamoMailQueue } from '../shared/adapters/dynamodb/outbox.ts';
 import { createPersonalDataStore } from '../shared/adapters/dynamodb/personal-data.ts';
+import { createRelationshipStore } from '../shared/adapters/dynamodb/relationships.ts';
 import { createStaffReads } from '../shared/adapters/dynamodb/staff-reads.ts';
 import { createRequestRegister } from '../shared/adapters/dynamodb/subject-requests.ts';
 import { submissions } from '../shared/adapters/dynamodb/submissions.ts';
@@ -54,6 +55,7 @@ export async function measureRightsLatency(people = 5): Promise<RightsLatencyRes
       mailchimpInUse: true,
       register: createRequestRegister(db, LOCAL_TABLE_NAME),
       personalData: createPersonalDataStore(db, LOCAL_TABLE_NAME),
+      relationships: createRelationshipStore(db, LOCAL_TABLE_NAME),
       contacts: createContactsRepository(db, LOCAL_TABLE_NAME),
       reads: createStaffReads(db, LOCAL_TABLE_NAME),
       emailHasher: async () => hasher,

@@ -13,6 +13,7 @@ import { createBenchEvent } from './bench-event.ts';
 import { synthesizeBundles } from './bundles.ts';
 import { type ColdStartCandidate, measureColdStarts } from './cold-start.ts';
 import { measureEnquiryOverhead } from './handler-overhead.ts';
+import { type ImportThroughputResult, measureImportThroughput } from './import-throughput.ts';
 import { measureRightsLatency, type RightsLatencyResult } from './rights-latency.ts';
 import { type ExportResult, measureStaffExport } from './staff-export.ts';
 import { median, round1 } from './stats.ts';
@@ -60,6 +61,7 @@ interface BenchResults {
   readonly localThroughput?: ThroughputResult;
   readonly staffExport?: ExportResult;
   readonly rightsLatency?: RightsLatencyResult;
+  readonly importThroughput?: ImportThroughputResult;
   readonly environment: Record<string, string | number>;
 }
 
@@ -102,6 +104,7 @@ async function main(): Promise<void> {
   let throughput: ThroughputResult | undefined;
   let staffExport: ExportResult | undefined;
   let rightsLatency: RightsLatencyResult | undefined;
+  let importThroughput: ImportThroughputResult | undefined;
   if (!COLD_START_ONLY) {
     console.log('Handler overhead…');
     overhead = await measureEnquiryOverhead(3000);
@@ -113,6 +116,10 @@ async function main(): Promise<void> {
       'Subject requests: access and erasure for a person with 50 enquiries and 100 consent events…',
     );
     rightsLatency = await measureRightsLatency();
+    console.log(
+      'Import: 10,000 client rows through npm run import, against the seed writing as many people…',
+    );
+    importThroughput = await measureImportThroughput(10_000);
   }
 
   const results: BenchResults = {
@@ -140,6 +147,7 @@ async function main(): Promise<void> {
     localThroughput: throughput,
     staffExport,
     rightsLatency,
+    importThroughput,
     environment: {
       node: process.version,
       cpu: cpus()[0]?.model ?? 'unknown',
@@ -240,6 +248,13 @@ function printTable(results: BenchResults): void {
   if (r) {
     console.log(
       `subject requests (${r.enquiries} enquiries, ${r.consentEvents}+ consent events, median of ${r.people}): access ${r.accessMsMedian} ms, erasure ${r.erasureMsMedian} ms`,
+    );
+  }
+  const i = results.importThroughput;
+  if (i) {
+    console.log(
+      `import of ${i.rows} client rows: dry run ${i.dryRunRowsPerSecond} rows/s, import ${i.importRowsPerSecond} rows/s; ` +
+        `baseline, the seed's raw bulk write: ${i.seedPeoplePerSecond} people/s`,
     );
   }
   console.log('written to bench/results.json');

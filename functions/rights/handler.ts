@@ -8,8 +8,10 @@
 import { randomUUID } from 'node:crypto';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context, ScheduledEvent } from 'aws-lambda';
+import { createImportChecks } from '#shared/adapters/dynamodb/import-checks.ts';
 import { dynamoMailQueue } from '#shared/adapters/dynamodb/outbox.ts';
 import { createPersonalDataStore } from '#shared/adapters/dynamodb/personal-data.ts';
+import { createRelationshipStore } from '#shared/adapters/dynamodb/relationships.ts';
 import { createStaffReads } from '#shared/adapters/dynamodb/staff-reads.ts';
 import { createRequestRegister } from '#shared/adapters/dynamodb/subject-requests.ts';
 import { signedPageCursors } from '#shared/adapters/page-cursors.ts';
@@ -26,8 +28,10 @@ import { jsonResponse } from '#shared/http/responses.ts';
 import { routeByResource } from '#shared/http/router.ts';
 import { callerOf, type StaffEvent, staffCaller } from '#shared/http/staff-auth.ts';
 import { countMetric, logContext } from '#shared/log.ts';
+import { type ImportDeps, importContacts } from '#shared/use-cases/import-contacts.ts';
 import { lookUpPerson } from '#shared/use-cases/people-lookup.ts';
 import type { PeoplePagesDeps } from '#shared/use-cases/people-pages-deps.ts';
+import { recordRelationship } from '#shared/use-cases/relationships.ts';
 import { sendRequestDigest } from '#shared/use-cases/request-digest.ts';
 import type { ParsedAction } from '#shared/use-cases/subject-request-input.ts';
 import {
@@ -49,12 +53,14 @@ const apiBaseUrl = readApiBaseUrl();
 const db = documentClient(config);
 const linkKeys = linkSigningKeys(config);
 
-export const dependencies: RightsDeps = {
+export const dependencies: RightsDeps & ImportDeps = {
   config: config.app,
   // Set by the stack when the deployment syncs a MailChimp audience.
   mailchimpInUse: process.env.MAILCHIMP_IN_USE === 'true',
   register: createRequestRegister(db, config.tableName),
   personalData: createPersonalDataStore(db, config.tableName),
+  importChecks: createImportChecks(db, config.tableName),
+  relationships: createRelationshipStore(db, config.tableName),
   ...contactDependencies(config, db),
   reads: createStaffReads(db, config.tableName),
   linkKeys,
@@ -89,6 +95,27 @@ function jsonBody(event: APIGatewayProxyEvent): unknown {
     // No cause: JSON.parse messages quote the input.
     throw new InvalidRequestError({ body: 'invalid' });
   }
+}
+
+/** An import file: a few MB of CSV, well inside Lambda's 6 MB request limit. */
+const MAX_CSV_BYTES = 4 * 1024 * 1024;
+
+/** A `text/csv` body, or a 415/413 naming only the problem. */
+function csvBody(event: APIGatewayProxyEvent): string {
+  if (mediaType(header(event, 'content-type')) !== 'text/csv') throw new UnsupportedMediaTypeError();
+  const text = event.isBase64Encoded
+    ? Buffer.from(event.body ?? '', 'base64').toString('utf8')
+    : (event.body ?? '');
+  if (Buffer.byteLength(text) > MAX_CSV_BYTES) throw new PayloadTooLargeError(MAX_CSV_BYTES);
+  return text;
+}
+
+/** `?dryRun=true` reports what an import would do and writes nothing. */
+function dryRunOf(event: APIGatewayProxyEvent): boolean {
+  const value = event.queryStringParameters?.dryRun;
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  throw new InvalidRequestError({ dryRun: 'invalid' });
 }
 
 const requestId = (event: APIGatewayProxyEvent) => event.pathParameters?.id ?? '';
@@ -159,6 +186,25 @@ const staffApi = middy<StaffEvent, APIGatewayProxyResult>()
             body: bundle,
           };
         },
+      },
+      {
+        method: 'POST',
+        resource: '/relationships',
+        handler: async (event) => {
+          const recorded = await recordRelationship(dependencies, callerOf(event), jsonBody(event));
+          return jsonResponse(recorded.created ? 201 : 200, recorded);
+        },
+      },
+      {
+        method: 'POST',
+        resource: '/imports',
+        handler: async (event) =>
+          jsonResponse(
+            200,
+            await importContacts(dependencies, { kind: 'staff', request: callerOf(event) }, csvBody(event), {
+              dryRun: dryRunOf(event),
+            }),
+          ),
       },
       ...(['verify', 'extend', 'refuse', 'close', 'cancel'] as const).map((kind) => ({
         method: 'POST' as const,

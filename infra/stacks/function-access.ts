@@ -53,11 +53,13 @@ const OUTBOX_PARTITION_PREFIX = keys.outboxPrefix;
 /**
  * What the rights function may change: a person's partition, their enquiries, suppression entries, the
  * register (requests and exports), the audit trail, the outbox (its emails, and an erasure's unsent mail to
- * or about the person) and the marker of the person's latest enquiry. Nothing else
- * (statements, webhook markers, the reconciliation cursor) is writable with its credentials.
+ * or about the person), the marker of the person's latest enquiry, and the statement texts an import's
+ * consent rows record. Nothing else (webhook markers, the reconciliation cursor) is writable with its
+ * credentials.
  */
 const RIGHTS_WRITE_PREFIXES = [
   keys.contact('').pk,
+  keys.statement('').pk,
   keys.enquiry('').pk,
   keys.suppression('').pk,
   keys.subjectRequest('').pk,
@@ -140,8 +142,8 @@ export const FUNCTION_ACCESS: Readonly<Record<FunctionName, FunctionAccess>> = {
       actions: STAFF_READER,
       indexes: TABLE_DEFINITION.globalSecondaryIndexes.map((index) => index.indexName),
     });
-    // Erasure deletes, rectification and restriction update, the register and audit trail are written:
-    // only in the partitions a data-subject request concerns.
+    // Erasure deletes, rectification and restriction update, imports add new contacts, the register and
+    // audit trail are written: only in the partitions a data-subject request or an import concerns.
     fn.bindTablePartitions(table, {
       actions: [
         'dynamodb:PutItem',

@@ -4,8 +4,12 @@
  * Written with `zod/mini` because functions load it: full zod costs ~50 ms of cold start.
  */
 import * as z from 'zod/mini';
-
-import { DEFAULT_RETENTION, DEFAULT_SUBJECT_REQUESTS, ENQUIRY_FIELDS } from '../domain/settings.ts';
+import {
+  DEFAULT_RETENTION,
+  DEFAULT_SUBJECT_REQUESTS,
+  ENQUIRY_FIELDS,
+  RELATIONSHIP_FIELDS,
+} from '../domain/settings.ts';
 
 export { ENQUIRY_FIELDS, type EnquiryField } from '../domain/settings.ts';
 
@@ -62,6 +66,8 @@ export const formSchema = z.object({
   successUrl: z.optional(httpsUrl),
   honeypot: z._default(z.string().check(z.regex(/^[a-z][a-z0-9_-]{0,39}$/)), 'website'),
   turnstile: z._default(z.boolean(), false),
+  /** `true`: the sender gets a service message saying the enquiry arrived (needs `email` kept). */
+  acknowledge: z._default(z.boolean(), false),
 });
 export type FormConfig = z.infer<typeof formSchema>;
 
@@ -80,6 +86,13 @@ export const retentionSchema = z.object({
   backupDays: z._default(z.number().check(z.int(), z.gte(1), z.lte(35)), DEFAULT_RETENTION.backupDays),
   /** Subject requests (the register) and erasure receipts: 6 years by default. */
   requestMonths: z._default(positiveInt, DEFAULT_RETENTION.requestMonths),
+  /**
+   * Marketing permissions kept until withdrawn instead of lapsing after `consentMonths` /
+   * `softOptInMonths`; allowed only with `marketing.repermission` or `reviewMonths` (checked below).
+   */
+  keepUntilWithdrawn: z._default(z.array(z.enum(['consent', 'soft_opt_in'])), []),
+  /** How often the contacts are reviewed and defunct ones deleted, in months. */
+  reviewMonths: z.optional(positiveInt),
 });
 export type RetentionConfig = z.infer<typeof retentionSchema>;
 
@@ -100,6 +113,16 @@ const peoplePagesSchema = z.object({
 });
 
 const topicSchema = z.object({ id: slug, label: z.string().check(z.minLength(1), z.maxLength(120)) });
+
+/** Business contacts held under legitimate interest or contract (never for marketing). */
+const relationshipsSchema = z.object({
+  /** The reference of the legitimate interests assessment the list rests on. */
+  legitimateInterestReference: z.string().check(z.minLength(1), z.maxLength(100)),
+  /** The details the list holds besides address and name; a postal address only if listed here. */
+  fields: z._default(z.array(z.enum(RELATIONSHIP_FIELDS)), ['company', 'phone']),
+  /** Kept this long after it was last recorded or updated. */
+  months: z._default(positiveInt, 24),
+});
 
 /** What the functions need at run time. */
 export const runtimeConfigSchema = z
@@ -127,13 +150,19 @@ export const runtimeConfigSchema = z
      * topics of every consent-mode form; `[]`: such a subscribe records nothing.
      */
     mailchimpSignupTopics: z.optional(z.array(slug)),
+    /** Business contacts held for the relationship (`POST /relationships`); absent: none are taken. */
+    relationships: z.optional(relationshipsSchema),
     /** The register of data-subject requests. */
     subjectRequests: z._default(subjectRequestsSchema, () => z.parse(subjectRequestsSchema, {})),
     /** The privacy centre and complaint forms. */
     peoplePages: z._default(peoplePagesSchema, () => z.parse(peoplePagesSchema, {})),
     /** At most one double opt-in confirmation email per address in this many hours (0: no limit). */
     marketing: z._default(
-      z.object({ confirmationWindowHours: z._default(z.number().check(z.int(), z.gte(0)), 24) }),
+      z.object({
+        confirmationWindowHours: z._default(z.number().check(z.int(), z.gte(0)), 24),
+        /** Asking people with express consent to renew it, these many days before it would lapse. */
+        repermission: z.optional(z.object({ daysBefore: z.array(positiveInt).check(z.minLength(1)) })),
+      }),
       { confirmationWindowHours: 24 },
     ),
   })
@@ -239,6 +268,13 @@ function checkCrossReferences(config: z.infer<typeof runtimeConfigSchema>, ctx: 
         });
       }
     }
+    if (form.acknowledge && !form.keep.includes('email')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [...path, 'acknowledge'],
+        message: 'acknowledging needs email kept',
+      });
+    }
     if (form.marketing.mode !== 'none') {
       if (!form.keep.includes('email')) {
         ctx.addIssue({ code: 'custom', path: [...path, 'keep'], message: 'marketing forms must keep email' });
@@ -270,6 +306,7 @@ function checkCrossReferences(config: z.infer<typeof runtimeConfigSchema>, ctx: 
       });
     }
   });
+  checkKeptUntilWithdrawn(config, ctx);
   for (const topic of config.mailchimpSignupTopics ?? []) {
     if (!topicIds.has(topic)) {
       ctx.addIssue({ code: 'custom', path: ['mailchimpSignupTopics'], message: `unknown topic ${topic}` });
@@ -280,6 +317,26 @@ function checkCrossReferences(config: z.infer<typeof runtimeConfigSchema>, ctx: 
 /** Whether any form, the enquiry forms or the people-facing ones, asks for a Turnstile token. */
 export function usesTurnstile(config: RuntimeConfig): boolean {
   return config.forms.some((form) => form.turnstile) || config.peoplePages.turnstile;
+}
+
+/**
+ * Permissions kept until withdrawn must still be refreshed: the ICO expects consent to be kept under
+ * review and refreshed at appropriate intervals, so an open-ended permission needs re-permission emails
+ * or a periodic review of the contacts.
+ */
+function checkKeptUntilWithdrawn(
+  config: z.infer<typeof runtimeConfigSchema>,
+  ctx: z.core.$RefinementCtx,
+): void {
+  const { keepUntilWithdrawn, reviewMonths } = config.retention;
+  if (keepUntilWithdrawn.length === 0 || reviewMonths !== undefined || config.marketing.repermission) return;
+  ctx.addIssue({
+    code: 'custom',
+    path: ['retention', 'keepUntilWithdrawn'],
+    message:
+      'keeping marketing permission until withdrawn needs marketing.repermission or retention.reviewMonths: ' +
+      'the ICO expects consent to be kept under review and refreshed at appropriate intervals',
+  });
 }
 
 /** Parses a config object, throwing one readable error listing every problem. */

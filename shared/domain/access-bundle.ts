@@ -6,6 +6,8 @@
  * caller gathers the items (expired-but-not-yet-deleted ones included) and passes them in.
  */
 
+import type { Relationship } from './relationship.ts';
+
 export const ACCESS_BUNDLE_SCHEMA = 'consent-desk/access-bundle/v1';
 
 /** Who the data goes to, as processors: named in every bundle. */
@@ -59,6 +61,7 @@ export interface HeldData {
         readonly name: string | undefined;
         readonly restricted: boolean;
         readonly expiresAt: number | undefined;
+        readonly relationship?: Relationship | undefined;
       }
     | undefined;
   readonly topics: readonly HeldTopic[];
@@ -77,6 +80,8 @@ export interface AccessBundle {
   readonly controller: string;
   readonly subject: { readonly email: string; readonly name: string | null };
   readonly restricted: boolean;
+  /** Held as a business contact (legitimate interest or contract), with the details kept for it. */
+  readonly relationship: Relationship | null;
   readonly topics: readonly (Omit<HeldTopic, 'expiresAt'> & Deletion)[];
   readonly consentHistory: readonly (Omit<HeldEvent, 'expiresAt'> & Deletion)[];
   readonly enquiries: readonly (Omit<HeldEnquiry, 'expiresAt'> & Deletion)[];
@@ -113,6 +118,7 @@ export function buildAccessBundle(
     controller: context.controller,
     subject: { email: held.email, name: held.contact?.name ?? null },
     restricted: held.contact?.restricted ?? false,
+    relationship: held.contact?.relationship ?? null,
     topics: held.topics.map(({ expiresAt, ...topic }) => ({ ...topic, ...deletion(expiresAt, now) })),
     consentHistory: [...held.history]
       .sort((a, b) => a.at.localeCompare(b.at))

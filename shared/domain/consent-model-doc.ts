@@ -44,6 +44,7 @@ const SOURCES: Readonly<Record<EventSource, true>> = {
   preference_centre: true,
   staff: true,
   mailchimp: true,
+  import: true,
 };
 
 const code = (text: string) => `\`${text}\``;
@@ -233,6 +234,14 @@ export function renderConsentModel(): string {
     `| contact | until its last live permission expires; ${retention.withdrawnDays} days once none is live |`,
     `| consent event | ${retention.consentRecordMonths} months after the event |`,
     '| suppression entry | never: it holds only a keyed hash of the address |',
+    '',
+    ...paragraph(
+      '`retention.keepUntilWithdrawn` (`consent`, `soft_opt_in` or both) keeps those permissions until the',
+      'person withdraws: they get no TTL expiry (their `expiresAt` is the last second of 9999, which DynamoDB',
+      'never reaches), nor does their contact while one is live. The config refuses it without',
+      '`marketing.repermission` or `retention.reviewMonths`: the ICO expects consent to be kept under review',
+      'and refreshed. Once withdrawn, the contact is kept for `withdrawnDays` as usual.',
+    ),
     '',
   ].join('\n');
 }

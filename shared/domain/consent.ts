@@ -23,7 +23,8 @@ export type ConsentEventType =
   /** Unsubscribe, a topic switched off, an objection, or the opt-out taken at collection. */
   | 'withdrawn';
 
-export type EventSource = 'form' | 'link' | 'preference_centre' | 'staff' | 'mailchimp';
+/** Where a change came from; `import`: staff imported an existing list, each row with its evidence. */
+export type EventSource = 'form' | 'link' | 'preference_centre' | 'staff' | 'mailchimp' | 'import';
 
 export type Outcome =
   | {

@@ -10,7 +10,7 @@ import {
   type TopicStatus,
 } from './consent.ts';
 import type { ContactSnapshot, RequestedEvent } from './contact-change.ts';
-import { addMonths } from './retention.ts';
+import { addMonths, UNTIL_WITHDRAWN } from './retention.ts';
 import type { RetentionPolicy } from './settings.ts';
 
 export interface MemberTagState {
@@ -106,9 +106,14 @@ export function preferencesLinkIssuedAt(
   for (const permission of topics.values()) {
     if (!isMailable(permission.status)) continue;
     const months = permission.status === 'consent' ? retention.consentMonths : retention.softOptInMonths;
+    const since = Date.parse(permission.since);
+    // A permission kept until withdrawn never renews its expiry: its grant is when the status began.
+    if (permission.expiresAt >= UNTIL_WITHDRAWN) {
+      if (Number.isFinite(since)) latest = Math.max(latest ?? since, since);
+      continue;
+    }
     // Month arithmetic clamps the day, so going back lands on or just before the grant: never after it.
     const granted = addMonths(new Date(permission.expiresAt * 1000), -months).getTime();
-    const since = Date.parse(permission.since);
     const at = Math.max(granted, Number.isFinite(since) ? since : granted);
     latest = Math.max(latest ?? at, at);
   }

@@ -25,6 +25,21 @@ export function isExpired(expiresAt: number | undefined, now: Date): boolean {
   return expiresAt !== undefined && expiresAt <= toEpochSeconds(now);
 }
 
+/**
+ * The expiry written on a permission kept until withdrawn (`retention.keepUntilWithdrawn`): the last
+ * second of 9999, a TTL DynamoDB never reaches. A number rather than no attribute, so every read that
+ * filters on `expiresAt` treats such a permission as live without a special case.
+ */
+export const UNTIL_WITHDRAWN = 253_402_300_799;
+
+/** Whether permissions of this basis never lapse by time under this retention policy. */
+export function keptUntilWithdrawn(
+  status: 'consent' | 'soft_opt_in',
+  retention: Pick<RetentionPolicy, 'keepUntilWithdrawn'>,
+): boolean {
+  return retention.keepUntilWithdrawn?.includes(status) ?? false;
+}
+
 export type RetainedKind =
   | 'enquiry'
   | 'consent'
@@ -40,8 +55,10 @@ export function expiryFor(kind: RetainedKind, from: Date, retention: RetentionPo
     case 'enquiry':
       return toEpochSeconds(addMonths(from, retention.enquiryMonths));
     case 'consent':
+      if (keptUntilWithdrawn('consent', retention)) return UNTIL_WITHDRAWN;
       return toEpochSeconds(addMonths(from, retention.consentMonths));
     case 'soft_opt_in':
+      if (keptUntilWithdrawn('soft_opt_in', retention)) return UNTIL_WITHDRAWN;
       return toEpochSeconds(addMonths(from, retention.softOptInMonths));
     case 'pending':
       return toEpochSeconds(addDays(from, retention.pendingDays));

@@ -47,6 +47,8 @@ export interface EnquiryForm {
   readonly successUrl?: string | undefined;
   readonly honeypot: string;
   readonly turnstile: boolean;
+  /** The sender gets a service message saying the enquiry arrived (default false). */
+  readonly acknowledge?: boolean | undefined;
 }
 
 /** How long each kind of record is kept before DynamoDB's TTL removes it. */
@@ -68,6 +70,13 @@ export interface RetentionPolicy {
   readonly backupDays: number;
   /** Subject requests (the register) and erasure receipts, kept for accountability: 6 years by default. */
   readonly requestMonths: number;
+  /**
+   * Marketing permissions kept until the person withdraws instead of lapsing after `consentMonths` /
+   * `softOptInMonths` (none by default). Only allowed with re-permission or `reviewMonths`.
+   */
+  readonly keepUntilWithdrawn?: readonly ('consent' | 'soft_opt_in')[] | undefined;
+  /** How often the contacts are reviewed (and defunct ones deleted), in months; none by default. */
+  readonly reviewMonths?: number | undefined;
 }
 
 /** The periods used when the config names none. */
@@ -113,6 +122,19 @@ export interface Topic {
   readonly label: string;
 }
 
+/** The details a business contacts list may hold besides the address and name, each only if configured. */
+export const RELATIONSHIP_FIELDS = ['company', 'phone', 'job_title', 'postal_address'] as const;
+export type RelationshipField = (typeof RELATIONSHIP_FIELDS)[number];
+
+export interface RelationshipSettings {
+  /** The legitimate interests assessment the list rests on, e.g. `LIA-2026-01`. */
+  readonly legitimateInterestReference: string;
+  /** The details this deployment's list holds. */
+  readonly fields: readonly RelationshipField[];
+  /** Kept this long after it was last recorded or updated. */
+  readonly months: number;
+}
+
 /** Everything the running functions are told about the deployment (the runtime part of its config file). */
 /** A topic's label as emails show it; its id when the deployment no longer offers it. */
 export function topicLabel(topics: readonly Topic[], topicId: string): string {
@@ -132,10 +154,18 @@ export interface DeploymentSettings {
   readonly publicBaseUrl?: string | undefined;
   /** The topics a subscribe in MailChimp's own signup form records express consent to (default: see signupTopics). */
   readonly mailchimpSignupTopics?: readonly string[] | undefined;
+  /** Business contacts held for the relationship; absent: none are taken. */
+  readonly relationships?: RelationshipSettings | undefined;
   /** The register of subject requests (default: DEFAULT_SUBJECT_REQUESTS). */
   readonly subjectRequests?: SubjectRequestSettings | undefined;
   /** The privacy centre and complaint forms (default: DEFAULT_PEOPLE_PAGES). */
   readonly peoplePages?: PeoplePageSettings | undefined;
   /** At most one double opt-in confirmation email per address in this many hours (default 24; 0: no limit). */
-  readonly marketing?: { readonly confirmationWindowHours: number } | undefined;
+  readonly marketing?:
+    | {
+        readonly confirmationWindowHours: number;
+        /** Asking people with express consent to renew it, this many days before it would lapse. */
+        readonly repermission?: { readonly daysBefore: readonly number[] } | undefined;
+      }
+    | undefined;
 }

@@ -8,7 +8,8 @@ export interface StaffRoute {
   readonly method: 'GET' | 'POST';
   /**
    * The function that serves it: `staff` only reads (its grants are read-only but for the audit trail);
-   * `rights` carries out data-subject requests and may change and delete anything held on a person.
+   * `rights` carries out data-subject requests and may change and delete anything held on a person; it
+   * also imports existing clients and records business contacts.
    */
   readonly servedBy: 'staff' | 'rights';
   /** API Gateway's resource path, e.g. `/contacts/{id}`. */
@@ -31,6 +32,11 @@ export const STAFF_ROUTES: readonly StaffRoute[] = [
   { method: 'GET', path: '/subject-requests', servedBy: 'rights', groups: ['privacy'] },
   { method: 'GET', path: '/subject-requests/{id}', servedBy: 'rights', groups: ['privacy'] },
   { method: 'GET', path: '/subject-requests/{id}/export', servedBy: 'rights', groups: ['privacy'] },
+  // Importing existing clients or subscribers adds people to marketing lists: marketing runs it, privacy
+  // answers for the evidence each row must carry.
+  { method: 'POST', path: '/imports', servedBy: 'rights', groups: ['privacy', 'marketing'] },
+  // Business contacts held for the relationship (never marketing): the people who deal with clients.
+  { method: 'POST', path: '/relationships', servedBy: 'rights', groups: ['sales', 'privacy'] },
   ...(['verify', 'extend', 'refuse', 'close', 'cancel'] as const).map(
     (action): StaffRoute => ({
       method: 'POST',

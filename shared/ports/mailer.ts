@@ -35,12 +35,13 @@ export interface MarketingMessage {
 }
 
 /**
- * An email rendered when it was queued, having no link to sign: the staff notification, and the register's
- * extension and refusal emails and daily digest.
+ * An email rendered when it was queued, having no link to sign: the staff notification, the enquiry's
+ * acknowledgement to its sender, the register's emails and digest, and the complaint form's emails.
  */
 export interface RenderedMessage {
   readonly kind:
     | 'staff_notification'
+    | 'enquiry_acknowledgement'
     | 'request_extension'
     | 'request_refusal'
     | 'request_digest'

@@ -4,6 +4,7 @@
  */
 import type { HeldData, HeldTopic } from '../domain/access-bundle.ts';
 import type { ErasedKind } from '../domain/erasure-receipt.ts';
+import type { Relationship } from '../domain/relationship.ts';
 import type { StoredEnquiry, StoredEvent } from './contacts-store.ts';
 
 /** A topic as the bundle shows it, with where its latest change came from. */
@@ -19,6 +20,8 @@ export interface HeldRecords {
         readonly name: string | undefined;
         readonly restricted: boolean;
         readonly expiresAt: number | undefined;
+        /** A business contact's relationship (legitimate interest or contract), if held. */
+        readonly relationship?: Relationship | undefined;
       }
     | undefined;
   readonly topics: readonly HeldTopicItem[];

@@ -261,7 +261,9 @@ export async function convergeMember(
 ): Promise<ContactOutcome | undefined> {
   const now = deps.clock();
   const { contact, snapshot } = await deps.contacts.readContact(contactId, now);
-  if (!contact) return undefined;
+  // Someone with no marketing permission at all (a business contact held for the relationship) is
+  // nothing of MailChimp's: their address is never sent there.
+  if (!contact || snapshot.topics.size === 0) return undefined;
   if (contact.restricted) {
     // Restricted processing is out of MailChimp until lifted. Archived, not unsubscribed: an unsubscribe
     // would put the member in MailChimp's compliance state, and lifting the restriction could then not

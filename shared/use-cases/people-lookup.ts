@@ -19,6 +19,12 @@ export interface PersonSummary {
     readonly reason: string | null;
   } | null;
   readonly restricted: boolean;
+  /** Held as a business contact: the basis and its reference (never a marketing permission). */
+  readonly relationship: {
+    readonly basis: string;
+    readonly reference: string;
+    readonly since: string;
+  } | null;
   readonly enquiries: number;
   readonly openRequests: string[];
 }
@@ -60,6 +66,13 @@ export async function lookUpPerson(
         }
       : null,
     restricted: live?.restricted ?? false,
+    relationship: live?.relationship
+      ? {
+          basis: live.relationship.basis,
+          reference: live.relationship.reference,
+          since: live.relationship.since,
+        }
+      : null,
     enquiries,
     openRequests,
   };

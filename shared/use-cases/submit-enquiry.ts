@@ -1,11 +1,16 @@
 /**
  * Taking an enquiry: interpret the form, check it is not a bot, and store what the form keeps together
- * with any marketing change and the emails it calls for (the staff notification, the confirmation or
- * welcome), in one transaction. The mailer sends queued emails from the table's stream, so the request
+ * with any marketing change and the emails it calls for (the staff notification, the acknowledgement to
+ * the sender, the confirmation or welcome), in one transaction. The mailer sends queued emails from the table's stream, so the request
  * never waits for, or fails with, the mail service.
  */
-import type { ConsentEventType } from '../domain/consent.ts';
-import { type ContactChange, decideChange, type RequestedEvent } from '../domain/contact-change.ts';
+import { type ConsentEventType, isMailable } from '../domain/consent.ts';
+import {
+  type ContactChange,
+  type ContactSnapshot,
+  decideChange,
+  type RequestedEvent,
+} from '../domain/contact-change.ts';
 import {
   type EnquiryInput,
   type EnquirySubmission,
@@ -15,8 +20,10 @@ import {
 } from '../domain/enquiry.ts';
 import { InvalidInputError } from '../domain/errors.ts';
 import type { EmailHasher } from '../domain/hashing.ts';
+import { mayBeSent } from '../domain/message-class.ts';
 import { expiryFor, toEpochSeconds } from '../domain/retention.ts';
 import { type DeploymentSettings, type EnquiryForm, topicLabel } from '../domain/settings.ts';
+import { enquiryAcknowledgement } from '../email/enquiry-acknowledgement.ts';
 import { staffNotification } from '../email/staff-notification.ts';
 import { countMetric, log } from '../log.ts';
 import type { ContactsRepository, ContactWrite } from '../ports/contacts-store.ts';
@@ -185,7 +192,12 @@ async function store(
             expiresAt: expiryFor('enquiry', now, deps.config.retention),
           }
         : undefined;
-      const marketingEmails = recorded ? marketingEmail(deps, form, recorded, input.baseUrl) : [];
+      // Marketing goes only to someone who may receive it once this change is written.
+      const marketingEmails = recorded
+        ? marketingEmail(deps, form, recorded, input.baseUrl).filter((message) =>
+            mayBeSent(message.kind, { mayReceiveMarketing: mayReceiveMarketing(read?.snapshot, recorded) }),
+          )
+        : [];
       if (heldBack && !marketingEmails.some((message) => message.kind === 'confirmation')) {
         // Answered like any other post, so a bomber learns nothing; the person already has a link.
         log.info('confirmation_email_suppressed', { formId: form.id });
@@ -200,6 +212,24 @@ async function store(
           { kind: 'staff_notification', email: notifyStaff(deps, form, id, submission) },
           sender,
         ),
+        // A service message: sent whatever the sender's marketing permission, suppressed or not.
+        ...(form.acknowledge && email
+          ? [
+              queue(
+                deps,
+                now,
+                {
+                  kind: 'enquiry_acknowledgement',
+                  email: enquiryAcknowledgement({
+                    to: email,
+                    organisation: deps.config.organisation.name,
+                    reference: form.store ? id : undefined,
+                  }),
+                },
+                sender,
+              ),
+            ]
+          : []),
         ...marketingEmails.map((message) => ({
           ...queue(deps, now, message, message.contactId),
           opensWindow:
@@ -275,6 +305,14 @@ function notifyStaff(
     awaitingConfirmation:
       form.marketing.mode === 'consent' && form.marketing.confirmation === 'double_opt_in',
   });
+}
+
+/** Whether, once the change is written, the person may be emailed about some topic (not restricted). */
+function mayReceiveMarketing(snapshot: ContactSnapshot | undefined, recorded: Recorded): boolean {
+  if (!recorded.change.writesContact || snapshot?.contact?.restricted) return false;
+  const topics = new Map(snapshot?.topics);
+  for (const permission of recorded.change.topics) topics.set(permission.topic, permission);
+  return [...topics.values()].some((permission) => isMailable(permission.status));
 }
 
 /** The confirmation (double opt-in) or welcome email, when the form asks for one and something was granted. */

@@ -74,7 +74,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   };
 }
 
-async function waitUntilServing(baseUrl: string, exited: Promise<number | null>, logPath: string) {
+export async function waitUntilServing(baseUrl: string, exited: Promise<number | null>, logPath: string) {
   const deadline = Date.now() + START_TIMEOUT_MS;
   let exitCode: number | null | undefined;
   exited.then((code) => {
@@ -94,7 +94,7 @@ async function waitUntilServing(baseUrl: string, exited: Promise<number | null>,
 }
 
 /** SIGINT, as Ctrl-C sends; then makes sure no DynamoDB Local on our port outlives the server. */
-async function stop(child: ChildProcess, exited: Promise<number | null>, dynamoDbPort: number) {
+export async function stop(child: ChildProcess, exited: Promise<number | null>, dynamoDbPort: number) {
   if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
   const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
   const code = await exited;

@@ -27,6 +27,7 @@ beforeAll(async () => {
       required: ['email'],
       honeypot: 'website',
       turnstile: true,
+      acknowledge: false,
       marketing: { mode: 'none' },
     },
     {
@@ -36,6 +37,7 @@ beforeAll(async () => {
       required: [],
       honeypot: 'website',
       turnstile: false,
+      acknowledge: false,
       marketing: { mode: 'none' },
       successUrl: 'https://www.example.co.uk/thank-you',
     },

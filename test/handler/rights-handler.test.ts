@@ -89,11 +89,14 @@ describe('rights authorization', () => {
     expect(dynamo.calls()).toHaveLength(0);
   });
 
-  it('admits only privacy to the register, and privacy and marketing to GET /people', () => {
+  it('admits only privacy to the register, privacy and marketing to GET /people and imports, sales and privacy to relationships', () => {
+    const expected: Record<string, string[]> = {
+      '/people': ['privacy', 'marketing'],
+      '/imports': ['privacy', 'marketing'],
+      '/relationships': ['sales', 'privacy'],
+    };
     for (const route of RIGHTS_ROUTES) {
-      expect(route.groups, `${route.method} ${route.path}`).toEqual(
-        route.path === '/people' ? ['privacy', 'marketing'] : ['privacy'],
-      );
+      expect(route.groups, `${route.method} ${route.path}`).toEqual(expected[route.path] ?? ['privacy']);
     }
   });
 

@@ -37,7 +37,12 @@ describe('the rights function', () => {
         `POST ${path}`,
       ]),
     );
-    expect(routes.filter((route) => route.access === 'staff')).toHaveLength(10);
+    expect(routes.filter((route) => route.access === 'staff')).toHaveLength(12);
+    expect(
+      routes
+        .filter((route) => ['/imports', '/relationships'].includes(route.path))
+        .map((route) => route.method),
+    ).toEqual(['POST', 'POST']);
     expect(props()).toMatchObject({
       Timeout: 29,
       MemorySize: 1024,
@@ -45,7 +50,7 @@ describe('the rights function', () => {
     });
   });
 
-  it('reads the table and gsi1, writes only person, enquiry, suppression, register, confirmation-window, audit and outbox partitions', () => {
+  it('reads the table and gsi1, writes only person, statement, enquiry, suppression, register, confirmation-window, audit, outbox and submission partitions', () => {
     const table = { 'Fn::GetAtt': [tableId(), 'Arn'] };
     const statements = roleStatements(stateless, props().Role['Fn::GetAtt'][0]).filter((statement) =>
       statement.actions.some((action) => action.startsWith('dynamodb:')),
@@ -77,6 +82,7 @@ describe('the rights function', () => {
           'ForAllValues:StringLike': {
             'dynamodb:LeadingKeys': [
               'CONTACT#*',
+              'STATEMENT#*',
               'ENQUIRY#*',
               'SUPPRESSION#*',
               'REQUEST#*',

@@ -8,6 +8,7 @@ import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
 import { createContactsRepository } from '../../shared/adapters/dynamodb/contacts-store.ts';
 import { dynamoMailQueue, dynamoOutbox } from '../../shared/adapters/dynamodb/outbox.ts';
 import { createPersonalDataStore } from '../../shared/adapters/dynamodb/personal-data.ts';
+import { createRelationshipStore } from '../../shared/adapters/dynamodb/relationships.ts';
 import { createStaffReads } from '../../shared/adapters/dynamodb/staff-reads.ts';
 import { createRequestRegister } from '../../shared/adapters/dynamodb/subject-requests.ts';
 import { localMailFaults, localOutbox, outboxMailer } from '../../shared/adapters/mail/outbox.ts';
@@ -146,6 +147,7 @@ describe("a subject request's verification", () => {
         },
       },
       personalData: createPersonalDataStore(db, tableName),
+      relationships: createRelationshipStore(db, tableName),
       contacts: createContactsRepository(db, tableName),
       reads: createStaffReads(db, tableName),
       emailHasher: intakeHarness(db, tableName).deps.emailHasher,

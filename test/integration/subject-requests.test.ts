@@ -9,6 +9,7 @@ import { createTable, LOCAL_AWS } from '../../local/dynamodb.ts';
 import { seedPeople } from '../../local/seed-people.ts';
 import { createContactsRepository } from '../../shared/adapters/dynamodb/contacts-store.ts';
 import { createPersonalDataStore } from '../../shared/adapters/dynamodb/personal-data.ts';
+import { createRelationshipStore } from '../../shared/adapters/dynamodb/relationships.ts';
 import { createStaffReads } from '../../shared/adapters/dynamodb/staff-reads.ts';
 import { signedPageCursors } from '../../shared/adapters/page-cursors.ts';
 import { createEmailHasher } from '../../shared/domain/hashing.ts';
@@ -52,6 +53,7 @@ const deps: RightsDeps = {
   mailchimpInUse: true,
   register: queued.register,
   personalData: createPersonalDataStore(db, tableName),
+  relationships: createRelationshipStore(db, tableName),
   contacts: createContactsRepository(db, tableName),
   reads: createStaffReads(db, tableName),
   emailHasher: async () => hasher,

@@ -22,6 +22,7 @@ describe('the config file', () => {
       auditMonths: 72,
       backupDays: 35,
       requestMonths: 72,
+      keepUntilWithdrawn: [],
     });
     expect(config.waf).toEqual({ enabled: true, rateLimitPer5Minutes: 300 });
     expect(config.deletionProtection).toBe(true);

@@ -4,7 +4,6 @@
  * profile for the MailChimp sync before it deletes anything.
  */
 import {
-  BatchGetCommand,
   BatchWriteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
@@ -12,10 +11,12 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { HistoryEventType } from '../../domain/consent.ts';
 import type { ErasedKind } from '../../domain/erasure-receipt.ts';
+import type { Relationship } from '../../domain/relationship.ts';
 import type { StoredEnquiry, StoredEvent } from '../../ports/contacts-store.ts';
 import type { HeldTopicItem, PersonalDataStore } from '../../ports/personal-data.ts';
 import { mapConcurrently } from '../../support/concurrency.ts';
 import { retryWithBackOff } from '../../support/retry.ts';
+import { batchGetAll } from './batch-get.ts';
 import { forwardingTo, unsentMailFor } from './erasure-sweeps.ts';
 import { queryAll } from './paging.ts';
 import { keys } from './table.ts';
@@ -31,8 +32,7 @@ const UNPROCESSED = {
   retryable: (error: unknown) => error instanceof UnprocessedError,
 };
 
-/** BatchGetItem and BatchWriteItem limits. */
-const GET_BATCH = 100;
+/** BatchWriteItem's limit per request. */
 const WRITE_BATCH = 25;
 
 export function createPersonalDataStore(db: DynamoDBDocumentClient, tableName: string): PersonalDataStore {
@@ -44,21 +44,7 @@ export function createPersonalDataStore(db: DynamoDBDocumentClient, tableName: s
       ConsistentRead: true,
     });
 
-  async function getAll(itemKeys: readonly { pk: string; sk: string }[]): Promise<Item[]> {
-    const found: Item[] = [];
-    for (let start = 0; start < itemKeys.length; start += GET_BATCH) {
-      let pending: { pk: string; sk: string }[] = itemKeys.slice(start, start + GET_BATCH);
-      await retryWithBackOff(async () => {
-        const result = await db.send(
-          new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending, ConsistentRead: true } } }),
-        );
-        found.push(...(result.Responses?.[tableName] ?? []));
-        pending = (result.UnprocessedKeys?.[tableName]?.Keys ?? []) as { pk: string; sk: string }[];
-        if (pending.length > 0) throw new UnprocessedError('Unprocessed keys remain');
-      }, UNPROCESSED);
-    }
-    return found;
-  }
+  const getAll = (itemKeys: readonly { pk: string; sk: string }[]) => batchGetAll(db, tableName, itemKeys);
 
   async function deleteAll(itemKeys: readonly { pk: string; sk: string }[]): Promise<void> {
     const chunks: { pk: string; sk: string }[][] = [];
@@ -102,6 +88,7 @@ export function createPersonalDataStore(db: DynamoDBDocumentClient, tableName: s
               name: optional(profile.name),
               restricted: profile.restricted === true,
               expiresAt: profile.expiresAt as number | undefined,
+              relationship: profile.relationship as Relationship | undefined,
             }
           : undefined,
         topics: items

@@ -70,6 +70,7 @@ export async function gatherAccessBundle(
           name: held.profile.name,
           restricted: held.profile.restricted,
           expiresAt: held.profile.expiresAt,
+          relationship: held.profile.relationship,
         }
       : undefined,
     topics: held.topics.map((topic) => ({

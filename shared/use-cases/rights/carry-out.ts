@@ -62,9 +62,11 @@ export async function carryOutRight(
         ...staff,
         reason: 'objection_to_direct_marketing',
       });
+      // An objection also ends processing for our legitimate interests: the business relationship.
+      const relationshipEnded = await deps.relationships.end(person.contactId, deps.clock());
       return {
-        result: { ...result, suppressed: true },
-        summary: 'all marketing withdrawn, address suppressed',
+        result: { ...result, suppressed: true, relationshipEnded },
+        summary: `all marketing withdrawn, address suppressed${relationshipEnded ? ', relationship ended' : ''}`,
       };
     }
     case 'withdrawal': {

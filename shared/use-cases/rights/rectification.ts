@@ -54,6 +54,12 @@ export async function rectifyData(
   }
   const details = DETAILS.filter((field) => changes[field] !== undefined);
   const contactFound = await correctDetails(deps, contactId, changes, details, staff);
+  // A business contact's details are corrected with the rest (a changed address moves only the contact).
+  await deps.relationships.correct(
+    contactId,
+    { phone: changes.phone, company: changes.company },
+    deps.clock(),
+  );
   const enquiriesChanged = await deps.personalData.rectifyEnquiries(contactId, {
     name: changes.name,
     phone: changes.phone,

@@ -7,6 +7,7 @@ import type { ContactsRepository } from '../../ports/contacts-store.ts';
 import type { MailQueue } from '../../ports/mailer.ts';
 import type { PageCursors } from '../../ports/page-cursors.ts';
 import type { PersonalDataStore } from '../../ports/personal-data.ts';
+import type { RelationshipStore } from '../../ports/relationships.ts';
 import type { StaffReads } from '../../ports/staff-reads.ts';
 import type { RequestRegister } from '../../ports/subject-requests.ts';
 
@@ -17,6 +18,8 @@ export interface RightsDeps {
   readonly register: RequestRegister;
   readonly personalData: PersonalDataStore;
   readonly contacts: ContactsRepository;
+  /** Business contacts: an objection ends the relationship. */
+  readonly relationships: RelationshipStore;
   /** Statement texts for the access bundle, and the audit trail of staff reads and actions. */
   readonly reads: Pick<StaffReads, 'readStatements' | 'recordAudit'>;
   readonly emailHasher: () => Promise<EmailHasher>;
