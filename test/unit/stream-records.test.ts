@@ -34,6 +34,21 @@ describe('decodeContactChange', () => {
     });
   });
 
+  it("skips other items by their keys without decoding their images, even ones it could not decode", () => {
+    // An attribute value with no type, as a local stream may write an empty map: unmarshall throws on it.
+    const unreadable = { filter: {} } as unknown as NonNullable<DynamoDBRecord['dynamodb']>['NewImage'];
+    const audit: DynamoDBRecord = {
+      eventName: 'INSERT',
+      dynamodb: { Keys: { pk: { S: 'AUDIT#2026-12' }, sk: { S: 'x' } }, NewImage: unreadable },
+    };
+    expect(decodeContactChange(audit)).toBeUndefined();
+    const contact: DynamoDBRecord = {
+      eventName: 'MODIFY',
+      dynamodb: { Keys: profileKeys, NewImage: { ...profileKeys, email: { S: 'a@example.com' } } },
+    };
+    expect(decodeContactChanges([audit, contact]).map((change) => change.contactId)).toEqual(['abc']);
+  });
+
   it("dates the change by the profile's updatedAt, else by when the stream took the record", () => {
     const record = (image: DynamoDBRecord['dynamodb']): DynamoDBRecord => ({
       eventName: 'MODIFY',

@@ -1,10 +1,10 @@
 /**
  * What an erasure deletes outside the person's own partition, found from what that partition holds:
  * the `MOVED` items at the person's earlier addresses that still forward to them (and, back along the
- * chain, the `FORWARDED#` items that lead further), and the emails still waiting for the mailer that
- * are to or about them.
+ * chain, the `FORWARDED#` items that lead further), the emails still waiting for the mailer that
+ * are to or about them, and what the request register holds on them.
  */
-import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { queryAll } from './paging.ts';
 import { keys, TABLE_DEFINITION } from './table.ts';
 
@@ -23,7 +23,7 @@ export async function forwardingTo(
   tableName: string,
   contactId: string,
   partition: readonly Record<string, unknown>[],
-): Promise<{ readonly keys: Key[]; readonly movedLinks: number }> {
+): Promise<{ readonly keys: Key[]; readonly movedLinks: number; readonly earlierContactIds: string[] }> {
   const found: Key[] = [];
   let movedLinks = 0;
   let level = [{ to: contactId, refs: partition }];
@@ -56,7 +56,7 @@ export async function forwardingTo(
     }
     level = next;
   }
-  return { keys: found, movedLinks };
+  return { keys: found, movedLinks, earlierContactIds: [...seen].filter((id) => id !== contactId) };
 }
 
 /** Emails still waiting for the mailer that are to or about the contact (a query of the unsent list). */
@@ -77,4 +77,44 @@ export async function unsentMailFor(
     ProjectionExpression: 'pk, sk',
   });
   return items.map((item) => ({ pk: String(item.pk), sk: String(item.sk) }));
+}
+
+/**
+ * The register entries naming the person (at this address or an earlier one), open or finished, forget
+ * the address, the contact id and what was asked (it may quote them), and their access exports go. The
+ * entries stay, naming nobody: the register is the record of how requests were handled. Answers how many.
+ */
+export async function forgetInRegister(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  contactIds: readonly string[],
+): Promise<number> {
+  let forgotten = 0;
+  const names = Object.fromEntries(contactIds.map((id, index) => [`:c${index}`, id]));
+  for (const partition of ['REQUESTS#OPEN', 'REQUESTS#DONE']) {
+    // A business's register is small: a filtered read of both lists is enough to find the person's.
+    const items = await queryAll(db, {
+      TableName: tableName,
+      IndexName: TABLE_DEFINITION.globalSecondaryIndexes[0].indexName,
+      KeyConditionExpression: 'gsi1pk = :partition',
+      FilterExpression: `contactId IN (${Object.keys(names).join(', ')})`,
+      ExpressionAttributeValues: { ':partition': partition, ...names },
+      ProjectionExpression: 'pk',
+    });
+    for (const item of items) {
+      const requestId = String(item.pk).slice(keys.subjectRequest('').pk.length);
+      await db.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: keys.subjectRequest(requestId),
+          UpdateExpression: 'REMOVE email, contactId, #input',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#input': 'input' },
+        }),
+      );
+      await db.send(new DeleteCommand({ TableName: tableName, Key: keys.requestExport(requestId) }));
+      forgotten += 1;
+    }
+  }
+  return forgotten;
 }

@@ -17,7 +17,7 @@ import type { HeldTopicItem, PersonalDataStore } from '../../ports/personal-data
 import { mapConcurrently } from '../../support/concurrency.ts';
 import { retryWithBackOff } from '../../support/retry.ts';
 import { batchGetAll } from './batch-get.ts';
-import { forwardingTo, unsentMailFor } from './erasure-sweeps.ts';
+import { forgetInRegister, forwardingTo, unsentMailFor } from './erasure-sweeps.ts';
 import { queryAll } from './paging.ts';
 import { keys } from './table.ts';
 
@@ -174,6 +174,8 @@ export function createPersonalDataStore(db: DynamoDBDocumentClient, tableName: s
       const forwarding = await forwardingTo(db, tableName, contactId, items);
       counts.movedLinks += forwarding.movedLinks;
       await deleteAll(forwarding.keys);
+      // Their earlier requests stay in the register, naming nobody (the erasure's own is updated after).
+      await forgetInRegister(db, tableName, [contactId, ...forwarding.earlierContactIds]);
       // Mail not sent yet names the person (a confirmation, a staff notification of their enquiry).
       const unsent = await unsentMailFor(db, tableName, contactId);
       counts.unsentEmails = unsent.length;

@@ -26,9 +26,12 @@ export function decodeContactChanges(records: readonly DynamoDBRecord[]): Contac
 
 export function decodeContactChange(record: DynamoDBRecord): ContactItemChanged | undefined {
   const stream = record.dynamodb;
+  const streamKeys = stream?.Keys ? toItem(stream.Keys) : undefined;
+  // Other items' images are never decoded: one this decoder cannot read must not fail a contact's batch.
+  const keyed = text(streamKeys?.pk);
+  if (keyed !== undefined && !keyed.startsWith(CONTACT_PREFIX)) return undefined;
   const before = stream?.OldImage ? toItem(stream.OldImage) : undefined;
   const after = stream?.NewImage ? toItem(stream.NewImage) : undefined;
-  const streamKeys = stream?.Keys ? toItem(stream.Keys) : undefined;
   const pk = text(streamKeys?.pk) ?? text((after ?? before)?.pk);
   const sk = text(streamKeys?.sk) ?? text((after ?? before)?.sk);
   if (!pk?.startsWith(CONTACT_PREFIX) || sk === undefined || !record.eventName) return undefined;
