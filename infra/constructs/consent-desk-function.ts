@@ -16,6 +16,7 @@ import { REPO_ROOT } from '../config.ts';
 import type { FunctionSpec } from '../routes.ts';
 
 const NODE_HTTP_SHIM = resolve(REPO_ROOT, 'infra/bundling/node-http.cjs');
+const CREDENTIALS_FROM_ENV = resolve(REPO_ROOT, 'infra/bundling/credentials-from-env.mjs');
 
 /** Item-level actions only: anything broader has to be added here on purpose. */
 export type DynamoDbAction =
@@ -115,8 +116,13 @@ export class ConsentDeskFunction extends Construct {
         // Inlined at build time, not passed as an env var: Lambda caps all env vars at 4 KB and statement
         // texts alone can exceed that. Local mode sets the same variable at run time.
         define: { 'process.env.APP_CONFIG': JSON.stringify(JSON.stringify(props.runtimeConfig)) },
-        // The SDK's IMDS credential provider imports node:http statically; see infra/bundling/node-http.cjs.
-        esbuildArgs: { '--alias:http': NODE_HTTP_SHIM, '--alias:node:http': NODE_HTTP_SHIM },
+        esbuildArgs: {
+          // The SDK imports node:http statically; see infra/bundling/node-http.cjs.
+          '--alias:http': NODE_HTTP_SHIM,
+          '--alias:node:http': NODE_HTTP_SHIM,
+          // Lambda's credentials are in the environment; see infra/bundling/credentials-from-env.mjs.
+          '--alias:@aws-sdk/credential-provider-node': CREDENTIALS_FROM_ENV,
+        },
       },
     });
   }

@@ -102,6 +102,14 @@ describe.each(Object.keys(FUNCTIONS) as FunctionName[])('the %s function', (name
     expect(bundle).toContain('process.getBuiltinModule("node:http")');
   });
 
+  it("takes Lambda's credentials from its environment, without the SDK's profile, SSO, web-identity or container providers", () => {
+    const bundle = readFileSync(bundleOf(name).file, 'utf8');
+    expect(bundle).toContain('No AWS credentials in the environment');
+    expect(bundle).not.toMatch(
+      /AWS_WEB_IDENTITY_TOKEN_FILE|AWS_CONTAINER_CREDENTIALS|credential_process|sso_start_url/,
+    );
+  });
+
   it('has its runtime config compiled into an ESM bundle with a source map', () => {
     const { file } = bundleOf(name);
     const bundle = readFileSync(file, 'utf8');
