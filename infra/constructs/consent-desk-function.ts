@@ -98,15 +98,16 @@ export class ConsentDeskFunction extends Construct {
       depsLockFilePath: resolve(REPO_ROOT, 'package-lock.json'),
       environment: {
         MAIL_TRANSPORT: 'ses',
-        NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
       },
       bundling: {
         format: OutputFormat.ESM,
         target: 'node24',
         minify: true,
+        // The map ships beside the bundle but Node does not load it (no --enable-source-maps, which parses it
+        // at every cold start): a logged error's stack is mapped on first use (shared/stack-trace.ts).
         sourceMap: true,
-        // Stack traces need only the mappings; embedded sources would make every cold start parse them.
+        // The mappings are all a stack trace needs; embedded sources would only make the map bigger.
         sourcesContent: false,
         mainFields: ['module', 'main'],
         banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",

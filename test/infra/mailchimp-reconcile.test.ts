@@ -44,7 +44,6 @@ describe('the mailchimpReconcile function', () => {
       'MAILCHIMP_LIST_ID',
       'MAILCHIMP_SERVER',
       'MAIL_TRANSPORT',
-      'NODE_OPTIONS',
       'TABLE_NAME',
     ]);
     expect(followReference(variables.TABLE_NAME, stateful)).toEqual({ Ref: tableId() });

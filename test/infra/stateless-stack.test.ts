@@ -140,11 +140,11 @@ describe('the enquiry function', () => {
       'API_BASE_URL',
       'EMAIL_HASH_KEY_SECRET_ARN',
       'MAIL_TRANSPORT',
-      'NODE_OPTIONS',
       'TABLE_NAME',
     ]);
     expect(variables.MAIL_TRANSPORT).toBe('ses');
-    expect(variables.NODE_OPTIONS).toBe('--enable-source-maps');
+    // No --enable-source-maps: stacks are mapped when an error is logged (shared/stack-trace.ts).
+    expect(variables.NODE_OPTIONS).toBeUndefined();
     // Email links name the stage URL of this stack's own API, whatever Host a request carries.
     const restApiId = logicalIdOf(stateless, 'AWS::ApiGateway::RestApi', 'PublicApi/Api/Resource');
     expect(JSON.stringify(variables.API_BASE_URL)).toContain(`{"Ref":"${restApiId}"}`);
@@ -183,7 +183,6 @@ describe('the links function', () => {
       'API_BASE_URL',
       'EMAIL_HASH_KEY_SECRET_ARN',
       'MAIL_TRANSPORT',
-      'NODE_OPTIONS',
       'TABLE_NAME',
       'TOKEN_SIGNING_KEYS_SECRET_ARN',
     ]);
@@ -257,7 +256,6 @@ describe('the mailchimpSync function', () => {
       'MAILCHIMP_PREFERENCES_MERGE_TAG',
       'MAILCHIMP_SERVER',
       'MAIL_TRANSPORT',
-      'NODE_OPTIONS',
       'TABLE_NAME',
       'TOKEN_SIGNING_KEYS_SECRET_ARN',
     ]);
@@ -411,7 +409,6 @@ describe('the mailer function', () => {
     const variables = functionProps('mailer').Environment.Variables;
     expect(Object.keys(variables).sort()).toEqual([
       'MAIL_TRANSPORT',
-      'NODE_OPTIONS',
       'TABLE_NAME',
       'TOKEN_SIGNING_KEYS_SECRET_ARN',
     ]);
