@@ -17,6 +17,7 @@ import type { FunctionSpec } from '../routes.ts';
 
 const NODE_HTTP_SHIM = resolve(REPO_ROOT, 'infra/bundling/node-http.cjs');
 const CREDENTIALS_FROM_ENV = resolve(REPO_ROOT, 'infra/bundling/credentials-from-env.mjs');
+const NO_EVENT_STREAMS = resolve(REPO_ROOT, 'infra/bundling/no-event-streams.mjs');
 
 /** Item-level actions only: anything broader has to be added here on purpose. */
 export type DynamoDbAction =
@@ -123,6 +124,8 @@ export class ConsentDeskFunction extends Construct {
           '--alias:node:http': NODE_HTTP_SHIM,
           // Lambda's credentials are in the environment; see infra/bundling/credentials-from-env.mjs.
           '--alias:@aws-sdk/credential-provider-node': CREDENTIALS_FROM_ENV,
+          // No client we use has event-stream operations; see infra/bundling/no-event-streams.mjs.
+          '--alias:@smithy/core/event-streams': NO_EVENT_STREAMS,
         },
       },
     });
