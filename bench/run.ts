@@ -12,7 +12,7 @@ import { build } from 'esbuild';
 import { createBenchEvent } from './bench-event.ts';
 import { synthesizeBundles } from './bundles.ts';
 import { type ColdStartCandidate, measureColdStarts } from './cold-start.ts';
-import { measureEnquiryOverhead } from './handler-overhead.ts';
+import { measureHandlerOverhead } from './handler-overhead.ts';
 import { measureRightsLatency, type RightsLatencyResult } from './rights-latency.ts';
 import { type ExportResult, measureStaffExport } from './staff-export.ts';
 import { median, round1 } from './stats.ts';
@@ -99,13 +99,14 @@ async function main(): Promise<void> {
   const loadMedian = (name: string) => round1(median(cold.get(name)?.map((s) => s.moduleLoadMs) ?? []));
   const firstCallMedian = (name: string) => round1(median(cold.get(name)?.map((s) => s.firstCallMs) ?? []));
 
-  let overhead: { p50: number; p99: number } | undefined;
+  const overhead: Record<string, { p50: number; p99: number }> = {};
   let throughput: ThroughputResult | undefined;
   let staffExport: ExportResult | undefined;
   let rightsLatency: RightsLatencyResult | undefined;
   if (!COLD_START_ONLY) {
     console.log('Handler overhead…');
-    overhead = await measureEnquiryOverhead(3000);
+    overhead.enquiry = await measureHandlerOverhead('enquiry', 3000);
+    overhead.links = await measureHandlerOverhead('links', 3000);
     console.log('Local throughput…');
     throughput = await measureLocalThroughput(1000, 8);
     console.log(`Staff export: seeding ${EXPORT_CONTACTS} people, then GET /contacts as CSV…`);
@@ -137,7 +138,7 @@ async function main(): Promise<void> {
         firstCallMsMedian: firstCallMedian('conventional'),
       },
     },
-    handlerOverheadUs: overhead ? { enquiry: overhead } : {},
+    handlerOverheadUs: overhead,
     localThroughput: throughput,
     staffExport,
     rightsLatency,
@@ -223,7 +224,8 @@ function printTable(results: BenchResults): void {
     return;
   }
   console.log(
-    `\nlocal throughput: ${t.requestsPerSecond} enquiries/s (${t.requests} requests, ${t.concurrency} concurrent; p50 ${t.p50Ms} ms, p99 ${t.p99Ms} ms)`,
+    `\nlocal throughput: ${t.requestsPerSecond} enquiries/s (${t.requests} requests, ${t.concurrency} concurrent; p50 ${t.p50Ms} ms, p99 ${t.p99Ms} ms); ` +
+      `the same transactions written directly: ${t.rawTransactionsPerSecond}/s (ratio ${t.ratioToRaw})`,
   );
   console.log(
     `staff export: ${e.rowsExported} rows, the lists of ${e.topics.join(' and ')} (${e.csvMegabytes} MB CSV, ${e.pages} pages of ${e.pageSize}) in ${e.exportSeconds} s (${e.rowsPerSecond} rows/s); ` +
