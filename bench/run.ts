@@ -229,7 +229,7 @@ function printTable(results: BenchResults): void {
   );
   console.log(
     `staff export: ${e.rowsExported} rows, the lists of ${e.topics.join(' and ')} (${e.csvMegabytes} MB CSV, ${e.pages} pages of ${e.pageSize}) in ${e.exportSeconds} s (${e.rowsPerSecond} rows/s); ` +
-      `local server RSS ${e.serverRssBeforeMb} MB before, peak ${e.serverRssPeakMb} MB; ` +
+      `local server RSS ${e.serverRssIdleMb} MB idle, peak ${e.serverRssSeedPeakMb} MB while seeding, ${e.serverRssBeforeMb} MB before the export, peak ${e.serverRssPeakMb} MB during it; ` +
       `${e.readUnitsPer1000Contacts} read capacity units per 1,000 contacts listed; ` +
       `seeding ${e.contactsSeeded} people took ${e.seedSeconds} s`,
   );
