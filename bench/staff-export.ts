@@ -27,7 +27,13 @@ export interface ExportResult {
   readonly csvMegabytes: number;
   readonly exportSeconds: number;
   readonly rowsPerSecond: number;
-  /** The local server's resident memory (its Node processes, not DynamoDB Local's JVM). */
+  /**
+   * The local server's resident memory (its Node processes, not DynamoDB Local's JVM): once started and
+   * idle, at its peak while the seed runs (and the stream carries it to the consumers), just before the
+   * export, and at its peak during the export.
+   */
+  readonly serverRssIdleMb: number;
+  readonly serverRssSeedPeakMb: number;
   readonly serverRssBeforeMb: number;
   readonly serverRssPeakMb: number;
   readonly readUnitsPer1000Contacts: number;
@@ -63,8 +69,17 @@ export async function measureStaffExport(contacts: number): Promise<ExportResult
     const base = `http://127.0.0.1:${PORT}`;
     await waitForServer(base, server);
 
+    const serverRssIdleMb = treeRssMb(server.pid ?? 0);
+    let serverRssSeedPeakMb = serverRssIdleMb;
+    const seedSampler = setInterval(() => {
+      serverRssSeedPeakMb = Math.max(serverRssSeedPeakMb, treeRssMb(server.pid ?? 0));
+    }, 250);
     const seedStarted = performance.now();
-    await seed(base, contacts);
+    try {
+      await seed(base, contacts);
+    } finally {
+      clearInterval(seedSampler);
+    }
     const seedSeconds = (performance.now() - seedStarted) / 1000;
 
     const token = await signStaffToken(loadOrCreateSigningKey(), {
@@ -117,6 +132,8 @@ export async function measureStaffExport(contacts: number): Promise<ExportResult
       csvMegabytes: round(bytes / 1_048_576),
       exportSeconds: round(exportSeconds),
       rowsPerSecond: Math.round(rowsExported / exportSeconds),
+      serverRssIdleMb: round(serverRssIdleMb),
+      serverRssSeedPeakMb: round(serverRssSeedPeakMb),
       serverRssBeforeMb: round(serverRssBeforeMb),
       serverRssPeakMb: round(serverRssPeakMb),
       readUnitsPer1000Contacts: await readUnitsPer1000(topics),

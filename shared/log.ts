@@ -7,6 +7,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { sourceMappedStack } from './stack-trace.ts';
 
 type Safe = string | number | boolean | undefined;
 
@@ -102,5 +103,6 @@ export function logContext(): MiddlewareObj<unknown, unknown, Error, Context> {
 /** An error's class and stack are safe to log; its message might quote input, so it is left out. */
 export function describeError(error: unknown): Record<string, Safe> {
   if (!(error instanceof Error)) return { errorName: typeof error };
-  return { errorName: error.name, stack: error.stack?.split('\n').slice(1, 6).join(' | ') };
+  const frames = error.stack?.split('\n').slice(1, 6).join(' | ');
+  return { errorName: error.name, stack: frames && sourceMappedStack(frames) };
 }

@@ -16,6 +16,8 @@ import { REPO_ROOT } from '../config.ts';
 import type { FunctionSpec } from '../routes.ts';
 
 const NODE_HTTP_SHIM = resolve(REPO_ROOT, 'infra/bundling/node-http.cjs');
+const CREDENTIALS_FROM_ENV = resolve(REPO_ROOT, 'infra/bundling/credentials-from-env.mjs');
+const NO_EVENT_STREAMS = resolve(REPO_ROOT, 'infra/bundling/no-event-streams.mjs');
 
 /** Item-level actions only: anything broader has to be added here on purpose. */
 export type DynamoDbAction =
@@ -97,15 +99,16 @@ export class ConsentDeskFunction extends Construct {
       depsLockFilePath: resolve(REPO_ROOT, 'package-lock.json'),
       environment: {
         MAIL_TRANSPORT: 'ses',
-        NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
       },
       bundling: {
         format: OutputFormat.ESM,
         target: 'node24',
         minify: true,
+        // The map ships beside the bundle but Node does not load it (no --enable-source-maps, which parses it
+        // at every cold start): a logged error's stack is mapped on first use (shared/stack-trace.ts).
         sourceMap: true,
-        // Stack traces need only the mappings; embedded sources would make every cold start parse them.
+        // The mappings are all a stack trace needs; embedded sources would only make the map bigger.
         sourcesContent: false,
         mainFields: ['module', 'main'],
         banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
@@ -115,8 +118,15 @@ export class ConsentDeskFunction extends Construct {
         // Inlined at build time, not passed as an env var: Lambda caps all env vars at 4 KB and statement
         // texts alone can exceed that. Local mode sets the same variable at run time.
         define: { 'process.env.APP_CONFIG': JSON.stringify(JSON.stringify(props.runtimeConfig)) },
-        // The SDK's IMDS credential provider imports node:http statically; see infra/bundling/node-http.cjs.
-        esbuildArgs: { '--alias:http': NODE_HTTP_SHIM, '--alias:node:http': NODE_HTTP_SHIM },
+        esbuildArgs: {
+          // The SDK imports node:http statically; see infra/bundling/node-http.cjs.
+          '--alias:http': NODE_HTTP_SHIM,
+          '--alias:node:http': NODE_HTTP_SHIM,
+          // Lambda's credentials are in the environment; see infra/bundling/credentials-from-env.mjs.
+          '--alias:@aws-sdk/credential-provider-node': CREDENTIALS_FROM_ENV,
+          // No client we use has event-stream operations; see infra/bundling/no-event-streams.mjs.
+          '--alias:@smithy/core/event-streams': NO_EVENT_STREAMS,
+        },
       },
     });
   }

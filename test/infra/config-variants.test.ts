@@ -300,7 +300,6 @@ describe('the function construct', () => {
         Variables: {
           EXTRA: 'yes',
           MAIL_TRANSPORT: 'ses',
-          NODE_OPTIONS: '--enable-source-maps',
           TABLE_NAME: { Ref: tableId },
         },
       },

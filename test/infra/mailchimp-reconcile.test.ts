@@ -46,7 +46,6 @@ describe('the mailchimpReconcile function', () => {
       'MAILCHIMP_PREFERENCES_MERGE_TAG',
       'MAILCHIMP_SERVER',
       'MAIL_TRANSPORT',
-      'NODE_OPTIONS',
       'TABLE_NAME',
       'TOKEN_SIGNING_KEYS_SECRET_ARN',
     ]);

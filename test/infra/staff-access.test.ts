@@ -262,7 +262,6 @@ describe('the staff function', () => {
     expect(Object.keys(variables).sort()).toEqual([
       'API_BASE_URL',
       'MAIL_TRANSPORT',
-      'NODE_OPTIONS',
       'STAFF_CONSOLE_ORIGIN',
       'TABLE_NAME',
       'TOKEN_SIGNING_KEYS_SECRET_ARN',
