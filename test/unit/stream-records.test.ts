@@ -34,7 +34,7 @@ describe('decodeContactChange', () => {
     });
   });
 
-  it("skips other items by their keys without decoding their images, even ones it could not decode", () => {
+  it('skips other items by their keys without decoding their images, even ones it could not decode', () => {
     // An attribute value with no type, as a local stream may write an empty map: unmarshall throws on it.
     const unreadable = { filter: {} } as unknown as NonNullable<DynamoDBRecord['dynamodb']>['NewImage'];
     const audit: DynamoDBRecord = {
