@@ -1,8 +1,8 @@
 /**
  * Policy A: opt-in newsletter only; consent withdrawable by any channel; contacts reviewed and defunct
  * ones deleted about every 18 months; subject rights answered within a month. The local system runs with
- * examples/policies/a-newsletter.json. There is no retention review route (GET /review) here: the
- * 18-month review is served by retention (`consentMonths: 18`), watched by moving the local clock.
+ * examples/policies/a-newsletter.json. The 18-month review is the retention review (GET /review), and
+ * retention (`consentMonths: 18`) deletes whoever nobody renewed, watched by moving the local clock.
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -65,11 +65,30 @@ describe('policy A: an opt-in newsletter', () => {
     expect(phoned.status).toBe(201);
     expect(await list()).not.toContain(byPhone);
 
-    // The review: 18 months on, a contact who never interacted again is gone, and so is their data.
+    // The review, 17 months on: the privacy lead sees who lapses within the next months, and why.
     await fetch(`${server.baseUrl}/__local/clock`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ advanceDays: 18 * 31 }),
+      body: JSON.stringify({ advanceDays: 17 * 30 }),
+    });
+    const reviewed: { email: string; basis: string }[] = [];
+    let cursor: string | null = null;
+    do {
+      const query = new URLSearchParams({ withinDays: '90', limit: '100', ...(cursor ? { cursor } : {}) });
+      const page = await staff.call(['privacy'], 'GET', `/review?${query}`);
+      expect(page.status).toBe(200);
+      const body = page.json() as { items: { email: string; basis: string }[]; next: string | null };
+      reviewed.push(...body.items);
+      cursor = body.next;
+    } while (cursor);
+    expect(reviewed).toContainEqual(expect.objectContaining({ email: quiet, basis: 'consent' }));
+    expect(reviewed.map((row) => row.email)).not.toContain(byPhone);
+
+    // 18 months on, a contact who never interacted again is gone, and so is their data.
+    await fetch(`${server.baseUrl}/__local/clock`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ advanceDays: 18 * 31 - 17 * 30 }),
     });
     expect(await list()).not.toContain(quiet);
     const person = await staff.call(['privacy'], 'GET', `/people?email=${encodeURIComponent(quiet)}`);
